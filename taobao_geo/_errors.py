@@ -1,0 +1,56 @@
+"""Exception hierarchy.
+
+Every error the package raises on purpose is a :class:`TaobaoGeoError` and also a
+``ValueError`` (as osmnx's ``ValidationError``), so callers can catch either. One class per
+kind of problem; the message says what is wrong, where, and what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TaobaoGeoError",
+    "CRSError",
+    "GeometryTypeError",
+    "AlignmentError",
+    "InputDataError",
+    "TooFewPointsError",
+    "IslandError",
+    "GridTooLargeError",
+]
+
+
+class TaobaoGeoError(ValueError):
+    """Base class of all errors raised on purpose by taobao_geo."""
+
+
+class CRSError(TaobaoGeoError):
+    """A missing, geographic or otherwise unsuitable coordinate reference system."""
+
+
+class GeometryTypeError(TaobaoGeoError):
+    """Geometries of the wrong type (e.g. polygons where points are needed), empty or missing."""
+
+
+class AlignmentError(TaobaoGeoError):
+    """Two inputs that must share an index (values and weights, points and marks) do not."""
+
+
+class InputDataError(TaobaoGeoError):
+    """Bad rows or columns in user data; the message lists them."""
+
+    def __init__(self, message: str, *, rows: list | None = None, report=None):
+        super().__init__(message)
+        self.rows = list(rows) if rows is not None else []
+        self.report = report
+
+
+class TooFewPointsError(TaobaoGeoError):
+    """Fewer observations than a statistic needs."""
+
+
+class IslandError(TaobaoGeoError):
+    """Spatial units without neighbours under the chosen weights."""
+
+
+class GridTooLargeError(TaobaoGeoError):
+    """A requested raster grid would not fit in memory."""

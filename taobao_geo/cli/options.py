@@ -1,0 +1,139 @@
+"""Options and helpers shared by every subcommand (as rasterio's ``rio/options.py``).
+
+Conventions: the input is a file path or a shipped layer name; ``--x``, ``--y``, ``--crs`` and
+``--datum`` override detection; ``--json`` prints the result summary as JSON on stdout;
+``--out`` names the output folder; ``--rng`` seeds every simulation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .._results import jsonable
+
+__all__ = [
+    "input_options",
+    "json_option",
+    "out_option",
+    "rng_option",
+    "permutations_option",
+    "boundary_option",
+    "load_points_input",
+    "load_boundary_input",
+    "emit",
+    "prepare_out",
+]
+
+
+def input_options(f):
+    """SOURCE argument plus --x/--y/--crs/--datum/--year/--on-invalid."""
+    f = click.option("--on-invalid", type=click.Choice(["raise", "drop"]), default="raise",
+                     show_default=True,
+                     help="Bad rows: stop with a list of them, or drop them and report each one.")(f)
+    f = click.option("--year", type=int, default=None,
+                     help="Keep only this year (shipped multi-year layers or a 'year' column).")(f)
+    f = click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
+                     help="Datum of the input coordinates (Amap: gcj02, Baidu: bd09). Default: wgs84, "
+                          "or what the file's CRS says.")(f)
+    f = click.option("--crs", default=None,
+                     help="CRS of the input coordinates, e.g. EPSG:4326 or EPSG:32650.")(f)
+    f = click.option("--y", "y_col", default=None, help="Name of the latitude / y column.")(f)
+    f = click.option("--x", "x_col", default=None, help="Name of the longitude / x column.")(f)
+    f = click.argument("source")(f)
+    return f
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the result summary as JSON on stdout.")(f)
+
+
+def out_option(default: str = "out"):
+    def deco(f):
+        return click.option("--out", "out_dir", type=click.Path(file_okay=False), default=default,
+                            show_default=True, help="Output folder (created if missing).")(f)
+    return deco
+
+
+def rng_option(f):
+    return click.option("--rng", "seed", type=int, default=12345, show_default=True,
+                        help="Random seed for every simulation (same seed, same numbers).")(f)
+
+
+def permutations_option(default: int = 999):
+    def deco(f):
+        return click.option("--permutations", type=click.IntRange(0, 99999), default=default,
+                            show_default=True, help="Number of permutations / simulations.")(f)
+    return deco
+
+
+def boundary_option(f):
+    return click.option("--boundary", default=None,
+                        help="Study-area polygons: a file or shipped layer name (e.g. caoxian_boundary).")(f)
+
+
+def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, year=None,
+                      on_invalid="raise"):
+    """A shipped layer name or a file path -> validated GeoDataFrame in WGS 84."""
+    from .. import datasets, io
+
+    if source in datasets.names():
+        gdf = datasets.load(source)
+    elif Path(source).exists():
+        gdf = io.read_villages(source, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
+                               on_invalid=on_invalid)
+        report = gdf.attrs.get("load_report")
+        if report is not None and getattr(report, "dropped", None) is not None and len(report.dropped):
+            click.echo(report.summary(), err=True)
+    else:
+        raise click.BadParameter(
+            f"{source!r} is neither an existing file nor a shipped layer "
+            f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
+    if year is not None:
+        if "year" not in gdf.columns:
+            raise click.BadParameter("--year given but the layer has no 'year' column.")
+        gdf = gdf[gdf["year"] == year]
+        if gdf.empty:
+            raise click.BadParameter(f"no rows with year == {year}.")
+    return gdf
+
+
+def load_boundary_input(source):
+    """A shipped layer name or a polygon file -> GeoDataFrame (its own CRS), or None."""
+    if source is None:
+        return None
+    import geopandas as gpd
+
+    from .. import datasets
+
+    if source in datasets.names():
+        return datasets.load(source)
+    if not Path(source).exists():
+        raise click.BadParameter(f"boundary {source!r} is neither a file nor a shipped layer.",
+                                 param_hint="--boundary")
+    gdf = gpd.read_file(source)
+    if gdf.crs is None:
+        raise click.BadParameter(f"boundary {source!r} has no CRS.", param_hint="--boundary")
+    return gdf
+
+
+def prepare_out(out_dir) -> Path:
+    path = Path(out_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def emit(result, *, as_json: bool, extra: dict | None = None) -> None:
+    """Print a result: its summary (human) or its ``to_dict()`` plus ``extra`` (JSON)."""
+    if as_json:
+        payload = result.to_dict() if hasattr(result, "to_dict") else {}
+        if extra:
+            payload.update(extra)
+        click.echo(json.dumps(jsonable(payload), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.summary() if hasattr(result, "summary") else str(result))
+        for k, v in (extra or {}).items():
+            click.echo(f"{k}: {v}")

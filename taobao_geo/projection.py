@@ -1,0 +1,115 @@
+"""Choosing and applying a metric CRS.
+
+Statistics never reproject silently: they call :func:`taobao_geo._validate.ensure_projected`
+and refuse degrees. This module is where a user (or the CLI) turns longitude/latitude into
+metres, with the choice made explicit and reported.
+
+Rules (see ``choose_crs``):
+
+* an extent no wider than 6° of longitude (a county, a city, most provinces) gets the WGS 84
+  UTM zone of its centre: conformal, scale error below 0.1 % within a few degrees of the
+  central meridian, so distances are right to the metre scale that matters here;
+* anything wider (China, several provinces) gets an Albers equal-area conic for China
+  (standard parallels 25° N and 47° N, central meridian 105° E), so areas, densities and
+  intensities are right everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+from pyproj import CRS
+
+from ._errors import CRSError
+from ._validate import ensure_projected
+
+__all__ = ["CHINA_ALBERS", "CRSChoice", "choose_crs", "ensure_projected", "is_projected", "to_projected"]
+
+CHINA_ALBERS = CRS.from_proj4(
+    "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=WGS84 "
+    "+towgs84=0,0,0,0,0,0,0 +units=m +no_defs"
+)
+MAX_UTM_SPAN_DEG = 6.0
+
+
+@dataclass(frozen=True)
+class CRSChoice:
+    """A chosen metric CRS and the reason, for logs and result metadata."""
+
+    crs: CRS
+    reason: str
+
+    @property
+    def name(self) -> str:
+        code = self.crs.to_epsg()
+        return f"EPSG:{code}" if code else "China Albers equal-area (lat_1=25, lat_2=47, lon_0=105)"
+
+
+def is_projected(crs) -> bool:
+    """True if ``crs`` is a projected CRS (``None`` is not)."""
+    if crs is None:
+        return False
+    return bool(CRS.from_user_input(crs).is_projected)
+
+
+def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRSChoice:
+    """Pick a metric CRS for data in a geographic CRS (see the module docstring for the rule)."""
+    if gdf.crs is None:
+        raise CRSError(
+            "The data have no CRS, so a metric CRS cannot be chosen. Set it first, e.g. "
+            "gdf.set_crs('EPSG:4326') for WGS 84 longitude/latitude (convert GCJ-02 or BD-09 "
+            "coordinates with taobao_geo.coords first)."
+        )
+    if len(gdf) == 0:
+        raise CRSError("Cannot choose a CRS for an empty layer.")
+    lonlat = gdf.to_crs(4326) if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)) else gdf
+    minx, miny, maxx, maxy = lonlat.total_bounds
+    span = maxx - minx
+    if span <= MAX_UTM_SPAN_DEG:
+        lon0 = (minx + maxx) / 2
+        lat0 = (miny + maxy) / 2
+        zone = int((lon0 + 180) // 6) + 1
+        epsg = (32600 if lat0 >= 0 else 32700) + zone
+        return CRSChoice(
+            CRS.from_epsg(epsg),
+            f"extent {span:.2f}° of longitude wide (≤ {MAX_UTM_SPAN_DEG:g}°): WGS 84 / UTM zone "
+            f"{zone}{'N' if lat0 >= 0 else 'S'} (EPSG:{epsg}), conformal, for distances",
+        )
+    return CRSChoice(
+        CHINA_ALBERS,
+        f"extent {span:.2f}° of longitude wide (> {MAX_UTM_SPAN_DEG:g}°): China Albers "
+        "equal-area conic (25° N / 47° N, 105° E), for areas and densities",
+    )
+
+
+def to_projected(
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, to_crs=None
+) -> gpd.GeoDataFrame | gpd.GeoSeries:
+    """Return a copy of ``gdf`` in a metric CRS.
+
+    Parameters
+    ----------
+    gdf
+        Data with a CRS. Already projected data are returned unchanged (a copy).
+    to_crs
+        Target CRS (anything pyproj accepts). ``None`` chooses one with :func:`choose_crs`.
+
+    Returns
+    -------
+    GeoDataFrame or GeoSeries
+        The projected copy. ``result.attrs["crs_choice"]`` says which CRS was used and why.
+    """
+    if to_crs is not None:
+        out = gdf.to_crs(to_crs)
+        ensure_projected(out, func="to_projected")
+        out.attrs["crs_choice"] = f"{CRS.from_user_input(to_crs).to_string()} (given by the caller)"
+        return out
+    if gdf.crs is not None and CRS.from_user_input(gdf.crs).is_projected:
+        out = gdf.copy()
+        out.attrs["crs_choice"] = f"{gdf.crs.to_string()} (already projected; unchanged)"
+        return out
+    choice = choose_crs(gdf)
+    out = gdf.to_crs(choice.crs)
+    out.attrs["crs_choice"] = choice.reason
+    return out
