@@ -36,11 +36,12 @@ class LazyGroup(click.Group):
     """A click group whose subcommands are imported only when used."""
 
     def list_commands(self, ctx):
-        return [name for name, (mod, _) in COMMANDS.items() if _available(mod)]
+        lazy = [name for name, (mod, _) in COMMANDS.items() if _available(mod)]
+        return lazy + sorted(set(super().list_commands(ctx)) - set(lazy))
 
     def get_command(self, ctx, name):
         if name not in COMMANDS or not _available(COMMANDS[name][0]):
-            return None
+            return super().get_command(ctx, name)
         module = importlib.import_module(f"taobao_geo.cli.{COMMANDS[name][0]}")
         cmd = module.command
         cmd.short_help = COMMANDS[name][1]
