@@ -1,0 +1,134 @@
+"""County comparison: counts, growth, density, shares and ranks against hand-computed values.
+
+The synthetic counties are a 3 x 3 grid of 0.5° squares near Heze; villages carry a county code
+and a year, so every count, growth rate, share and rank has a closed-form expected value.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from taobao_geo import InputDataError
+from taobao_geo.compare import NNI_CAVEAT, compare_counties, select_counties
+from taobao_geo.projection import CHINA_ALBERS
+
+
+@pytest.fixture(scope="module")
+def counties():
+    rows = []
+    for i in range(3):
+        for j in range(3):
+            code = f"3717{i}{j + 1}"
+            rows.append({"adcode": code, "province": "山东省" if i < 2 else "河南省",
+                         "city": "菏泽市" if i < 2 else "商丘市",
+                         "county": f"县{i}{j}" + ("县" if j else "区"),
+                         "geometry": box(115 + 0.5 * j, 34.5 + 0.5 * i, 115.5 + 0.5 * j, 35 + 0.5 * i)})
+    return gpd.GeoDataFrame(rows, crs=4326)
+
+
+@pytest.fixture(scope="module")
+def villages(counties):
+    rng = np.random.default_rng(0)
+    # villages per (county index, year): county 0 grows 2 -> 4 -> 8, county 4 grows 1 -> 1 -> 3 ...
+    plan = {0: (2, 4, 8), 1: (0, 1, 2), 4: (1, 1, 3), 8: (0, 0, 5)}
+    rows = []
+    for ci, ns in plan.items():
+        c = counties.iloc[ci]
+        minx, miny, maxx, maxy = c.geometry.bounds
+        for year, n in zip((2014, 2015, 2016), ns):
+            for _ in range(n):
+                rows.append({"year": year, "county_code": c["adcode"], "loc_prec": "town",
+                             "geometry": Point(rng.uniform(minx + 0.05, maxx - 0.05),
+                                               rng.uniform(miny + 0.05, maxy - 0.05))})
+    return gpd.GeoDataFrame(rows, crs=4326)
+
+
+def test_counts_growth_density_share_and_ranks(villages, counties):
+    res = compare_counties(villages, counties, city="菏泽市", permutations=9, rng=1,
+                           progress=False)
+    t = res.table.set_index("county")
+    assert len(t) == 6  # the six counties of the synthetic Heze
+    c0 = t.loc["县00区"]
+    assert (c0["n_2014"], c0["n_2015"], c0["n_2016"]) == (2, 4, 8)
+    assert c0["growth_abs"] == 6
+    assert c0["growth_pct"] == pytest.approx(300.0)
+    assert c0["cagr_pct"] == pytest.approx(100.0)  # doubling each year
+    area = counties.to_crs(CHINA_ALBERS).geometry.area.iloc[0] / 1e6
+    assert c0["area_km2"] == pytest.approx(area)
+    assert c0["density_per_1000km2"] == pytest.approx(8 / area * 1000)
+    # Shandong has county 0 (8), county 1 (2) and county 4 (3) in 2016 = 13
+    assert c0["share_of_province_pct"] == pytest.approx(8 / 13 * 100)
+    assert t.loc["县11县", "share_of_province_pct"] == pytest.approx(3 / 13 * 100)
+    assert np.isnan(t.loc["县01县", "growth_pct"])  # zero in 2014: growth % undefined, not inf
+    assert t.loc["县00区", "rank_count"] == 1
+    assert t.loc["县11县", "rank_count"] == 2
+    assert t.loc["县01县", "rank_count"] == 3
+    # zero counties share the last rank
+    assert set(t.loc[["县02县", "县10区", "县12县"], "rank_count"]) == {4}
+    assert list(res.table["rank_count"]) == sorted(res.table["rank_count"])
+    assert NNI_CAVEAT in res.notes
+    # tidy long counts: one row per county and year, zeros kept
+    assert len(res.counts) == 6 * 3
+    assert res.counts["n"].sum() == 8 + 4 + 2 + 1 + 2 + 1 + 1 + 3  # Heze villages, all years
+    assert int(res.counts.query("county == '县00区' and year == 2016")["n"].iloc[0]) == 8
+
+
+def test_nni_note_when_too_few_locations(villages, counties):
+    res = compare_counties(villages, counties, names=["县01县"], permutations=9, rng=1,
+                           progress=False)
+    r = res.table.iloc[0]
+    assert np.isnan(r["nni_R"])
+    assert "distinct location" in r["nni_note"]
+
+
+def test_top_and_union_selection(villages, counties):
+    res = compare_counties(villages, counties, names="371711", top=2, permutations=9, rng=1,
+                           progress=False)
+    # top 2 in 2016: county 0 (8 villages) and county 8 (5 villages), plus the named one
+    assert set(res.table["adcode"]) == {"371711", "371701", "371723"}
+    assert "top 2" in res.selection
+
+
+def test_selection_errors(counties, villages):
+    with pytest.raises(InputDataError, match="no county named"):
+        select_counties(counties, names=["Nowhere"])
+    with pytest.raises(InputDataError, match="no county with adcode 999999"):
+        select_counties(counties, names=["999999"])
+    with pytest.raises(InputDataError, match="select counties"):
+        compare_counties(villages, counties, progress=False)
+    with pytest.raises(InputDataError, match="no 'yr' column"):
+        compare_counties(villages, counties, names="371711", year_col="yr", progress=False)
+    with pytest.raises(InputDataError, match="years \\[2013\\]"):
+        compare_counties(villages, counties, names="371711", years=[2013, 2016], progress=False)
+    dup = pd.concat([counties, counties.iloc[[0]].assign(adcode="410101")])
+    with pytest.raises(InputDataError, match="matches 2 counties"):
+        select_counties(dup, names=["县00区"])
+
+
+def test_name_without_suffix_and_province(counties):
+    assert list(select_counties(counties, names=["县00"])["adcode"]) == ["371701"]
+    assert len(select_counties(counties, province="河南")) == 3
+
+
+def test_point_in_polygon_counting_matches_codes(villages, counties):
+    a = compare_counties(villages, counties, city="菏泽市", permutations=9, rng=1, progress=False)
+    b = compare_counties(villages.drop(columns="county_code"), counties, city="菏泽市",
+                         permutations=9, rng=1, progress=False)
+    cols = ["adcode", "n_2014", "n_2015", "n_2016", "density_per_1000km2"]
+    pd.testing.assert_frame_equal(a.table[cols], b.table[cols])
+
+
+def test_figures(villages, counties, tmp_path):
+    res = compare_counties(villages, counties, city="菏泽市", permutations=9, rng=1,
+                           progress=False)
+    fig = res.plot(highlight="371701")
+    fig.savefig(tmp_path / "sm.png")
+    assert len(fig.axes) >= 6
+    fig2 = res.plot_map()
+    fig2.savefig(tmp_path / "map.png")
+    assert (tmp_path / "sm.png").stat().st_size > 1000
+    assert "counties compared" in res.summary()
