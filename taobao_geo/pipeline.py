@@ -1,0 +1,812 @@
+"""The main job: one call from a village layer to a folder of maps, tables, layers and a log.
+
+:func:`analyze` chains the package's statistics in the order a Taobao-village study uses them
+(projection -> nearest-neighbour index -> Ripley's L -> kernel density and core zones ->
+aggregation to units -> spatial weights -> global Moran's I -> LISA -> Gi* -> centrography ->
+multi-year trends -> maps) and writes everything to ONE output folder::
+
+    out_dir/
+      summary.json     machine-readable: every step's status, summary lines and scalar results
+      choices.json     every choice made (CRS, study area, bandwidth rule and value, units,
+                       weights, permutations, seed, ...), with the reason
+      log.txt          the same, readable, plus the step timings
+      tables/*.csv     each result's tidy ``to_frame()``
+      layers/analysis.gpkg   points, units with LISA / Gi* columns, KDE cores, centres, ellipses
+      maps/*.html      interactive maps (via :mod:`taobao_geo.maps`)
+
+It computes no statistic itself: every number comes from the statistics modules
+(:mod:`~taobao_geo.nni`, :mod:`~taobao_geo.ripley`, :mod:`~taobao_geo.density`,
+:mod:`~taobao_geo.units`, :mod:`~taobao_geo.weights`, :mod:`~taobao_geo.autocorrelation`,
+:mod:`~taobao_geo.local`, :mod:`~taobao_geo.centrography`).
+
+Graceful degradation: a step that does not apply to the data (fewer than 3 points for the
+NNI, a single year for trends, zero variance for Moran's I, ...) raises a
+:class:`~taobao_geo.TaobaoGeoError` inside its module; the pipeline records the step as
+``skipped`` with that message as the reason and carries on. Any other exception is a real bug
+or an environment problem and is re-raised (``on_error="raise"``, the default).
+
+Reproducibility: one seed (``rng``) is split with :class:`numpy.random.SeedSequence` into one
+independent stream per random step, keyed by the step's name, so the same seed gives identical
+numbers and skipping one step does not change the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import importlib
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._errors import TaobaoGeoError
+from ._results import ResultMixin, jsonable
+from ._validate import check_choice, ensure_points, ensure_polygons
+
+__all__ = ["AnalysisResult", "StepRecord", "analyze", "RANDOM_STEPS"]
+
+# Steps that draw random numbers, in a FIXED order: each gets its own SeedSequence child.
+RANDOM_STEPS = ("nni", "ripley", "moran", "lisa", "gistar", "trends")
+_STEP_ORDER = ("prepare", "nni", "ripley", "kde", "units", "weights", "moran", "lisa", "gistar",
+               "centrography", "trends", "maps")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What happened in one pipeline step."""
+
+    name: str
+    status: str  # "ok" | "skipped" | "failed"
+    reason: str = ""
+    seconds: float = 0.0
+    outputs: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "reason": self.reason,
+                "seconds": round(self.seconds, 3), "outputs": list(self.outputs)}
+
+
+@dataclass(frozen=True)
+class AnalysisResult(ResultMixin):
+    """Everything :func:`analyze` produced.
+
+    Attributes
+    ----------
+    out_dir
+        The output folder.
+    n
+        Number of points analysed (the cross-section year when a year column exists).
+    crs
+        The metric CRS used (a description).
+    year
+        The cross-section year analysed (``None`` without a year column).
+    years
+        All years present (for the trends step).
+    steps
+        One :class:`StepRecord` per step, in order.
+    choices
+        Every choice made, as written to ``choices.json``.
+    results
+        Step name -> the statistics module's result object (``NNIResult``, ``KDEResult``, ...).
+    layers
+        Name -> GeoDataFrame in EPSG:4326 (points, units, cores, ...), as written to the GeoPackage.
+    files
+        Kind ("summary", "choices", "log", "tables", "layers", "maps") -> paths written.
+    """
+
+    out_dir: Path
+    n: int
+    crs: str
+    year: int | None
+    years: tuple
+    steps: tuple[StepRecord, ...]
+    choices: dict = field(repr=False)
+    results: dict = field(repr=False)
+    layers: dict = field(repr=False)
+    files: dict = field(repr=False)
+    title: str = ""
+
+    def step(self, name: str) -> StepRecord:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def ok(self, name: str) -> bool:
+        """True if step ``name`` ran and produced a result."""
+        return name in self.results and any(s.name == name and s.status == "ok" for s in self.steps)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step: status, reason, seconds and its summary (first line)."""
+        rows = []
+        for s in self.steps:
+            res = self.results.get(s.name)
+            first = _summary_lines(res)[0] if res is not None and _summary_lines(res) else ""
+            rows.append({**s.as_dict(), "outputs": "; ".join(s.outputs), "summary": first})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        head = (f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
+                f" in {self.crs}; output folder {self.out_dir}")
+        lines = [head]
+        for s in self.steps:
+            if s.status == "ok":
+                res = self.results.get(s.name)
+                body = _summary_lines(res)
+                lines.append(f"[{s.name}] " + (body[0] if body else "done"))
+                lines.extend("    " + b for b in body[1:4])
+            else:
+                lines.append(f"[{s.name}] {s.status}: {s.reason}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"out_dir": str(self.out_dir), "n": self.n, "crs": self.crs, "year": self.year,
+                "years": list(self.years), "steps": [s.as_dict() for s in self.steps],
+                "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()})}
+
+
+def _summary_lines(res) -> list[str]:
+    if res is None:
+        return []
+    if hasattr(res, "summary"):
+        try:
+            text = res.summary()
+        except Exception:  # noqa: BLE001 - a summary is display only
+            return [type(res).__name__]
+        return [ln for ln in str(text).splitlines() if ln.strip()]
+    return [str(res)]
+
+
+# --------------------------------------------------------------------------------------------
+# Seeding
+# --------------------------------------------------------------------------------------------
+def _step_seeds(rng) -> dict[str, np.random.Generator]:
+    """One independent Generator per random step, derived from ``rng`` (SPEC 7 input)."""
+    if isinstance(rng, np.random.Generator):
+        children = rng.spawn(len(RANDOM_STEPS))
+        return dict(zip(RANDOM_STEPS, children))
+    if rng is not None and not isinstance(rng, (int, np.integer)):
+        raise TypeError(f"`analyze`: rng must be an int, a numpy Generator or None; got {rng!r}.")
+    ss = np.random.SeedSequence(None if rng is None else int(rng))
+    return {name: np.random.default_rng(child)
+            for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)))}
+
+
+def _seed_description(rng) -> Any:
+    if rng is None:
+        return "None (fresh entropy: results are NOT reproducible)"
+    if isinstance(rng, np.random.Generator):
+        return "a numpy Generator given by the caller (spawned per step)"
+    return int(rng)
+
+
+# --------------------------------------------------------------------------------------------
+# The step runner
+# --------------------------------------------------------------------------------------------
+class _Runner:
+    def __init__(self, *, on_error: str, progress):
+        self.records: list[StepRecord] = []
+        self.results: dict[str, Any] = {}
+        self.on_error = on_error
+        self.progress = progress
+
+    def run(self, name: str, func, *args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            out = func(*args, **kwargs)
+        except TaobaoGeoError as exc:
+            # Not applicable to these data (too few points, zero variance, islands, ...).
+            self.records.append(StepRecord(name, "skipped", f"{type(exc).__name__}: {exc}",
+                                           time.perf_counter() - t0))
+            return None
+        except _StepNotApplicable as exc:
+            self.records.append(StepRecord(name, "skipped", str(exc), time.perf_counter() - t0))
+            return None
+        except ModuleNotFoundError as exc:
+            if not str(getattr(exc, "name", "")).startswith("taobao_geo."):
+                raise
+            self.records.append(StepRecord(
+                name, "skipped", f"module {exc.name} is not available in this installation",
+                time.perf_counter() - t0))
+            return None
+        except Exception as exc:
+            if self.on_error == "raise":
+                raise type(exc)(f"analyze step {name!r} failed: {exc}") from exc
+            self.records.append(StepRecord(name, "failed", f"{type(exc).__name__}: {exc}",
+                                           time.perf_counter() - t0))
+            return None
+        self.records.append(StepRecord(name, "ok", "", time.perf_counter() - t0))
+        if out is not None:
+            self.results[name] = out
+        return out
+
+
+class _StepNotApplicable(Exception):
+    """A step that does not apply to these data (recorded as skipped with this reason)."""
+
+
+def _mod(name: str):
+    return importlib.import_module(f"taobao_geo.{name}")
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+def analyze(
+    points: gpd.GeoDataFrame,
+    *,
+    out_dir,
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    year_col: str | None = "year",
+    year: int | None = None,
+    permutations: int = 999,
+    envelope_simulations: int = 99,
+    rng: int | np.random.Generator | None = 12345,
+    crs=None,
+    nni_area: str | float | None = None,
+    duplicates: str = "merge",
+    bandwidth: str | float = "arcgis",
+    kernel: str = "quartic",
+    cell_size: float | None = None,
+    core_shares: tuple = (0.5, 0.25),
+    units: str | gpd.GeoDataFrame = "auto",
+    unit_size_m: float | None = None,
+    unit_id: str | None = None,
+    value: str = "count",
+    weights: str = "queen",
+    k: int = 6,
+    islands: str = "nearest",
+    alpha: float = 0.05,
+    correction: str | None = None,
+    maps: bool = True,
+    title: str | None = None,
+    progress: bool | None = None,
+    on_error: str = "raise",
+) -> AnalysisResult:
+    """Run the full Taobao-village analysis and write one output folder.
+
+    Parameters
+    ----------
+    points
+        Village points (GeoDataFrame with a CRS; EPSG:4326 as loaded by
+        :func:`taobao_geo.io.read_villages` or :func:`taobao_geo.datasets.load`).
+    out_dir
+        Output folder (created; existing files with the same names are overwritten).
+    boundary
+        Study-area polygons (any CRS). One polygon (a county) is the NNI/Ripley/KDE window; several
+        polygons (the counties of a city or of China) are also the default aggregation units.
+        ``None``: the window is chosen by the NNI module (``nni_area``) and units are a hex grid.
+    year_col, year
+        With a year column holding several years, the cross-sectional steps use ``year``
+        (default: the latest) and the ``trends`` step uses all years. ``year_col=None`` disables it.
+    permutations
+        Monte Carlo simulations for the NNI test and permutations for Moran / LISA / Gi* (999, as
+        GeoDa, esda and spdep examples; ArcGIS's Cluster and Outlier uses 499).
+    envelope_simulations
+        CSR simulations for Ripley's L envelopes (99, spatstat ``envelope``'s default).
+    rng
+        Seed (int), numpy Generator or None. Split into one stream per random step.
+    crs
+        Metric CRS; ``None`` chooses one (:func:`taobao_geo.projection.choose_crs`: UTM for a
+        county-sized extent, China Albers equal-area for national data).
+    nni_area
+        Study area of the NNI: ``"boundary"`` (default when a boundary is given), ``"mbr"``
+        (ArcGIS's default, minimum enclosing rectangle; our default without a boundary), ``"hull"``,
+        ``"bbox"`` (QGIS), or an area in m².
+    duplicates
+        Coincident points (several villages at one town seat) in the NNI and Ripley: ``"merge"``
+        (default; one location per seat), ``"keep"`` or ``"raise"``.
+    bandwidth, kernel, cell_size, core_shares
+        Kernel density options (:func:`taobao_geo.density.kde`); ``"arcgis"`` is ArcGIS's default
+        search radius with the quartic kernel; ``core_shares`` the density-mass shares of the
+        core zones.
+    units, unit_size_m, unit_id
+        Aggregation units: ``"auto"`` (the boundary's polygons when there are at least 3, else a hex
+        grid), ``"hex"``, ``"fishnet"`` or a polygon GeoDataFrame; ``unit_size_m`` the grid size in
+        metres (``None``: chosen to give about 150 cells); ``unit_id`` the id column of the units.
+    value
+        Unit column analysed by Moran, LISA and Gi*: ``"count"`` (villages per unit, as the
+        literature's county-level maps) or ``"density_km2"``.
+    weights, k, islands
+        Spatial weights (:func:`taobao_geo.weights.build_graph`): ``"queen"`` contiguity (default,
+        GeoDa's), ``"rook"``, ``"knn"`` (``k``), ``"distance"``; islands policy ``"nearest"``
+        (connect to the nearest unit, reported), ``"drop"`` or ``"raise"``.
+    alpha, correction
+        Significance level and multiple-testing correction (``None``, ``"fdr"``, ``"bonferroni"``)
+        of the LISA and Gi* labels.
+    maps
+        Write the interactive HTML maps.
+    title
+        Title used in logs, maps and briefings.
+    progress
+        tqdm progress bar over the steps (``None``: only on a terminal).
+    on_error
+        ``"raise"`` (default) re-raises unexpected errors; ``"record"`` records them as ``failed``
+        and continues. Steps that do not apply to the data are always recorded as ``skipped``.
+
+    Returns
+    -------
+    AnalysisResult
+        The step records, choices, result objects and the paths written.
+
+    Raises
+    ------
+    GeometryTypeError
+        If ``points`` are not points or ``boundary`` is not polygons.
+    CRSError
+        If ``points`` have no CRS.
+    """
+    from tqdm.auto import tqdm
+
+    from . import projection
+
+    check_choice(on_error, ("raise", "record"), name="on_error", func="analyze")
+    check_choice(value, ("count", "density_km2"), name="value", func="analyze")
+    ensure_points(points, func="analyze", min_n=1)
+    if boundary is not None:
+        ensure_polygons(boundary, func="analyze")
+        if isinstance(boundary, gpd.GeoSeries):
+            boundary = gpd.GeoDataFrame(geometry=boundary)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    seeds = _step_seeds(rng)
+    runner = _Runner(on_error=on_error, progress=progress)
+    choices: dict[str, Any] = {
+        "package": f"taobao_geo {__version__}",
+        "run_at_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "seed": _seed_description(rng),
+        "seeding": "numpy SeedSequence(seed).spawn(): one independent stream per random step "
+                   f"({', '.join(RANDOM_STEPS)})",
+        "permutations": int(permutations),
+        "envelope_simulations": int(envelope_simulations),
+        "alpha": alpha,
+        "multiple_testing_correction": correction or "none",
+    }
+    meta = dict(points.attrs.get("dataset", {}) or {})
+    if meta:
+        choices["dataset"] = jsonable(meta)
+    title = title or meta.get("title") or meta.get("name") or "Taobao villages"
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    state: dict[str, Any] = {}
+
+    bar = tqdm(total=len(_STEP_ORDER), desc="analyze", unit="step",
+               disable=(None if progress is None else not progress), leave=False)
+
+    def step(name, func, *a, **kw):
+        bar.set_postfix_str(name)
+        r = runner.run(name, func, *a, **kw)
+        bar.update(1)
+        return r
+
+    try:
+        # 1. prepare: year, projection ------------------------------------------------------
+        # input problems here are the caller's to fix: raised, never recorded as "skipped"
+        t0 = time.perf_counter()
+        state.update(_prepare(points, boundary=boundary, year_col=year_col, year=year, crs=crs,
+                              choices=choices, projection=projection))
+        runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
+        bar.update(1)
+        pts, bnd = state["points"], state["boundary"]
+        layers["points"] = state["points_wgs84"]
+        if boundary is not None:
+            layers["boundary"] = boundary.to_crs(4326)
+
+        # 2. NNI --------------------------------------------------------------------------
+        area = nni_area if nni_area is not None else ("boundary" if bnd is not None else "mbr")
+        choices["nni"] = {"area": area, "test": "mc (CSR simulated in the study area)",
+                          "nsim": int(permutations), "alternative": "two-sided",
+                          "duplicates": duplicates, "correction": "none (ArcGIS / Clark-Evans)"}
+        if nni_area is None:
+            choices["nni"]["area_reason"] = (
+                "the boundary polygon (the real study area, as spatstat's window)" if bnd is not None
+                else "minimum enclosing rectangle, ArcGIS's default (no boundary given)")
+        step("nni", _nni, pts, bnd, area=area, nsim=permutations, duplicates=duplicates,
+             rng=seeds["nni"])
+
+        # 3. Ripley L ----------------------------------------------------------------------
+        choices["ripley"] = {"function": "L", "envelope_simulations": int(envelope_simulations),
+                             "window": "boundary" if bnd is not None else "convex hull",
+                             "duplicates": duplicates}
+        step("ripley", _ripley, pts, bnd, nsim=envelope_simulations, duplicates=duplicates,
+             rng=seeds["ripley"])
+
+        # 4. KDE + cores ---------------------------------------------------------------------
+        step("kde", _kde, pts, bnd, bandwidth=bandwidth, kernel=kernel,
+             cell_size=cell_size, core_shares=core_shares, choices=choices)
+
+        # 5-6. units and weights ---------------------------------------------------------------
+        unit_gdf = step("units", _units, pts, bnd, units=units, unit_size_m=unit_size_m,
+                        unit_id=unit_id, choices=choices)
+        graph = None
+        if unit_gdf is not None:
+            runner.results.pop("units", None)
+            state["units"] = unit_gdf
+            graph = step("weights", _weights, unit_gdf, kind=weights, k=k, islands=islands,
+                         choices=choices)
+            if graph is not None:
+                runner.results.pop("weights", None)
+        else:
+            runner.records.append(StepRecord("weights", "skipped", "no aggregation units"))
+            bar.update(1)
+
+        # 7-9. global Moran, LISA, Gi* --------------------------------------------------------
+        if graph is not None:
+            g, wreport = graph
+            state["graph"] = g
+            if wreport is not None:
+                runner.results["weights"] = wreport
+            choices["autocorrelation"] = {"variable": value, "permutations": int(permutations),
+                                          "alpha": alpha, "correction": correction or "none"}
+            step("moran", _moran, state["units"], g, value=value, permutations=permutations,
+                 rng=seeds["moran"])
+            step("lisa", _lisa, state["units"], g, value=value, permutations=permutations,
+                 alpha=alpha, correction=correction, rng=seeds["lisa"])
+            step("gistar", _gistar, state["units"], g, value=value, permutations=permutations,
+                 alpha=alpha, correction=correction, rng=seeds["gistar"])
+        else:
+            reason = "no spatial weights (see the units / weights steps)"
+            for name in ("moran", "lisa", "gistar"):
+                runner.records.append(StepRecord(name, "skipped", reason))
+                bar.update(1)
+
+        # 10-11. centrography and trends -------------------------------------------------------
+        step("centrography", _centrography, pts)
+        choices["centrography"] = {"ellipse": "standard deviational ellipse, ArcGIS convention "
+                                   "(sqrt(2) factor, rotation clockwise from north, degrees)"}
+        if state.get("all_points") is not None:
+            step("trends", _trends, state["all_points"], by=state["year_col"], bnd=bnd,
+                 area=area, duplicates=duplicates, nsim=permutations, rng=seeds["trends"])
+        else:
+            runner.records.append(StepRecord("trends", "skipped", state["trend_reason"]))
+            bar.update(1)
+
+        # layers from results (EPSG:4326 for the GeoPackage and maps)
+        layers.update(_result_layers(runner.results, state, core_shares=core_shares))
+
+        # 12. maps --------------------------------------------------------------------------
+        if maps:
+            step("maps", _maps, runner.results, layers, out / "maps", title=title)
+        else:
+            runner.records.append(StepRecord("maps", "skipped", "maps=False"))
+            bar.update(1)
+    finally:
+        bar.close()
+
+    files = _write_outputs(out, runner, choices, layers, title=title, state=state)
+    maps_rec = [r for r in runner.records if r.name == "maps" and r.status == "ok"]
+    map_files = runner.results.pop("maps", {}) if maps_rec else {}
+    files["maps"] = list(map_files.values()) if isinstance(map_files, dict) else []
+    # the summary.json written above does not know the map paths yet: add them
+    _patch_summary(out / "summary.json", maps=files["maps"])
+    return AnalysisResult(
+        out_dir=out, n=len(state["points"]), crs=state["crs_name"], year=state["year"],
+        years=tuple(state["years"]), steps=tuple(runner.records), choices=choices,
+        results=dict(runner.results), layers=layers, files=files, title=title)
+
+
+# --------------------------------------------------------------------------------------------
+# Steps (each calls one statistics module; a TaobaoGeoError means "not applicable")
+# --------------------------------------------------------------------------------------------
+def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
+    if points.crs is None:
+        from ._errors import CRSError
+
+        raise CRSError("`analyze`: the points have no CRS. Load them with "
+                       "taobao_geo.io.read_villages(...) or set it with gdf.set_crs('EPSG:4326').")
+    state: dict[str, Any] = {"year_col": year_col, "all_points": None, "years": [],
+                             "year": None, "trend_reason": ""}
+    pts_all = points
+    if year_col and year_col in points.columns:
+        yrs = pd.to_numeric(points[year_col], errors="coerce")
+        bad = points.index[yrs.isna()].tolist()
+        if bad:
+            from ._errors import InputDataError
+            from ._validate import row_list
+
+            raise InputDataError(f"`analyze`: column {year_col!r} has missing or non-numeric "
+                                 f"values in rows {row_list(bad)}.", rows=bad)
+        years = sorted(int(y) for y in yrs.unique())
+        state["years"] = years
+        sel = years[-1] if year is None else int(year)
+        if sel not in years:
+            raise TaobaoGeoError(f"`analyze`: year={sel} is not in column {year_col!r} "
+                                 f"(years present: {years}).")
+        choices["year"] = {"column": year_col, "years_present": years, "cross_section": sel,
+                           "reason": "the latest year" if year is None else "given by the caller"}
+        points = points[yrs == sel]
+        state["year"] = sel
+        if len(years) >= 2:
+            state["all_points"] = pts_all
+        else:
+            state["trend_reason"] = f"only one year ({years[0]}) in column {year_col!r}"
+    else:
+        if year is not None:
+            raise TaobaoGeoError(f"`analyze`: year={year} given but there is no column {year_col!r}.")
+        state["trend_reason"] = (f"no year column ({year_col!r})" if year_col
+                                 else "year_col=None")
+        choices["year"] = {"column": None, "reason": state["trend_reason"]}
+    # CRS: chosen from the study-area extent (boundary when given, else the points)
+    if crs is None:
+        basis = boundary if boundary is not None else points
+        choice = projection.choose_crs(basis)
+        target, reason = choice.crs, choice.reason
+        name = choice.name
+        reason = f"{reason}; chosen from the {'boundary' if boundary is not None else 'points'} extent"
+    else:
+        from pyproj import CRS
+
+        target = CRS.from_user_input(crs)
+        name, reason = target.to_string(), "given by the caller"
+    pts = projection.to_projected(points, to_crs=target)
+    choices["crs"] = {"name": name, "reason": reason, "wkt": target.to_wkt() if hasattr(
+        target, "to_wkt") else str(target)}
+    state["crs_name"] = name
+    state["crs"] = target
+    state["points"] = pts
+    state["points_wgs84"] = points.to_crs(4326)
+    state["boundary"] = None if boundary is None else boundary.to_crs(target)
+    if state["all_points"] is not None:
+        state["all_points"] = projection.to_projected(state["all_points"], to_crs=target)
+    choices["points"] = {"n_cross_section": int(len(points)), "n_all_years": int(len(pts_all)),
+                         "source_crs": str(pts_all.crs)}
+    if boundary is not None:
+        choices["boundary"] = {"polygons": int(len(boundary)),
+                               "area_km2": float(state["boundary"].geometry.area.sum() / 1e6)}
+    return state
+
+
+def _nni(pts, bnd, *, area, nsim, duplicates, rng):
+    nni = _mod("nni")
+    kw = {"area": area, "test": "mc", "nsim": int(nsim), "alternative": "two-sided",
+          "duplicates": duplicates, "rng": rng}
+    if bnd is not None:
+        kw["boundary"] = bnd
+    if nsim <= 0:
+        kw["test"] = "z"
+    return nni.nearest_neighbour_index(pts, **kw)
+
+
+def _ripley(pts, bnd, *, nsim, duplicates, rng):
+    ripley = _mod("ripley")
+    fn = getattr(ripley, "ripley_l", None) or getattr(ripley, "l_function", None)
+    if fn is None:
+        fn = ripley.ripley
+        return fn(pts, function="L", boundary=bnd, nsim=int(nsim), rng=rng)
+    return fn(pts, boundary=bnd, nsim=int(nsim), rng=rng)
+
+
+def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
+    density = _mod("density")
+    res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size,
+                      boundary=bnd)
+    choices["kde"] = {"kernel": getattr(res, "kernel", kernel),
+                      "bandwidth_rule": getattr(res, "bandwidth_rule", str(bandwidth)),
+                      "bandwidth_m": getattr(res, "bandwidth_m", None),
+                      "cell_size_m": getattr(res, "cell_size_m", None),
+                      "units": getattr(res, "units", None),
+                      "core_shares": list(core_shares),
+                      "mask": "boundary" if bnd is not None else "none"}
+    return res
+
+
+def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
+    mod = _mod("units")
+    if isinstance(units, gpd.GeoDataFrame):
+        polys = units.to_crs(pts.crs)
+        kind, reason = "polygons", "given by the caller"
+    elif units == "auto":
+        if bnd is not None and len(bnd) >= 3:
+            polys, kind, reason = bnd, "polygons", f"the boundary's {len(bnd)} polygons"
+        else:
+            polys, kind = "hex", "hex"
+            reason = ("a hexagon grid over the boundary (it has fewer than 3 polygons)"
+                      if bnd is not None else "a hexagon grid over the points (no boundary)")
+    else:
+        check_choice(units, ("auto", "hex", "fishnet"), name="units", func="analyze")
+        polys, kind, reason = units, units, "given by the caller"
+    size = unit_size_m
+    if kind in ("hex", "fishnet") and size is None:
+        # about 150 cells over the study area: enough units for LISA, few enough to read
+        extent = (bnd.geometry.union_all() if bnd is not None
+                  else pts.geometry.union_all().convex_hull.buffer(1.0))
+        a = max(extent.area, 1.0)
+        size = float(math.sqrt(a / 150.0))
+        size = float(10 ** math.floor(math.log10(size)) * round(size / 10 ** math.floor(
+            math.log10(size)), 1))
+        reason += f"; cell size {size:,.0f} m gives about 150 cells over {a / 1e6:,.0f} km²"
+    kw = {}
+    if kind in ("hex", "fishnet"):
+        kw["size_m"] = size
+        kw["boundary"] = bnd
+    agg = mod.aggregate(pts, units=polys, **kw)
+    choices["units"] = {"kind": kind, "n_units": int(len(agg)), "size_m": size,
+                        "reason": reason, "zero_units_kept": True,
+                        "id": unit_id}
+    return agg
+
+
+def _weights(unit_gdf, *, kind, k, islands, choices):
+    wmod = _mod("weights")
+    kw = {"kind": kind, "islands": islands}
+    if kind == "knn":
+        kw["k"] = k
+    out = wmod.build_graph(unit_gdf, **kw)
+    if isinstance(out, tuple):
+        g, rep = out
+    elif hasattr(out, "graph"):
+        g, rep = out.graph, out
+    else:
+        g, rep = out, None
+    choices["weights"] = {"kind": kind, "k": k if kind == "knn" else None, "islands": islands,
+                          "transform": "row-standardised for Moran/LISA; binary for Gi*"}
+    if rep is not None and hasattr(rep, "to_dict"):
+        choices["weights"]["report"] = rep.to_dict()
+    return g, rep
+
+
+def _moran(unit_gdf, g, *, value, permutations, rng):
+    auto = _mod("autocorrelation")
+    return auto.global_moran(unit_gdf, value, graph=g, permutations=int(permutations), rng=rng)
+
+
+def _lisa(unit_gdf, g, *, value, permutations, alpha, correction, rng):
+    local = _mod("local")
+    return local.local_moran(unit_gdf, value, graph=g, permutations=int(permutations),
+                             alpha=alpha, correction=correction, rng=rng)
+
+
+def _gistar(unit_gdf, g, *, value, permutations, alpha, correction, rng):
+    local = _mod("local")
+    return local.getis_ord(unit_gdf, value, graph=g, star=True, permutations=int(permutations),
+                           alpha=alpha, correction=correction, rng=rng)
+
+
+def _centrography(pts):
+    c = _mod("centrography")
+    return c.centrography(pts)
+
+
+def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng):
+    c = _mod("centrography")
+    return c.centre_trends(all_pts, by=by)
+
+
+def _maps(results, layers, folder: Path, *, title):
+    mod = _mod("maps")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    return mod, written  # replaced once the maps module lands
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------------------------
+def _result_layers(results: dict, state: dict, *, core_shares) -> dict:
+    layers = {}
+    if "kde" in results:
+        try:
+            cores = results["kde"].cores(shares=tuple(core_shares))
+        except TaobaoGeoError as exc:  # e.g. a flat surface: no core to draw
+            state["cores_reason"] = str(exc)
+        else:
+            state["cores"] = cores
+            layers["kde_cores"] = cores.to_crs(4326)
+    for name in ("lisa", "gistar"):
+        if name in results and hasattr(results[name], "gdf"):
+            layers[f"units_{name}"] = results[name].gdf.to_crs(4326)
+    if "units" in state and "units_lisa" not in layers:
+        layers["units"] = state["units"].to_crs(4326)
+    return layers
+
+
+def _frame_of(res) -> pd.DataFrame | None:
+    if res is None or not hasattr(res, "to_frame"):
+        return None
+    df = res.to_frame()
+    if isinstance(df, gpd.GeoDataFrame):
+        df = pd.DataFrame(df.drop(columns=df.geometry.name))
+    return df
+
+
+def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, title,
+                   state) -> dict:
+    tables = out / "tables"
+    tables.mkdir(exist_ok=True)
+    files: dict[str, list[Path]] = {"tables": [], "layers": []}
+    steps_payload = {}
+    for rec in runner.records:
+        res = runner.results.get(rec.name)
+        entry = rec.as_dict()
+        if res is not None:
+            entry["summary"] = _summary_lines(res)
+            if hasattr(res, "to_dict"):
+                entry["result"] = jsonable(res.to_dict())
+            df = _frame_of(res) if rec.name != "maps" else None
+            if df is not None:
+                p = tables / f"{rec.name}.csv"
+                df.to_csv(p, index=True, encoding="utf-8")
+                files["tables"].append(p)
+                entry["outputs"] = entry["outputs"] + [str(p.relative_to(out))]
+        steps_payload[rec.name] = entry
+    # GeoPackage with every layer
+    if layers:
+        gpkg = out / "layers" / "analysis.gpkg"
+        gpkg.parent.mkdir(exist_ok=True)
+        if gpkg.exists():
+            gpkg.unlink()
+        for name, g in layers.items():
+            if g is None or len(g) == 0:
+                continue
+            _to_gpkg(g, gpkg, name)
+        files["layers"].append(gpkg)
+    # steps table
+    steps_df = pd.DataFrame([r.as_dict() for r in runner.records])
+    steps_df.to_csv(tables / "steps.csv", index=False)
+    files["tables"].append(tables / "steps.csv")
+    summary = {"title": title, "n": int(len(state["points"])), "year": state["year"],
+               "years": state["years"], "crs": state["crs_name"], "steps": steps_payload,
+               "layers": {k: int(len(v)) for k, v in layers.items()}}
+    (out / "summary.json").write_text(json.dumps(jsonable(summary), ensure_ascii=False, indent=2),
+                                      encoding="utf-8")
+    (out / "choices.json").write_text(json.dumps(jsonable(choices), ensure_ascii=False, indent=2),
+                                      encoding="utf-8")
+    (out / "log.txt").write_text(_log_text(title, choices, runner.records), encoding="utf-8")
+    files["summary"] = [out / "summary.json"]
+    files["choices"] = [out / "choices.json"]
+    files["log"] = [out / "log.txt"]
+    return files
+
+
+def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    g = g.copy()
+    for col in g.columns:
+        if col == g.geometry.name:
+            continue
+        s = g[col]
+        # GeoPackage columns must be scalars: lists / dicts / categories become text
+        if s.dtype == object and s.map(lambda v: isinstance(v, (list, tuple, dict, set))).any():
+            g[col] = s.map(lambda v: json.dumps(jsonable(v), ensure_ascii=False)
+                           if isinstance(v, (list, tuple, dict, set)) else v)
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            g[col] = s.astype(str)
+    g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def _patch_summary(path: Path, *, maps) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["maps"] = [str(Path(p).relative_to(path.parent)) if Path(p).is_relative_to(path.parent)
+                    else str(p) for p in maps]
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _log_text(title, choices: dict, records) -> str:
+    lines = [f"taobao_geo analysis log: {title}", "=" * 60, "", "Choices", "-------"]
+
+    def walk(d, indent=0):
+        for k, v in d.items():
+            if k == "wkt":
+                continue
+            if isinstance(v, dict):
+                lines.append("  " * indent + f"{k}:")
+                walk(v, indent + 1)
+            else:
+                lines.append("  " * indent + f"{k}: {v}")
+
+    walk(choices)
+    lines += ["", "Steps", "-----"]
+    for r in records:
+        extra = f" -- {r.reason}" if r.reason else ""
+        lines.append(f"{r.name:<13} {r.status:<8} {r.seconds:8.2f} s{extra}")
+    return "\n".join(lines) + "\n"
+
+
+def _dataclass_fields(obj) -> list[str]:  # pragma: no cover - helper for debugging
+    return [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []

@@ -1,0 +1,123 @@
+"""The analyze pipeline: one folder of outputs, every choice logged, same seed -> same numbers.
+
+Small synthetic inputs (a clustered pattern in a county-sized square near Heze, three years) keep
+this fast; the statistics themselves are tested against references in their own modules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import Point, box
+
+from taobao_geo import CRSError, GeometryTypeError
+from taobao_geo.pipeline import AnalysisResult, analyze
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.fixture(scope="module")
+def boundary():
+    return gpd.GeoDataFrame({"name": ["square"]}, geometry=[box(115.4, 34.6, 115.8, 35.0)],
+                            crs=4326)
+
+
+@pytest.fixture(scope="module")
+def villages():
+    rng = np.random.default_rng(7)
+    rows = []
+    centres = [(115.5, 34.7), (115.7, 34.9)]
+    for year, n in ((2014, 10), (2015, 25), (2016, 40)):
+        for i in range(n):
+            cx, cy = centres[i % 2]
+            rows.append({"year": year, "village": f"v{year}_{i}",
+                         "geometry": Point(cx + rng.normal(0, 0.02), cy + rng.normal(0, 0.02))})
+    return gpd.GeoDataFrame(rows, crs=4326)
+
+
+def _numbers(path):
+    data = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    for s in data["steps"].values():
+        s.pop("seconds", None)
+    return data
+
+
+@pytest.fixture(scope="module")
+def run(villages, boundary, tmp_path_factory):
+    out = tmp_path_factory.mktemp("analyze")
+    res = analyze(villages, boundary=boundary, out_dir=out, permutations=19,
+                  envelope_simulations=9, rng=3, progress=False, maps=False, on_error="record")
+    return res, out
+
+
+def test_writes_one_folder_with_log_of_choices(run):
+    res, out = run
+    assert isinstance(res, AnalysisResult)
+    for f in ("summary.json", "choices.json", "log.txt", "tables/steps.csv"):
+        assert (out / f).exists(), f
+    choices = json.loads((out / "choices.json").read_text(encoding="utf-8"))
+    assert choices["seed"] == 3
+    assert choices["permutations"] == 19
+    assert choices["crs"]["name"] == "EPSG:32650"  # UTM 50N for a county-sized square at 115.6° E
+    assert "boundary" in choices["crs"]["reason"]
+    assert choices["year"]["cross_section"] == 2016
+    assert choices["year"]["years_present"] == [2014, 2015, 2016]
+    assert choices["nni"]["area"] == "boundary"
+    log = (out / "log.txt").read_text(encoding="utf-8")
+    assert "EPSG:32650" in log and "permutations: 19" in log
+    assert res.n == 40 and res.year == 2016
+    names = [s.name for s in res.steps]
+    assert names == ["prepare", "nni", "ripley", "kde", "units", "weights", "moran", "lisa",
+                     "gistar", "centrography", "trends", "maps"]
+    for s in res.steps:
+        assert s.status in ("ok", "skipped", "failed")
+        if s.status != "ok":
+            assert s.reason, f"step {s.name} skipped without a reason"
+    assert "Analysis of 40 points (2016)" in res.summary()
+    assert len(res.to_frame()) == len(res.steps)
+
+
+def test_same_seed_same_numbers(villages, boundary, tmp_path, run):
+    _, out1 = run
+    analyze(villages, boundary=boundary, out_dir=tmp_path, permutations=19,
+            envelope_simulations=9, rng=3, progress=False, maps=False, on_error="record")
+    a, b = _numbers(out1), _numbers(tmp_path)
+    assert a == b
+    for csv in sorted((out1 / "tables").glob("*.csv")):
+        if csv.name == "steps.csv":
+            continue
+        assert csv.read_text(encoding="utf-8") == (tmp_path / "tables" / csv.name).read_text(
+            encoding="utf-8"), csv.name
+
+
+def test_single_year_records_why_no_trends(villages, tmp_path):
+    one = villages[villages.year == 2016]
+    res = analyze(one, out_dir=tmp_path, permutations=9, envelope_simulations=9, rng=1,
+                  progress=False, maps=False, on_error="record")
+    trends = res.step("trends")
+    assert trends.status == "skipped"
+    assert "only one year (2016)" in trends.reason
+    assert res.choices["nni"]["area"] == "mbr"  # ArcGIS's default without a boundary
+
+
+def test_no_year_column(villages, tmp_path):
+    res = analyze(villages.drop(columns="year"), out_dir=tmp_path, permutations=9,
+                  envelope_simulations=9, rng=1, progress=False, maps=False, on_error="record")
+    assert res.year is None and res.n == 75
+    assert "no year column" in res.step("trends").reason
+
+
+def test_bad_inputs(villages, boundary, tmp_path):
+    with pytest.raises(GeometryTypeError, match="Point"):
+        analyze(boundary, out_dir=tmp_path)
+    with pytest.raises(GeometryTypeError, match="Polygon"):
+        analyze(villages, boundary=villages, out_dir=tmp_path)
+    with pytest.raises(CRSError, match="no CRS"):
+        analyze(villages.set_crs(None, allow_override=True), out_dir=tmp_path, maps=False)
+    with pytest.raises(ValueError, match="year=2010"):
+        analyze(villages, year=2010, out_dir=tmp_path, maps=False)
+    with pytest.raises(ValueError, match="on_error"):
+        analyze(villages, out_dir=tmp_path, on_error="ignore")
