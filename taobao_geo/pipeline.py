@@ -473,7 +473,8 @@ def analyze(
 
         # 12. maps --------------------------------------------------------------------------
         if maps:
-            step("maps", _maps, runner.results, layers, out / "maps", title=title)
+            step("maps", _maps, runner.results, layers, out / "maps", title=title,
+                 year=state["year"])
         else:
             runner.records.append(StepRecord("maps", "skipped", "maps=False"))
             bar.update(1)
@@ -679,11 +680,61 @@ def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng):
     return c.centre_trends(all_pts, by=by)
 
 
-def _maps(results, layers, folder: Path, *, title):
+def _maps(results, layers, folder: Path, *, title, year, tiles="carto"):
+    """One offline HTML map per analysis (villages, density, LISA, Gi*, centres)."""
     mod = _mod("maps")
     folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    return mod, written  # replaced once the maps module lands
+    written: dict[str, Path] = {}
+    notes: dict[str, str] = {}
+    pts = layers.get("points")
+    bnd = layers.get("boundary")
+    sub = f"{year}" if year is not None else None
+
+    def _one(key, build):
+        try:
+            m = build()
+        except TaobaoGeoError as exc:  # e.g. an empty layer: that map is left out, with why
+            notes[key] = str(exc)
+            return
+        written[key] = mod.save_map(m, folder / f"{key}.html", offline=True)
+
+    def villages_map():
+        m = mod.explore_villages(pts, tiles=tiles, title=title, subtitle=sub)
+        if bnd is not None:
+            mod.explore_boundaries(bnd, m=m, name="Study area")
+        return m
+
+    _one("villages", villages_map)
+    if "kde" in results:
+        def density_map():
+            m = mod.explore_density(results["kde"], tiles=tiles, cores=layers.get("kde_cores"),
+                                    title=f"{title}: kernel density", subtitle=sub)
+            return mod.explore_villages(pts, m=m, radius=2.5)
+        _one("density", density_map)
+    if "lisa" in results:
+        _one("lisa", lambda: mod.explore_lisa(results["lisa"], tiles=tiles,
+                                              title=f"{title}: LISA clusters", subtitle=sub))
+    if "gistar" in results:
+        _one("hotspots", lambda: mod.explore_hotspots(results["gistar"], tiles=tiles,
+                                                      title=f"{title}: Gi* hot spots",
+                                                      subtitle=sub))
+    if "trends" in results:
+        _one("centres", lambda: mod.explore_centres(results["trends"], tiles=tiles,
+                                                    title=f"{title}: mean centres by year"))
+    return _MapFiles(written, notes)
+
+
+class _MapFiles(dict):
+    """Map name -> path, plus ``notes`` for maps left out (with the reason)."""
+
+    def __init__(self, written, notes):
+        super().__init__(written)
+        self.notes = notes
+
+    def summary(self) -> str:
+        lines = [f"{len(self)} interactive map(s): {', '.join(self)}"]
+        lines += [f"{k} map left out: {v}" for k, v in self.notes.items()]
+        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
