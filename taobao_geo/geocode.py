@@ -1,0 +1,499 @@
+"""Offline geolocation of Chinese place-name lists (province / city / county / town / village).
+
+Lists such as AliResearch's Taobao-village appendices give names only. :func:`locate_names`
+places each row at the best point that open data allows, using the gazetteer shipped with the
+package (no network):
+
+1. the **town seat** (乡镇驻地; NBS 2016 town codes with Amap centres, converted GCJ-02 -> WGS 84
+   with :func:`taobao_geo.coords.gcj02_to_wgs84`) when the town is matched and has a point;
+2. otherwise the **county representative point** (a point guaranteed inside the county polygon,
+   ``shapely.representative_point``; not the county seat);
+3. otherwise, when the declared county is a development zone without its own polygon
+   (e.g. 菏泽高新区), the **prefecture centre** (cpca, GCJ-02 -> WGS 84), ``loc_prec = "city"``.
+
+Rows that cannot be placed at all keep an empty geometry and ``loc_prec = "none"``; they are
+listed in the report and a warning is issued -- rows are never dropped. Every located point is
+tested against the polygon of its county; points outside it are flagged (``outside_county``).
+
+Village names are carried through but never used for positioning: no open source has village
+coordinates (see ``data/README.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import InputDataError
+from ._results import ResultMixin
+from ._validate import check_choice, row_list
+
+__all__ = [
+    "Gazetteer",
+    "GeocodeReport",
+    "locate_names",
+    "name_stem",
+    "load_gazetteer",
+    "LOC_PRECISIONS",
+]
+
+#: Precision levels, best first.
+LOC_PRECISIONS = ("town", "county", "city", "none")
+
+_MUNICIPALITIES = {"北京", "天津", "上海", "重庆"}
+_PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+_CITY_SUFFIXES = ("自治州", "地区", "盟", "市")
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "特区", "林区", "新区", "县", "市", "区", "旗")
+_TOWN_SUFFIXES = ("街道办事处", "地区办事处", "办事处", "街道", "民族乡", "民族镇", "苏木", "镇", "乡", "街")
+# Ethnic qualifiers inside names (侯集回族镇, 乳源瑶族自治县): stripped for comparison only.
+_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}?族)+$")
+# Common abbreviations of development zones in the lists vs the statistical names.
+_ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"), ("开发区", "开发区"))
+_MISSING = {"", "-", "—", "--", "nan", "none", "null", "na", "n/a"}
+
+
+def _clean(value) -> str | None:
+    """NFKC-normalised, whitespace-free text; ``None`` for missing markers ('-', '', NaN)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"\s+", "", text)
+    return None if text.lower() in _MISSING else text
+
+
+def name_stem(name, *, level: str) -> str | None:
+    """Comparable stem of an administrative name.
+
+    Strips the generic suffix of the level (省/市/自治区; 市/自治州/地区; 县/区/市/旗/自治县;
+    镇/乡/街道/街道办事处) and an ethnic qualifier (回族, 瑶族, ...), so that 大集乡 and 大集镇,
+    侯集回族镇 and 侯集镇, 增城市 and 增城区 compare equal.
+
+    Parameters
+    ----------
+    name
+        The name as written (missing markers such as ``"-"`` give ``None``).
+    level
+        ``"province"``, ``"city"``, ``"county"`` or ``"town"``.
+
+    Examples
+    --------
+    >>> name_stem("曹县大集镇", level="town")
+    '曹县大集'
+    >>> name_stem("侯集回族镇", level="town")
+    '侯集'
+    >>> name_stem("增城市", level="county")
+    '增城'
+    """
+    text = _clean(name)
+    if text is None:
+        return None
+    suffixes = {"province": _PROVINCE_SUFFIXES, "city": _CITY_SUFFIXES,
+                "county": _COUNTY_SUFFIXES, "town": _TOWN_SUFFIXES}[level]
+    for suf in suffixes:
+        if text.endswith(suf) and len(text) > len(suf):
+            text = text[: -len(suf)]
+            break
+    stripped = _ETHNIC.sub("", text)
+    if len(stripped) >= 2:
+        text = stripped
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Gazetteer
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gazetteer:
+    """Lookup tables used by :func:`locate_names` (all coordinates WGS 84).
+
+    counties
+        One row per known county code (NBS 2016 and 2023 vintages and the polygon layer):
+        ``adcode, province, city, county, vintage, poly_code`` (the code of the shipped
+        polygon the unit lies in today, or missing for development zones without a polygon),
+        ``lon, lat`` (representative point of ``poly_code``).
+    towns
+        ``town_code, town_name, county_code`` (NBS vintage code), ``lon, lat`` (town seat in
+        WGS 84, NaN where unknown), ``vintage``.
+    polygons
+        GeoSeries of county polygons indexed by adcode (the shipped ``china_counties``).
+    cities
+        ``city_code`` (4 digits) -> ``lon, lat, name`` of the prefecture centre.
+    """
+
+    counties: pd.DataFrame
+    towns: pd.DataFrame
+    polygons: gpd.GeoSeries
+    cities: pd.DataFrame
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        c = self.counties.copy()
+        c["prov_stem"] = [name_stem(v, level="province") for v in c["province"]]
+        c["city_stem"] = [name_stem(v, level="city") for v in c["city"]]
+        c["county_stem"] = [name_stem(v, level="county") for v in c["county"]]
+        t = self.towns.copy()
+        t["county_code"] = t["county_code"].astype(str)
+        t["stem"] = [name_stem(v, level="town") for v in t["town_name"]]
+        by_county: dict[str, list[int]] = {}
+        by_city: dict[str, list[int]] = {}
+        for i, code in enumerate(t["county_code"].to_numpy()):
+            by_county.setdefault(code, []).append(i)
+            by_city.setdefault(code[:4], []).append(i)
+        # codes of every county vintage that maps onto the same polygon
+        same_poly: dict[str, set[str]] = {}
+        for code, poly in zip(c["adcode"], c["poly_code"]):
+            key = poly if isinstance(poly, str) else code
+            same_poly.setdefault(key, set()).add(code)
+        self._index.update(counties=c, towns=t, by_county=by_county, by_city=by_city,
+                           same_poly=same_poly,
+                           cities=self.cities.set_index("city_code"))
+
+
+def load_gazetteer() -> Gazetteer:
+    """The gazetteer shipped with the package (cached after the first call)."""
+    return _cached_gazetteer()
+
+
+@lru_cache(maxsize=1)
+def _cached_gazetteer() -> Gazetteer:
+    from . import datasets
+
+    counties = pd.read_parquet(datasets._data_path("gazetteer_counties.parquet"))
+    towns = pd.read_parquet(datasets._data_path("gazetteer_towns.parquet"))
+    cities = pd.read_parquet(datasets._data_path("gazetteer_cities.parquet"))
+    poly = datasets.load("china_counties").set_index("adcode").geometry
+    return Gazetteer(counties=counties, towns=towns, polygons=poly, cities=cities)
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GeocodeReport(ResultMixin):
+    """What :func:`locate_names` did: counts per precision, unmatched rows, points outside.
+
+    ``unmatched`` lists rows with no point at all; ``outside`` lists points that fall outside
+    the polygon of their county; ``notes`` lists rows whose names needed an alias or a fallback
+    (renamed county, development zone, town without a seat point).
+    """
+
+    n_rows: int
+    n_town: int
+    n_county: int
+    n_city: int
+    n_unmatched: int
+    n_outside: int
+    unmatched: pd.DataFrame = field(repr=False)
+    outside: pd.DataFrame = field(repr=False)
+    notes: pd.DataFrame = field(repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [("town", self.n_town), ("county", self.n_county), ("city", self.n_city),
+                ("none", self.n_unmatched)]
+        df = pd.DataFrame(rows, columns=["loc_prec", "n"])
+        df["share"] = df["n"] / max(self.n_rows, 1)
+        return df
+
+    def summary(self) -> str:
+        lines = [
+            f"Located {self.n_rows - self.n_unmatched} of {self.n_rows} rows: "
+            f"{self.n_town} at the town seat, {self.n_county} at the county representative point, "
+            f"{self.n_city} at the prefecture centre; {self.n_unmatched} unmatched.",
+            f"{self.n_outside} located points fall outside their declared county polygon "
+            "(column outside_county).",
+        ]
+        if self.n_unmatched:
+            lines.append("Unmatched rows: " + row_list(self.unmatched.index))
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Matching
+# --------------------------------------------------------------------------------------------
+def _match_counties(gaz: Gazetteer, province, city, county) -> tuple[pd.DataFrame, str]:
+    """Candidate county rows for the declared names, with a note on how they matched."""
+    c = gaz._index["counties"]
+    note = ""
+    pst = name_stem(province, level="province")
+    cand = c[c["prov_stem"] == pst] if pst else c
+    if pst and cand.empty:
+        return cand, f"province {province!r} not found"
+    cst = name_stem(city, level="city")
+    if cst and pst not in _MUNICIPALITIES:
+        by_city = cand[cand["city_stem"] == cst]
+        if not by_city.empty:
+            cand = by_city
+        else:
+            note = f"city {city!r} not found in {province}; matched county within the province"
+    name = _clean(county)
+    if name is None:
+        return cand.iloc[0:0], "no county name"
+    exact = cand[cand["county"] == name]
+    if not exact.empty:
+        return exact, note
+    stem = name_stem(name, level="county")
+    if stem and len(stem) >= 2:
+        by_stem = cand[cand["county_stem"] == stem]
+        if not by_stem.empty:
+            names = "/".join(sorted(set(by_stem["county"])))
+            return by_stem, _join(note, f"county {name!r} matched by stem to {names}")
+        probe = stem
+        for short, long in _ABBREVIATIONS:
+            if name.endswith(short):
+                probe = name[: -len(short)] + long if name[: -len(short)] else long
+        contains = cand[[isinstance(v, str) and (probe in v) for v in cand["county"]]]
+        if not contains.empty and contains["adcode"].nunique() <= 3:
+            names = "/".join(sorted(set(contains["county"])))
+            return contains, _join(note, f"county {name!r} matched by containment to {names}")
+    return cand.iloc[0:0], _join(note, f"county {name!r} not found")
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int | None, str]:
+    """Index (into the town table) of the town matching ``town`` among rows ``idx``."""
+    t = gaz._index["towns"]
+    name = _clean(town)
+    if name is None or not idx:
+        return None, ""
+    names = t["town_name"].to_numpy()
+    exact = [i for i in idx if names[i] == name]
+    if len(exact) == 1:
+        return exact[0], ""
+    # strip a county-name prefix on either side (NBS writes 曹县大集镇 for 大集镇)
+    def strip_prefix(s):
+        for cn in county_names:
+            for p in (cn, name_stem(cn, level="county")):
+                if p and s and s.startswith(p) and len(s) > len(p) + 1:
+                    return s[len(p):]
+        return s
+
+    stem = name_stem(strip_prefix(name), level="town")
+    # the stem of a candidate may equal the full name written in the list (壶镇 vs NBS 壶镇镇)
+    hits = [i for i in idx
+            if name_stem(strip_prefix(names[i]), level="town") in (stem, name)] if stem else []
+    if exact and not hits:
+        hits = exact
+    if len(hits) == 1:
+        return hits[0], (f"town {name!r} matched by stem to {names[hits[0]]!r}"
+                         if names[hits[0]] != name else "")
+    if len(hits) > 1:
+        # prefer the one with the same suffix type, then one with a point
+        same = [i for i in hits if str(names[i])[-1:] == name[-1:]]
+        pool = same or hits
+        with_pt = [i for i in pool if np.isfinite(t["lon"].iat[i])]
+        if len(pool) == 1 or len({t["town_code"].iat[i] for i in pool}) == 1:
+            return pool[0], ""
+        if len(with_pt) == 1:
+            return with_pt[0], f"town {name!r} ambiguous ({len(pool)} candidates); used the one with a point"
+        return None, f"town {name!r} ambiguous ({len(pool)} candidates)"
+    return None, f"town {name!r} not found"
+
+
+def _inside(gaz: Gazetteer, poly_code, lon, lat) -> object:
+    if not isinstance(poly_code, str) or poly_code not in gaz.polygons.index:
+        return pd.NA
+    geom = gaz.polygons.loc[poly_code]
+    return bool(shapely.contains_xy(geom, lon, lat) or shapely.intersects_xy(geom, lon, lat))
+
+
+def locate_names(
+    df: pd.DataFrame,
+    *,
+    province: str | None = "province",
+    city: str | None = "city",
+    county: str = "county",
+    town: str | None = "town",
+    village: str | None = "village",
+    gazetteer: Gazetteer | None = None,
+    on_unmatched: str = "warn",
+) -> gpd.GeoDataFrame:
+    """Locate rows of administrative names at the town seat or the county representative point.
+
+    Parameters
+    ----------
+    df
+        Table with one row per place (e.g. an AliResearch Taobao-village list). Not modified.
+    province, city, county, town, village
+        Names of the columns holding each level (``None`` if the table has no such column).
+        ``county`` is required. Village names are kept but not used for positioning.
+    gazetteer
+        Lookup tables; default: the one shipped with the package (:func:`load_gazetteer`).
+    on_unmatched
+        ``"warn"`` (default; keep unmatched rows with an empty geometry and warn),
+        ``"raise"`` (:class:`~taobao_geo.InputDataError` listing them) or ``"ignore"`` (keep
+        them silently -- they are still listed in the report).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``df`` (same index, same columns) in EPSG:4326 plus ``county_code`` (6-digit
+        adcode of the shipped county polygon, or of the development zone when it has none),
+        ``town_code`` (NBS 9-digit), ``loc_prec`` (``"town"``/``"county"``/``"city"``/
+        ``"none"``), ``loc_src`` (source of the point), ``outside_county`` (True when the point
+        lies outside the county polygon; NA when the county has no polygon) and ``match_note``.
+        ``gdf.attrs["geocode_report"]`` is a :class:`GeocodeReport`.
+
+    Raises
+    ------
+    InputDataError
+        If a named column is missing, or ``on_unmatched="raise"`` and some rows are unmatched.
+
+    Notes
+    -----
+    Town seats are Amap centres from the NBS 2016 division (Vonng/adcode, CC BY 4.0),
+    converted from GCJ-02 to WGS 84. County points are ``representative_point()`` of the shipped
+    polygons, so a county-precision point is always inside its county. Names are compared
+    exactly first, then by stem (:func:`name_stem`), so renamed units (县 -> 区, 乡 -> 镇) match;
+    every such match is recorded in ``match_note``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"province": ["山东省"], "city": ["菏泽市"], "county": ["曹县"],
+    ...                   "town": ["大集镇"], "village": ["丁楼村"]})
+    >>> locate_names(t)["loc_prec"].tolist()   # Daji has no known seat: county point
+    ['county']
+    """
+    check_choice(on_unmatched, ("warn", "raise", "ignore"), name="on_unmatched", func="locate_names")
+    if not isinstance(df, pd.DataFrame):
+        raise InputDataError(f"locate_names: `df` must be a pandas DataFrame; got {type(df).__name__}.")
+    cols = {"province": province, "city": city, "county": county, "town": town, "village": village}
+    if county is None:
+        raise InputDataError("locate_names: a `county` column is required.")
+    missing = [f"{k}={v!r}" for k, v in cols.items() if v is not None and v not in df.columns]
+    if missing:
+        raise InputDataError(
+            f"locate_names: column(s) {', '.join(missing)} not in the table; columns are "
+            f"{list(df.columns)}. Pass the right names, e.g. county='县区', or None for a level "
+            "the table lacks.")
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    t = gaz._index["towns"]
+    cities = gaz._index["cities"]
+
+    def col(name):
+        return df[name].tolist() if name is not None else [None] * len(df)
+
+    provs, cits, ctys, twns = col(province), col(city), col(county), col(town)
+    n = len(df)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    out = {k: [None] * n for k in ("county_code", "town_code", "loc_prec", "loc_src", "match_note")}
+    outside = [pd.NA] * n
+    county_cache: dict = {}
+    for i in range(n):
+        key = (provs[i], cits[i], ctys[i])
+        if key not in county_cache:
+            county_cache[key] = _match_counties(gaz, *key)
+        cand, note = county_cache[key]
+        poly_codes = sorted({p for p in cand["poly_code"] if isinstance(p, str)})
+        decl_codes = sorted(set(cand["adcode"]))
+        town_idx: int | None = None
+        tnote = ""
+        # towns of every vintage of the matched county (2016 code and its 2023 successor)
+        codes = set(decl_codes)
+        for p in poly_codes:
+            codes |= gaz._index["same_poly"].get(p, set())
+        idx = [j for c in sorted(codes) for j in gaz._index["by_county"].get(c, [])]
+        county_names = [v for v in cand["county"].unique()] + ([_clean(ctys[i])] if _clean(ctys[i]) else [])
+        if _clean(twns[i]) is not None:
+            town_idx, tnote = _match_town(gaz, idx, twns[i], county_names)
+            if town_idx is None:
+                # development zone or unmatched county: look for the town in the prefecture
+                city_codes = {c[:4] for c in decl_codes}
+                if not city_codes:
+                    cst = name_stem(cits[i], level="city")
+                    allc = gaz._index["counties"]
+                    city_codes = set(allc.loc[allc["city_stem"] == cst, "adcode"].str[:4]) if cst else set()
+                pool = [j for cc in sorted(city_codes) for j in gaz._index["by_city"].get(cc, [])]
+                town_idx2, tnote2 = _match_town(gaz, pool, twns[i], county_names)
+                if town_idx2 is not None:
+                    town_idx = town_idx2
+                    host = t["county_code"].iat[town_idx]
+                    hc = gaz._index["counties"]
+                    hp = hc.loc[hc["adcode"] == host, "poly_code"]
+                    hp = [p for p in hp if isinstance(p, str)]
+                    host_poly = hp[0] if hp else None
+                    if len(poly_codes) == 1:
+                        # the county is known: keep it, the point will be flagged if outside
+                        tnote = (f"town {t['town_name'].iat[town_idx]!r} not in the declared county; "
+                                 f"found in county {host} of the same prefecture")
+                    else:
+                        tnote = (f"town {t['town_name'].iat[town_idx]!r} found in county {host} of "
+                                 f"the same prefecture (declared county {ctys[i]!r} has no polygon "
+                                 "of its own)")
+                        poly_codes = [host_poly] if host_poly else []
+                        decl_codes = [host]
+        notes = [s for s in (note, tnote) if s]
+        if len(poly_codes) > 1:
+            notes.append(f"county ambiguous: {', '.join(poly_codes)}")
+        poly = poly_codes[0] if len(poly_codes) == 1 else None
+        out["county_code"][i] = poly or (decl_codes[0] if len(decl_codes) == 1 else None)
+        if town_idx is not None:
+            out["town_code"][i] = t["town_code"].iat[town_idx]
+        if town_idx is not None and np.isfinite(t["lon"].iat[town_idx]):
+            lon[i], lat[i] = t["lon"].iat[town_idx], t["lat"].iat[town_idx]
+            out["loc_prec"][i] = "town"
+            out["loc_src"][i] = t["src"].iat[town_idx] if "src" in t.columns else "town seat"
+        elif poly is not None:
+            if town_idx is not None:
+                notes.append(f"town {t['town_name'].iat[town_idx]!r} has no seat point")
+            row = gaz._index["counties"]
+            row = row[row["adcode"] == poly].iloc[0]
+            lon[i], lat[i] = row["lon"], row["lat"]
+            out["loc_prec"][i] = "county"
+            out["loc_src"][i] = "county representative point (inside the county polygon)"
+        else:
+            ccodes = sorted({c[:4] for c in decl_codes})
+            if len(ccodes) == 1 and ccodes[0] in cities.index:
+                lon[i], lat[i] = cities.loc[ccodes[0], ["lon", "lat"]]
+                out["loc_prec"][i] = "city"
+                out["loc_src"][i] = "prefecture centre (cpca, GCJ-02 -> WGS 84)"
+                notes.append("declared county has no polygon and the town has no seat point")
+            else:
+                out["loc_prec"][i] = "none"
+                out["loc_src"][i] = None
+        if out["loc_prec"][i] in ("town", "county"):
+            outside[i] = _inside(gaz, poly, lon[i], lat[i])
+            if outside[i] is not pd.NA:
+                outside[i] = not outside[i]
+        out["match_note"][i] = "; ".join(notes) if notes else None
+
+    res = df.copy()
+    for k in ("county_code", "town_code", "loc_prec", "loc_src", "match_note"):
+        res[k] = pd.Series(out[k], index=df.index, dtype=object)
+    res["outside_county"] = pd.array(outside, dtype="boolean")
+    geom = shapely.points(lon, lat)
+    geom = np.where(np.isfinite(lon), geom, None)
+    gdf = gpd.GeoDataFrame(res, geometry=gpd.GeoSeries(geom, index=df.index, crs="EPSG:4326"),
+                           crs="EPSG:4326")
+    prec = gdf["loc_prec"]
+    unmatched = gdf.loc[prec == "none", [c for c in cols.values() if c] + ["match_note"]]
+    outside_tab = gdf.loc[gdf["outside_county"].fillna(False).astype(bool),
+                          [c for c in cols.values() if c] + ["county_code", "town_code", "loc_prec"]]
+    noted = gdf.loc[gdf["match_note"].notna(), [c for c in cols.values() if c] + ["match_note"]]
+    report = GeocodeReport(
+        n_rows=n, n_town=int((prec == "town").sum()), n_county=int((prec == "county").sum()),
+        n_city=int((prec == "city").sum()), n_unmatched=int((prec == "none").sum()),
+        n_outside=len(outside_tab), unmatched=pd.DataFrame(unmatched), outside=pd.DataFrame(outside_tab),
+        notes=pd.DataFrame(noted))
+    gdf.attrs["geocode_report"] = report
+    if report.n_unmatched:
+        msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
+               f"empty geometry, loc_prec='none'): rows {row_list(unmatched.index)}; see "
+               "gdf.attrs['geocode_report'].unmatched.")
+        if on_unmatched == "raise":
+            raise InputDataError(msg, rows=list(unmatched.index), report=report)
+        if on_unmatched == "warn":
+            warnings.warn(msg, UserWarning, stacklevel=2)
+    return gdf
