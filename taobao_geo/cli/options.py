@@ -16,6 +16,7 @@ from .._results import jsonable
 
 __all__ = [
     "input_options",
+    "coordinate_options",
     "json_option",
     "out_option",
     "rng_option",
@@ -35,6 +36,13 @@ def input_options(f):
                      help="Bad rows: stop with a list of them, or drop them and report each one.")(f)
     f = click.option("--year", type=int, default=None,
                      help="Keep only this year (shipped multi-year layers or a 'year' column).")(f)
+    f = coordinate_options(f)
+    f = click.argument("source")(f)
+    return f
+
+
+def coordinate_options(f):
+    """--x/--y/--crs/--datum (the part of ``input_options`` that says how to read coordinates)."""
     f = click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
                      help="Datum of the input coordinates (Amap: gcj02, Baidu: bd09). Default: wgs84, "
                           "or what the file's CRS says.")(f)
@@ -42,7 +50,6 @@ def input_options(f):
                      help="CRS of the input coordinates, e.g. EPSG:4326 or EPSG:32650.")(f)
     f = click.option("--y", "y_col", default=None, help="Name of the latitude / y column.")(f)
     f = click.option("--x", "x_col", default=None, help="Name of the longitude / x column.")(f)
-    f = click.argument("source")(f)
     return f
 
 
