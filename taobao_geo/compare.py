@@ -181,9 +181,43 @@ class ComparisonResult(ResultMixin):
         return fig
 
     def map(self, *, column: str = "density_per_1000km2", m=None, **kwargs):
-        """Interactive comparison map (folium) via :mod:`taobao_geo.maps`."""
+        """Interactive comparison map (folium choropleth of ``column``) via :mod:`taobao_geo.maps`."""
         maps = _mod("maps")
-        return maps.comparison_map(self, column=column, m=m, **kwargs)
+        y1 = self.years[-1]
+        popup = [c for c in ("county", "adcode", f"n_{self.years[0]}", f"n_{y1}",
+                             "density_per_1000km2", "share_of_province_pct", "nni_R",
+                             "lisa_class", "gi_bin", "rank_count") if c in self.counties.columns]
+        kwargs.setdefault("title", f"County comparison: {column}")
+        k = min(5, max(2, len(self.counties) - 1))
+        return maps.explore_choropleth(self.counties, column, m=m, popup_fields=popup, k=k,
+                                       **kwargs)
+
+    def save(self, folder, *, maps: bool = True, lang: str = "en",
+             highlight: str | None = None) -> dict:
+        """Write the table (CSV), the long counts (CSV), the figures (PNG) and the map (HTML).
+
+        Returns a dict kind -> path.
+        """
+        import matplotlib.pyplot as plt
+        from pathlib import Path
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {"table": folder / "comparison.csv", "counts": folder / "counts_by_year.csv",
+                 "small_multiples": folder / "small_multiples.png",
+                 "map_png": folder / "comparison_map.png"}
+        self.table.to_csv(paths["table"], index=False, encoding="utf-8")
+        self.counts.to_csv(paths["counts"], index=False, encoding="utf-8")
+        fig = self.plot(lang=lang, highlight=highlight)
+        fig.savefig(paths["small_multiples"], dpi=120)
+        plt.close(fig)
+        fig = self.plot_map(lang=lang)
+        fig.savefig(paths["map_png"], dpi=120)
+        plt.close(fig)
+        if maps:
+            m = self.map()
+            paths["map_html"] = _mod("maps").save_map(m, folder / "comparison_map.html")
+        return paths
 
 
 def _label(row, cjk: bool) -> str:

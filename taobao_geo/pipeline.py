@@ -51,7 +51,7 @@ from ._errors import TaobaoGeoError
 from ._results import ResultMixin, jsonable
 from ._validate import check_choice, ensure_points, ensure_polygons
 
-__all__ = ["AnalysisResult", "StepRecord", "analyze", "RANDOM_STEPS"]
+__all__ = ["AnalysisResult", "RegionBriefing", "StepRecord", "analyze", "brief_region", "RANDOM_STEPS"]
 
 # Steps that draw random numbers, in a FIXED order: each gets its own SeedSequence child.
 RANDOM_STEPS = ("nni", "ripley", "moran", "lisa", "gistar", "trends")
@@ -861,3 +861,146 @@ def _log_text(title, choices: dict, records) -> str:
 
 def _dataclass_fields(obj) -> list[str]:  # pragma: no cover - helper for debugging
     return [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
+
+
+# --------------------------------------------------------------------------------------------
+# Region briefing: analysis + comparison + report for a county, city or province
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RegionBriefing(ResultMixin):
+    """What :func:`brief_region` produced: the analysis, the comparison and the files."""
+
+    region: str
+    level: str
+    analysis: AnalysisResult | None = field(repr=False)
+    comparison: Any = field(repr=False)
+    html: Path | None = None
+    pdf: Path | None = None
+    pdf_message: str = ""
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.comparison.to_frame() if self.comparison is not None else pd.DataFrame()
+
+    def summary(self) -> str:
+        lines = [f"Briefing for {self.region} ({self.level}): {self.html}"]
+        if self.pdf:
+            lines.append(f"PDF: {self.pdf}")
+        elif self.pdf_message:
+            lines.append(f"PDF: {self.pdf_message}")
+        if self.analysis is not None:
+            lines.append(self.analysis.summary().splitlines()[0])
+        if self.comparison is not None:
+            lines.append(self.comparison.summary().splitlines()[0])
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"region": self.region, "level": self.level, "html": str(self.html),
+                "pdf": str(self.pdf) if self.pdf else None, "pdf_message": self.pdf_message,
+                "analysis": self.analysis.to_dict() if self.analysis is not None else None}
+
+
+def brief_region(
+    villages: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame | None = None,
+    *,
+    out_dir,
+    county: str | None = None,
+    city: str | None = None,
+    province: str | None = None,
+    top: int = 10,
+    lang: str = "en",
+    pdf: bool = True,
+    permutations: int = 999,
+    rng: int | np.random.Generator | None = 12345,
+    year_col: str = "year",
+    maps: bool = True,
+    title: str | None = None,
+    progress: bool | None = None,
+    analysis_kwargs: dict | None = None,
+) -> RegionBriefing:
+    """Analyse a county, city or province, compare it, and write the briefing (HTML, PDF).
+
+    The region's county polygons are the study area (``boundary``) of :func:`analyze`; the
+    comparison (:func:`taobao_geo.compare.compare_counties`) puts the region's counties next to
+    the other counties of the same city (for a county) or province (for a city) and the national
+    top ``top`` counties; :func:`taobao_geo.report.briefing` formats both.
+
+    Parameters
+    ----------
+    villages
+        Village points with a year column and, ideally, ``county_code``.
+    counties
+        County polygons (``adcode, province, city, county``); ``None``: shipped ``china_counties``.
+    county, city, province
+        The region: exactly one of them (a name or adcode).
+    top
+        Number of national top counties added to the comparison (0 for none).
+    lang
+        ``"en"`` or ``"zh"``.
+    pdf
+        Also print a PDF with headless Chromium when available (else ``pdf_message`` says why).
+    permutations, rng
+        Passed to :func:`analyze` and the comparison.
+
+    Returns
+    -------
+    RegionBriefing
+    """
+    from . import compare as _compare
+    from . import report
+
+    given = [(k, v) for k, v in (("county", county), ("city", city), ("province", province))
+             if v is not None]
+    if len(given) != 1:
+        raise TaobaoGeoError("`brief_region`: give exactly one of county=, city=, province=; got "
+                             f"{[k for k, _ in given] or 'none'}.")
+    level, name = given[0]
+    if counties is None:
+        counties = _mod("datasets").load("china_counties")
+    cty = counties.to_crs(4326)
+    if level == "county":
+        region = _compare.select_counties(cty, names=[name])
+        peers = {"city": str(region["city"].iloc[0])} if "city" in region.columns else {}
+    elif level == "city":
+        region = _compare.select_counties(cty, city=name)
+        peers = {"province": str(region["province"].iloc[0])}
+    else:
+        region = _compare.select_counties(cty, province=name)
+        peers = {"province": str(region["province"].iloc[0])}
+    label = name if level != "county" else str(region["county"].iloc[0])
+    codes = set(region["adcode"].astype(str))
+    vil = villages.to_crs(4326)
+    if "county_code" in vil.columns:
+        in_region = vil["county_code"].astype(str).isin(codes)
+    else:
+        in_region = vil.geometry.within(region.geometry.union_all())
+    vil_region = vil[in_region]
+    if hasattr(villages, "attrs"):
+        vil_region.attrs = dict(villages.attrs)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    analysis = None
+    if len(vil_region):
+        analysis = analyze(vil_region, boundary=region, out_dir=out / "analysis",
+                           year_col=year_col, permutations=permutations, rng=rng, maps=maps,
+                           title=title or label, progress=progress,
+                           **(analysis_kwargs or {}))
+    comp = _compare.compare_counties(
+        villages, cty, names=sorted(codes) if level == "county" else None, top=top or None,
+        year_col=year_col, permutations=permutations, rng=rng, progress=progress, **peers)
+    comp_dir = out / "comparison"
+    comp.save(comp_dir, maps=maps, lang=lang, highlight=sorted(codes)[0] if level == "county"
+              else None)
+    html_path = report.briefing(
+        analysis, comp, out_path=out / f"briefing_{lang}.html",
+        title=title or (f"{label}: " + report.LABELS[lang]["briefing"]), region=label, lang=lang,
+        provenance=[dict(counties.attrs.get("dataset", {}) or {})] or None,
+        highlight=sorted(codes)[0] if level == "county" else None)
+    pdf_path, msg = None, ""
+    if pdf:
+        try:
+            pdf_path = report.print_pdf(html_path)
+        except TaobaoGeoError as exc:
+            msg = str(exc)
+    return RegionBriefing(region=label, level=level, analysis=analysis, comparison=comp,
+                          html=html_path, pdf=pdf_path, pdf_message=msg)

@@ -132,3 +132,14 @@ def test_figures(villages, counties, tmp_path):
     fig2.savefig(tmp_path / "map.png")
     assert (tmp_path / "sm.png").stat().st_size > 1000
     assert "counties compared" in res.summary()
+
+
+def test_save_writes_table_figures_and_map(villages, counties, tmp_path):
+    res = compare_counties(villages, counties, city="菏泽市", permutations=9, rng=1,
+                           progress=False)
+    paths = res.save(tmp_path, highlight="371701")
+    back = pd.read_csv(paths["table"], dtype={"adcode": str})
+    assert list(back["adcode"]) == list(res.table["adcode"])
+    for key in ("small_multiples", "map_png", "map_html"):
+        assert paths[key].stat().st_size > 1000, key
+    assert "County comparison" in paths["map_html"].read_text(encoding="utf-8")

@@ -1,0 +1,177 @@
+"""``taobao-geo demo``: the main job on the shipped data (what ``make demo`` runs).
+
+1. Load and validate every shipped layer and print a summary table (rows, geometry, datum,
+   precision, simulated?), and write an overview map of the shipped layers.
+2. China: the full analysis of the 2016 villages with trends 2014-2016, counties as units.
+3. Shandong: the analysis of the province's villages, its counties as units; Heze: a briefing
+   comparing its counties with each other and with the national top 10.
+4. Cao County (曹县): analysis of the REAL layers (villages at town-seat / county precision inside
+   the real boundary) and a briefing comparing it with the other Heze counties and the national
+   top 10. The simulated village layer is used only with ``--with-simulated``.
+
+Prints the paths of the maps, tables and briefings at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .options import out_option, permutations_option, rng_option
+
+PARTS = ("layers", "china", "shandong", "heze", "cao")
+
+
+@click.command("demo")
+@out_option("out")
+@rng_option
+@permutations_option(999)
+@click.option("--quick", is_flag=True,
+              help="Fewer permutations (99) and envelopes (19): a fast smoke run.")
+@click.option("--only", "only", multiple=True, type=click.Choice(PARTS),
+              help="Run only these parts (repeatable). Default: all.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the briefings.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True,
+              help="Print the briefings to PDF too when headless Chromium is available.")
+@click.option("--with-simulated", is_flag=True,
+              help="Also analyse the SIMULATED Cao County village layer (tutorial data).")
+def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated):
+    """Run the main job on the shipped data and print where the outputs are."""
+    import warnings
+
+    import pandas as pd
+
+    from .. import datasets
+    from ..pipeline import analyze, brief_region
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    t_start = time.perf_counter()
+    parts = set(only) or set(PARTS)
+    perms = 99 if quick else permutations
+    env = 19 if quick else 99
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    produced: list[tuple[str, str, Path]] = []
+
+    # 1. shipped layers ------------------------------------------------------------------------
+    info = datasets.info()
+    click.echo("Shipped layers (taobao_geo.datasets):")
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.max_colwidth", 40):
+        cols = [c for c in ("name", "rows", "geometry", "datum", "precision", "simulated", "source")
+                if c in info.columns]
+        click.echo(info[cols].to_string(index=False))
+    layers = {}
+    for name in datasets.names():
+        g = datasets.load(name)  # validates: raises on a broken layer
+        layers[name] = g
+    click.echo(f"All {len(layers)} layers loaded.\n")
+    villages = layers["taobao_villages"]
+    counties = layers["china_counties"]
+    if "layers" in parts:
+        produced.append(("map", "shipped layers overview",
+                         _overview_map(layers, out / "overview_map.html")))
+
+    def run(label, **kw):
+        t0 = time.perf_counter()
+        click.echo(f"== {label} ...")
+        res = analyze(permutations=perms, envelope_simulations=env, rng=seed, **kw)
+        click.echo(res.summary())
+        click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
+        _collect(produced, label, res)
+        return res
+
+    # 2. China -------------------------------------------------------------------------------
+    if "china" in parts:
+        run("China 2016 (trends 2014-2016)", points=villages, boundary=counties,
+            out_dir=out / "china", title="China: Taobao villages")
+
+    # 3. Shandong and Heze --------------------------------------------------------------------
+    if "shandong" in parts:
+        sd = counties[counties["province"].astype(str).str.startswith("山东")]
+        sd_codes = set(sd["adcode"].astype(str))
+        run("Shandong", points=_subset(villages, sd_codes), boundary=sd,
+            out_dir=out / "shandong", title="Shandong: Taobao villages")
+    if "heze" in parts:
+        t0 = time.perf_counter()
+        click.echo("== Heze (菏泽市) briefing ...")
+        b = brief_region(villages, counties, out_dir=out / "heze", city="菏泽市", top=10,
+                         lang=lang, pdf=pdf, permutations=perms, rng=seed,
+                         analysis_kwargs={"envelope_simulations": env}, progress=None)
+        click.echo(b.summary())
+        click.echo(b.comparison.to_frame()[["county", *[f"n_{y}" for y in b.comparison.years],
+                                            "density_per_1000km2", "rank_count"]]
+                   .to_string(index=False))
+        click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
+        _collect_brief(produced, "Heze", b)
+
+    # 4. Cao County ---------------------------------------------------------------------------
+    if "cao" in parts:
+        t0 = time.perf_counter()
+        click.echo("== Cao County (曹县) briefing: real layers (town-seat / county precision) ...")
+        analysis_kwargs = {"envelope_simulations": env}
+        b = brief_region(villages, counties, out_dir=out / "caoxian", county="371721", top=10,
+                         lang=lang, pdf=pdf, permutations=perms, rng=seed,
+                         analysis_kwargs=analysis_kwargs, title="Cao County (曹县)")
+        click.echo(b.summary())
+        click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
+        _collect_brief(produced, "Cao County", b)
+        if with_simulated:
+            sim = layers["caoxian_villages_simulated"]
+            run("Cao County, SIMULATED villages (tutorial data)", points=sim,
+                boundary=layers["caoxian_boundary"], out_dir=out / "caoxian_simulated",
+                title="Cao County: SIMULATED village positions")
+
+    click.echo("Outputs")
+    click.echo("-------")
+    for kind, label, path in produced:
+        click.echo(f"{kind:<9} {label:<40} {path}")
+    click.echo(f"\nDemo finished in {time.perf_counter() - t_start:.0f} s.")
+
+
+def _subset(villages, codes):
+    sub = villages[villages["county_code"].astype(str).isin(codes)]
+    sub.attrs = dict(villages.attrs)
+    return sub
+
+
+def _collect(produced, label, res):
+    for p in res.files.get("maps", []):
+        produced.append(("map", f"{label}: {Path(p).stem}", Path(p)))
+    produced.append(("tables", label, res.out_dir / "tables"))
+    produced.append(("layers", label, res.out_dir / "layers" / "analysis.gpkg"))
+    produced.append(("log", label, res.out_dir / "log.txt"))
+
+
+def _collect_brief(produced, label, b):
+    if b.analysis is not None:
+        _collect(produced, label, b.analysis)
+    produced.append(("table", f"{label}: county comparison",
+                     b.html.parent / "comparison" / "comparison.csv"))
+    produced.append(("briefing", label, b.html))
+    if b.pdf:
+        produced.append(("pdf", label, b.pdf))
+
+
+def _overview_map(layers, path: Path) -> Path:
+    """One map of the shipped layers (issue 2's overview), offline HTML."""
+    from .. import maps
+
+    v = layers["taobao_villages"]
+    v16 = v[v["year"] == v["year"].max()] if "year" in v.columns else v
+    m = maps.explore_villages(v16, title="Shipped layers: Taobao villages", name="Taobao villages")
+    if "taobao_towns_2016" in layers:
+        maps.explore_villages(layers["taobao_towns_2016"], m=m, name="Taobao towns 2016",
+                              color="#2C7FB8", color_by=None, tooltip=None)
+    if "caoxian_boundary" in layers:
+        maps.explore_boundaries(layers["caoxian_boundary"], m=m, name="Cao County boundary")
+    if "caoxian_towns" in layers:
+        towns = layers["caoxian_towns"]
+        towns = towns[~towns.geometry.isna() & ~towns.geometry.is_empty]
+        if len(towns) and (towns.geom_type == "Point").all():
+            maps.explore_villages(towns, m=m, name="Cao County town seats", color="#1B9E77",
+                                  color_by=None, tooltip=None)
+    return maps.save_map(m, path)
