@@ -189,7 +189,9 @@ class LoadReport(ResultMixin):
         out["dropped"] = jsonable(self.dropped.to_dict(orient="records"))
         return out
 
-    def summary(self) -> str:
+    def summary(self, *, max_warnings: int | None = 20) -> str:
+        """Plain-language report: detection, conversions, then every error and the first
+        ``max_warnings`` warnings (None: all; the full list is ``to_frame()``)."""
         lines = [f"Source: {self.source} ({self.format}"
                  + (f", encoding {self.encoding}"
                     + (" (detected)" if self.encoding_detected else " (given)")
@@ -209,7 +211,14 @@ class LoadReport(ResultMixin):
                      + (f", {len(self.dropped)} dropped" if len(self.dropped) else ""))
         lines.append(f"Problems: {self.n_errors} error(s), {self.n_warnings} warning(s)"
                      + ("" if len(self.problems) else " -- all rows valid"))
+        shown_w = 0
         for rec in self.problems.itertuples(index=False):
+            if rec.severity == "warning":
+                shown_w += 1
+                if max_warnings is not None and shown_w > max_warnings:
+                    lines.append(f"  … and {self.n_warnings - max_warnings} more warning(s) "
+                                 "(all of them: report.to_frame(), or `taobao-geo validate`)")
+                    break
             where = f"{self.row_label} {rec.row}" if rec.row is not None and not (
                 isinstance(rec.row, float) and np.isnan(rec.row)) else "file"
             col = f", column {rec.column!r}" if isinstance(rec.column, str) and rec.column else ""
@@ -1076,7 +1085,10 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
             else:
                 first[k] = i
     dup_rows = {p[0] for p in problems if p[3] == "duplicate_row"}
-    key = pd.Series([f"{a:.7f},{b:.7f}" if v else None for a, b, v in zip(lon, lat, valid)])
+    # the same village listed in several years (a multi-year layer) is not a duplicate point
+    yr = _text(attrs[["year"]])["year"].tolist() if "year" in attrs.columns else [""] * n
+    key = pd.Series([f"{a:.7f},{b:.7f}" + (f" (year {y})" if y else "") if v else None
+                     for a, b, v, y in zip(lon, lat, valid, yr)])
     groups = key[key.notna()].groupby(key[key.notna()]).groups
     for k, idx in groups.items():
         idx = [i for i in idx if i not in dup_rows]
@@ -1135,6 +1147,12 @@ def _build(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     check_choice(on_invalid, ("raise", "drop"), name="on_invalid", func=func)
     check_choice(duplicates, ("warn", "error"), name="duplicates", func=func)
     datum = coords.normalize_datum(datum)
+    if crs is not None:
+        try:
+            crs = CRS.from_user_input(crs)
+        except Exception as exc:  # noqa: BLE001 - pyproj's CRSError
+            raise CRSError(f"`{func}`: invalid crs {crs!r} ({exc}). Give an EPSG code such as "
+                           "'EPSG:4326' (WGS 84 degrees) or 'EPSG:32650' (UTM 50N).") from exc
     ctx: dict = {}
     try:
         t, f = _check(source, x=x, y=y, crs=crs, datum=datum, encoding=encoding, layer=layer,
