@@ -22,7 +22,7 @@ __all__ = ["CategoricalLegend", "ContinuousLegend", "MapTitle", "DatumNote", "ad
 _CSS = """
 <style>
 .tg-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.35);font:12px/1.35 "Helvetica Neue",Arial,"Noto Sans CJK SC",
+  box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:45vh;overflow:auto;font:12px/1.35 "Helvetica Neue",Arial,"Noto Sans CJK SC",
   "Microsoft YaHei",sans-serif;color:#222;max-width:280px}
 .tg-legend .tg-lt{font-weight:bold;margin-bottom:3px}
 .tg-legend .tg-ln{color:#555;margin-top:3px;font-size:11px}
@@ -64,6 +64,12 @@ _CONTROL_SCRIPT = Template(
             return div;
         };
         ctl.addTo(map);
+        {%- if this.layer is not none %}
+        // Show the legend only while its layer is switched on in the layer control.
+        var layer = {{ this.layer.get_name() }};
+        map.on('overlayadd', function(e) { if (e.layer === layer) { ctl.addTo(map); } });
+        map.on('overlayremove', function(e) { if (e.layer === layer) { ctl.remove(); } });
+        {%- endif %}
     })();
     {% endmacro %}
     """
@@ -84,11 +90,12 @@ class _Control(MacroElement):
     kind = "control"
     css_class = "tg-box"
 
-    def __init__(self, inner_html: str, *, position: str):
+    def __init__(self, inner_html: str, *, position: str, layer=None):
         super().__init__()
         self._name = "TaobaoGeoControl"
         self.html = inner_html
         self.position = position
+        self.layer = layer
 
     def render(self, **kwargs):
         add_css(self)
@@ -112,13 +119,16 @@ class CategoricalLegend(_Control):
         Small print under the swatches, e.g. significance level and correction.
     shape
         ``"square"`` (polygons) or ``"circle"`` (points).
+    layer
+        The folium layer the legend describes: the legend hides while that layer is switched
+        off in the layer control.
     """
 
     kind = "legend"
     css_class = "tg-box tg-legend"
 
     def __init__(self, title: str, items, *, note: str | None = None, shape: str = "square",
-                 position: str = "bottomright"):
+                 position: str = "bottomright", layer=None):
         rows = "".join(
             f'<div class="tg-row"><span class="tg-sw{" tg-circle" if shape == "circle" else ""}"'
             f' style="background:{_esc(colour)}"></span><span>{_esc(label)}</span></div>'
@@ -126,7 +136,7 @@ class CategoricalLegend(_Control):
         )
         note_html = f'<div class="tg-ln">{_esc(note)}</div>' if note else ""
         super().__init__(f'<div class="tg-lt">{_esc(title)}</div>{rows}{note_html}',
-                         position=position)
+                         position=position, layer=layer)
         self.title = title
         self.items = list(items)
 
@@ -150,7 +160,7 @@ class ContinuousLegend(_Control):
     css_class = "tg-box tg-legend"
 
     def __init__(self, title: str, colours, vmin: float, vmax: float, *, ticks: int = 5,
-                 note: str | None = None, position: str = "bottomright"):
+                 note: str | None = None, position: str = "bottomright", layer=None):
         stops = ",".join(_esc(c) for c in colours)
         values = np.linspace(vmin, vmax, ticks)
         tick_html = "".join(f"<span>{_esc(_fmt(v))}</span>" for v in values)
@@ -159,7 +169,7 @@ class ContinuousLegend(_Control):
             f'<div class="tg-lt">{_esc(title)}</div>'
             f'<div class="tg-bar" style="background:linear-gradient(to right,{stops})"></div>'
             f'<div class="tg-ticks">{tick_html}</div>{note_html}',
-            position=position)
+            position=position, layer=layer)
         self.title = title
         self.vmin, self.vmax = float(vmin), float(vmax)
 

@@ -357,7 +357,7 @@ def dual_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None =
     Draw on each panel with ``explore_*(..., m=dm.m1)`` and ``m=dm.m2`` (e.g. two years, or two
     counties), then :func:`save_map` the ``DualMap``. Panning or zooming one pans the other.
     """
-    folium = _folium()
+    _folium()
     from folium.plugins import DualMap
 
     dm = DualMap(location=list(location) if location is not None else [35.0, 105.0],
@@ -367,7 +367,6 @@ def dual_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None =
     for sub, title in zip((dm.m1, dm.m2), titles):
         _configure(sub, tiles=tiles, tianditu_key=tianditu_key, title=title, subtitle=None,
                    simulated=False, fullscreen=False)
-    del folium
     return dm
 
 
@@ -403,12 +402,39 @@ def _finish(m, bounds) -> None:
                       max(old[2], bounds[2]), max(old[3], bounds[3]))
         m.taobao_geo_bounds = bounds
         m._children.pop("taobao_geo_fit", None)
-        fit = folium.map.FitBounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
-                                   padding=(10, 10))
-        m.add_child(fit, name="taobao_geo_fit")
+        m.add_child(_fit_bounds_element()([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]),
+                    name="taobao_geo_fit")
     m._children.pop("taobao_geo_layer_control", None)
-    m.add_child(folium.LayerControl(collapsed=False, position="topright"),
+    overlays = sum(1 for c in m._children.values()
+                   if isinstance(c, folium.map.Layer) and c.overlay and c.control)
+    # Open when short; collapsed (hover to open) when it would cover the legends.
+    m.add_child(folium.LayerControl(collapsed=overlays > 3, position="topright"),
                 name="taobao_geo_layer_control")
+
+
+def _fit_bounds_element():
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class FitBounds(MacroElement):
+        """``map.fitBounds`` without animation (folium's animates when the zoom changes by <= 4
+        levels, and a view set while that animation runs is overridden when it ends)."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
+                {padding: [10, 10], animate: false});
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, bounds):
+            super().__init__()
+            self._name = "FitBounds"
+            self.bounds = bounds
+
+    return FitBounds
 
 
 # --------------------------------------------------------------------------- data preparation
@@ -605,7 +631,7 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "carto",
     fg.add_to(m)
     legend_title = (f"{name} by {color_by}" if color_by else name) + (
         " - SIMULATED" if simulated else "")
-    CategoricalLegend(legend_title, legend_items, shape="circle",
+    CategoricalLegend(legend_title, legend_items, shape="circle", layer=fg,
                       note=("Simulated locations, for demonstration only" if simulated
                             else None)).add_to(m)
     _finish(m, _bounds(gdf))
@@ -615,7 +641,7 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "carto",
 # --------------------------------------------------------------------------- polygons / lines
 def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fields,
                    labels=None, line_color="#333333", weight=1.0, fill_opacity=0.7,
-                   dash=None, show=True, banner=None, simplify=None, tooltip=None):
+                   dash=None, show=True, banner=None, simplify=None, marker_radius=None):
     """A GeoJson overlay with safe client-side popups; ``gdf`` already in map coordinates."""
     folium = _folium()
     from folium.utilities import JsCode
@@ -648,12 +674,13 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
     on_each = JsCode(
         "tgMap.featurePopup(" + _js_json(popup_fields) + ","
         + _js_json([lab.get(c, c) for c in popup_fields]) + "," + _js_json(banner) + ")")
+    # Points (centres, point units) as circle markers, styled like the polygons.
+    marker = folium.CircleMarker(radius=marker_radius, fill=True) if marker_radius else None
     layer = folium.GeoJson(data, name=name, style_function=style, show=show,
                            on_each_feature=on_each if popup_fields else None,
-                           highlight_function=lambda f: {"weight": weight + 2})
+                           highlight_function=lambda f: {"weight": weight + 2}, marker=marker)
     layer.add_child(_helpers_element())
     layer.add_to(m)
-    del tooltip
     return layer
 
 
@@ -755,9 +782,9 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     if popup_fields is None:
         popup_fields = [c for c in ("province", "city", "county", "name", "adcode")
                         if c in gdf.columns] + [column]
-    _geojson_layer(m, gdf, name=name or column, fill=fill, popup_fields=popup_fields,
-                   fill_opacity=fill_opacity, weight=0.5, simplify=simplify)
-    CategoricalLegend(legend_title or column, items,
+    layer = _geojson_layer(m, gdf, name=name or column, fill=fill, popup_fields=popup_fields,
+                           fill_opacity=fill_opacity, weight=0.5, simplify=simplify)
+    CategoricalLegend(legend_title or column, items, layer=layer,
                       note=f"Classes: {classifier.name} (mapclassify), k={nk}").add_to(m)
     _finish(m, _bounds(gdf))
     return m
@@ -819,8 +846,8 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "carto",
     if src_crs is None:
         raise CRSError("kde has no CRS; cannot place the density surface on a map.")
     transform = kde.transform
-    left, top = transform * (0, 0)
-    right, bottom = transform * (cols, rows)
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (cols, rows)
     dst_crs = "EPSG:3857"
     scale = max(1.0, math.sqrt(rows * cols / max_pixels))
     dst_transform, w, h = calculate_default_transform(
@@ -846,8 +873,8 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "carto",
     url = _png_data_url(rgba)
 
     # Web Mercator extent -> lon/lat corners (then GCJ-02 on Amap tiles).
-    x0, y1 = dst_transform * (0, 0)
-    x1, y0 = dst_transform * (w, h)
+    x0, y1 = dst_transform @ (0, 0)
+    x1, y0 = dst_transform @ (w, h)
     corners = gpd.GeoSeries(gpd.points_from_xy([x0, x1], [y0, y1]), crs=dst_crs).to_crs(4326)
     corners = gpd.GeoDataFrame(geometry=corners, crs=4326)
     if map_datum(m) == "gcj02":
@@ -860,9 +887,10 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "carto",
     bw = getattr(kde, "bandwidth_m", None)
     rule = getattr(kde, "bandwidth_rule", None)
     kernel = getattr(kde, "kernel", None)
-    folium.raster_layers.ImageOverlay(
+    overlay = folium.raster_layers.ImageOverlay(
         image=url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], opacity=opacity, name=name,
-        interactive=False, zindex=2).add_to(m)
+        interactive=False, zindex=2)
+    overlay.add_to(m)
     bits = []
     if kernel:
         bits.append(f"{kernel} kernel")
@@ -871,7 +899,7 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "carto",
     if getattr(kde, "cell_size_m", None):
         bits.append(f"cell {float(kde.cell_size_m) / 1000:,.2f} km")
     stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
-    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax,
+    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
                      note=", ".join(bits) or None).add_to(m)
     if contours is not None and len(contours):
         cg = _to_map_coords(contours, m, what="contours")
@@ -961,12 +989,13 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
         popup_fields = [c for c in ("county", "name", "adcode", "unit_id", "count", "density_km2",
                                     "value", "lisa_I", "p_sim", "p_adj", "cluster_label")
                         if c in g.columns]
-    _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                       fill_opacity=fill_opacity, simplify=simplify)
+    layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
+                               fill_opacity=fill_opacity, simplify=simplify)
     counts = codes.value_counts()
     items = [(f"{LISA_LABELS[c]} (n={int(counts.get(c, 0))})", LISA_COLOURS[c])
              for c in LISA_ORDER]
-    CategoricalLegend(name, items, note=_settings_note(result, default_alpha=0.05)).add_to(m)
+    CategoricalLegend(name, items, note=_settings_note(result, default_alpha=0.05),
+                      layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
 
@@ -999,12 +1028,12 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "carto",
         popup_fields = [c for c in ("county", "name", "adcode", "unit_id", "count", "density_km2",
                                     "value", "gi_z", "gi_p", "gi_p_adj", "confidence")
                         if c in g.columns]
-    _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                       fill_opacity=fill_opacity, simplify=simplify)
+    layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
+                               fill_opacity=fill_opacity, simplify=simplify)
     counts = bins.value_counts()
     items = [(f"{GI_BIN_LABELS[b]} (n={int(counts.get(b, 0))})", GI_BIN_COLOURS[b])
              for b in (3, 2, 1, 0, -1, -2, -3)]
-    CategoricalLegend(name, items, note=_settings_note(result)).add_to(m)
+    CategoricalLegend(name, items, note=_settings_note(result), layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
 
@@ -1012,15 +1041,8 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "carto",
 def _polygon_or_points(m, g, *, name, fill, popup_fields, fill_opacity, simplify):
     types = set(g.geometry.geom_type.unique())
     if types <= {"Point"}:
-        folium = _folium()
-        from folium.utilities import JsCode
-
-        layer = _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                               fill_opacity=0.9, weight=0.6)
-        layer.point_to_layer = JsCode(
-            "function(f, latlng){return L.circleMarker(latlng, {radius: 5});}")
-        del folium
-        return layer
+        return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
+                              fill_opacity=0.9, weight=0.6, marker_radius=5)
     return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
                           fill_opacity=fill_opacity, weight=0.4, simplify=simplify)
 
@@ -1044,9 +1066,7 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "carto",
         Geometry columns; default: the active geometry for centres (or ``mean_centre`` /
         ``centre``), and the first of ``ellipse``, ``sde``, ``sde_geometry``.
     """
-    folium = _folium()
     import geopandas as gpd
-    from folium.utilities import JsCode
     from shapely.geometry import LineString
 
     from ._legend import CategoricalLegend
@@ -1103,13 +1123,10 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "carto",
         _geojson_layer(m, line, name="Centre trajectory", fill=None, popup_fields=["path"],
                        line_color="#222222", weight=2.5, dash="4 4")
     layer = _geojson_layer(m, cg, name=name, fill=fill, popup_fields=popup_fields,
-                           fill_opacity=1.0, weight=1.5, line_color="#000000")
-    layer.point_to_layer = JsCode(
-        "function(f, latlng){return L.circleMarker(latlng, {radius: 7});}")
-    CategoricalLegend(f"{name} by {by}", items, shape="circle",
+                           fill_opacity=1.0, weight=1.5, line_color="#000000", marker_radius=7)
+    CategoricalLegend(f"{name} by {by}", items, shape="circle", layer=layer,
                       note="Line: trajectory; outlines: standard deviational ellipses"
                       if ellipse_col else "Line: trajectory").add_to(m)
-    del folium
     _finish(m, _bounds(cg))
     return m
 
