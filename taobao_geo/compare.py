@@ -602,13 +602,12 @@ def _county_local(ctx: gpd.GeoDataFrame, counts_last: pd.Series, *, weights, per
     result: dict[str, Any] = {"lisa_class": {}, "gi_bin": {}, "gi_z": {}}
     try:
         wmod, local = _mod("weights"), _mod("local")
-        built = wmod.build_graph(units, kind=weights, islands="nearest")
-        g = built[0] if isinstance(built, tuple) else getattr(built, "graph", built)
+        sw = wmod.build_graph(units, kind=weights, islands="nearest")
         r1, r2 = rng.spawn(2)
-        lisa = local.local_moran(units, "count", graph=g, permutations=int(permutations),
-                                 alpha=alpha, rng=r1)
-        gi = local.getis_ord(units, "count", graph=g, star=True, permutations=int(permutations),
-                             alpha=alpha, rng=r2)
+        lisa = local.local_moran(units, column="count", weights=sw,
+                                 permutations=int(permutations), alpha=alpha, rng=r1)
+        gi = local.getis_ord(units, column="count", weights=sw, star=True, alpha=alpha,
+                             inference="analytic", rng=r2)
     except ModuleNotFoundError as exc:
         result["_reason"] = f"module {exc.name} unavailable"
         return result

@@ -425,24 +425,19 @@ def analyze(
         # 5-6. units and weights ---------------------------------------------------------------
         unit_gdf = step("units", _units, pts, bnd, units=units, unit_size_m=unit_size_m,
                         unit_id=unit_id, choices=choices)
-        graph = None
+        sw = None
         if unit_gdf is not None:
             runner.results.pop("units", None)
             state["units"] = unit_gdf
-            graph = step("weights", _weights, unit_gdf, kind=weights, k=k, islands=islands,
-                         choices=choices)
-            if graph is not None:
-                runner.results.pop("weights", None)
+            sw = step("weights", _weights, unit_gdf, kind=weights, k=k, islands=islands,
+                      choices=choices)
         else:
             runner.records.append(StepRecord("weights", "skipped", "no aggregation units"))
             bar.update(1)
 
         # 7-9. global Moran, LISA, Gi* --------------------------------------------------------
-        if graph is not None:
-            g, wreport = graph
-            state["graph"] = g
-            if wreport is not None:
-                runner.results["weights"] = wreport
+        if sw is not None:
+            g = sw
             choices["autocorrelation"] = {"variable": value, "permutations": int(permutations),
                                           "alpha": alpha, "correction": correction or "none"}
             step("moran", _moran, state["units"], g, value=value, permutations=permutations,
@@ -639,35 +634,33 @@ def _weights(unit_gdf, *, kind, k, islands, choices):
     kw = {"kind": kind, "islands": islands}
     if kind == "knn":
         kw["k"] = k
-    out = wmod.build_graph(unit_gdf, **kw)
-    if isinstance(out, tuple):
-        g, rep = out
-    elif hasattr(out, "graph"):
-        g, rep = out.graph, out
-    else:
-        g, rep = out, None
+    sw = wmod.build_graph(unit_gdf, **kw)
     choices["weights"] = {"kind": kind, "k": k if kind == "knn" else None, "islands": islands,
-                          "transform": "row-standardised for Moran/LISA; binary for Gi*"}
-    if rep is not None and hasattr(rep, "to_dict"):
-        choices["weights"]["report"] = rep.to_dict()
-    return g, rep
+                          "method": getattr(sw, "method", None),
+                          "islands_found": list(getattr(sw, "islands", ()) or ()),
+                          "transform": "row-standardised for Moran / LISA; binary for Gi*"}
+    return sw
 
 
-def _moran(unit_gdf, g, *, value, permutations, rng):
+def _moran(unit_gdf, sw, *, value, permutations, rng):
     auto = _mod("autocorrelation")
-    return auto.global_moran(unit_gdf, value, graph=g, permutations=int(permutations), rng=rng)
+    return auto.moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
+                      alternative="two-sided", rng=rng)
 
 
-def _lisa(unit_gdf, g, *, value, permutations, alpha, correction, rng):
+def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
     local = _mod("local")
-    return local.local_moran(unit_gdf, value, graph=g, permutations=int(permutations),
+    return local.local_moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
                              alpha=alpha, correction=correction, rng=rng)
 
 
-def _gistar(unit_gdf, g, *, value, permutations, alpha, correction, rng):
+def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
+    # Gi* z-scores are analytic (Getis & Ord; ArcGIS's GiZScore and spdep localG): the bins are
+    # ArcGIS's. Permutation p-values are added when permutations > 0.
     local = _mod("local")
-    return local.getis_ord(unit_gdf, value, graph=g, star=True, permutations=int(permutations),
-                           alpha=alpha, correction=correction, rng=rng)
+    return local.getis_ord(unit_gdf, column=value, weights=sw, star=True,
+                           permutations=int(permutations), inference="analytic", alpha=alpha,
+                           correction=correction, rng=rng)
 
 
 def _centrography(pts):

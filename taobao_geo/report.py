@@ -239,7 +239,7 @@ def _nni_card(res, L, alpha) -> str:
 
 
 def _moran_card(res, L, alpha) -> str:
-    I = _get(res, "I")
+    I = _get(res, "I", "value")
     if I is None:
         return ""
     p = _get(res, "p_sim", "p_norm", "p", "p_value")
