@@ -54,7 +54,11 @@ _CITY_SUFFIXES = ("自治州", "地区", "盟", "市")
 _COUNTY_SUFFIXES = ("自治县", "自治旗", "特区", "林区", "新区", "县", "市", "区", "旗")
 _TOWN_SUFFIXES = ("街道办事处", "地区办事处", "办事处", "街道", "民族乡", "民族镇", "苏木", "镇", "乡", "街")
 # Ethnic qualifiers inside names (侯集回族镇, 乳源瑶族自治县): stripped for comparison only.
-_ETHNIC = re.compile(r"(?:[\u4e00-\u9fff]{1,3}?族)+$")
+_ETHNIC_NAMES = (
+    "柯尔克孜 乌孜别克 维吾尔 哈萨克 达斡尔 鄂伦春 鄂温克 俄罗斯 塔吉克 塔塔尔 蒙古 布依 朝鲜 土家 哈尼 "
+    "傈僳 高山 拉祜 东乡 纳西 景颇 仫佬 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 德昂 保安 裕固 独龙 赫哲 "
+    "门巴 珞巴 基诺 回 藏 苗 彝 壮 满 侗 瑶 白 傣 黎 佤 畲 水 土 羌 怒 京 各").split()
+_ETHNIC = re.compile("(?:(?:" + "|".join(_ETHNIC_NAMES) + ")族)+$")
 # Common abbreviations of development zones in the lists vs the statistical names.
 _ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"), ("开发区", "开发区"))
 _MISSING = {"", "-", "—", "--", "nan", "none", "null", "na", "n/a"}
