@@ -12,6 +12,15 @@ Rules (see ``choose_crs``):
 * anything wider (China, several provinces) gets an Albers equal-area conic for China
   (standard parallels 25° N and 47° N, central meridian 105° E), so areas, densities and
   intensities are right everywhere.
+
+``choose_crs(gdf, kind="gauss_kruger")`` picks the CGCS2000 3-degree Gauss-Krüger zone
+(EPSG:4534-4554, "CM 75E" ... "CM 135E", no zone prefix in the easting) whose central meridian
+is nearest to the extent's centre instead: the projection of China's official surveying and
+mapping and of most Chinese GIS data, so results line up with local data in CGCS2000. For
+county-sized extents it is slightly more accurate than UTM (3° instead of 6° zones, scale
+factor 1 on the central meridian: below 0.03 % scale error within 1.5° of it, against UTM's
+0.04 % central-meridian reduction). CGCS2000 and WGS 84 agree to well under a metre at these
+scales, so either datum label gives the same metres.
 """
 
 from __future__ import annotations
@@ -19,12 +28,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 from pyproj import CRS
 
 from ._errors import CRSError
 from ._validate import ensure_projected
 
-__all__ = ["CHINA_ALBERS", "CRSChoice", "choose_crs", "ensure_projected", "is_projected", "to_projected"]
+__all__ = ["CHINA_ALBERS", "GK_KINDS", "CRSChoice", "choose_crs", "ensure_projected", "is_projected", "to_projected"]
 
 CHINA_ALBERS = CRS.from_proj4(
     "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=WGS84 "
@@ -53,8 +63,29 @@ def is_projected(crs) -> bool:
     return bool(CRS.from_user_input(crs).is_projected)
 
 
-def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRSChoice:
-    """Pick a metric CRS for data in a geographic CRS (see the module docstring for the rule)."""
+GK_KINDS = ("utm", "gauss_kruger")
+
+
+def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, kind: str = "utm") -> CRSChoice:
+    """Pick a metric CRS for data in a geographic CRS (see the module docstring for the rule).
+
+    Parameters
+    ----------
+    gdf
+        Layer with a CRS (any; it is read in longitude/latitude to measure the extent).
+    kind
+        For extents up to 6° of longitude: ``"utm"`` (WGS 84 / UTM zone of the centre, the
+        default, as ``GeoDataFrame.estimate_utm_crs``) or ``"gauss_kruger"`` (CGCS2000 3-degree
+        Gauss-Krüger zone with the nearest central meridian, EPSG:4534-4554). Wider extents
+        always get the China Albers equal-area CRS.
+
+    Returns
+    -------
+    CRSChoice
+        ``crs`` and a one-line ``reason`` to report.
+    """
+    if kind not in GK_KINDS:
+        raise CRSError(f"kind must be one of {GK_KINDS}; got {kind!r}.")
     if gdf.crs is None:
         raise CRSError(
             "The data have no CRS, so a metric CRS cannot be chosen. Set it first, e.g. "
@@ -65,7 +96,18 @@ def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRSChoice:
         raise CRSError("Cannot choose a CRS for an empty layer.")
     lonlat = gdf.to_crs(4326) if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)) else gdf
     minx, miny, maxx, maxy = lonlat.total_bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        raise CRSError("Cannot choose a CRS: the layer has no non-empty geometry.")
     span = maxx - minx
+    if span <= MAX_UTM_SPAN_DEG and kind == "gauss_kruger":
+        lon0 = (minx + maxx) / 2
+        cm = int(np.clip(3 * np.floor((lon0 + 1.5) / 3), 75, 135))
+        epsg = 4534 + (cm - 75) // 3
+        return CRSChoice(
+            CRS.from_epsg(epsg),
+            f"extent {span:.2f}° of longitude wide (≤ {MAX_UTM_SPAN_DEG:g}°): CGCS2000 / "
+            f"3-degree Gauss-Krüger CM {cm}E (EPSG:{epsg}), conformal, for distances",
+        )
     if span <= MAX_UTM_SPAN_DEG:
         lon0 = (minx + maxx) / 2
         lat0 = (miny + maxy) / 2
@@ -84,7 +126,7 @@ def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> CRSChoice:
 
 
 def to_projected(
-    gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, to_crs=None
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, to_crs=None, kind: str = "utm"
 ) -> gpd.GeoDataFrame | gpd.GeoSeries:
     """Return a copy of ``gdf`` in a metric CRS.
 
@@ -94,12 +136,20 @@ def to_projected(
         Data with a CRS. Already projected data are returned unchanged (a copy).
     to_crs
         Target CRS (anything pyproj accepts). ``None`` chooses one with :func:`choose_crs`.
+    kind
+        Passed to :func:`choose_crs` when ``to_crs`` is None: ``"utm"`` or ``"gauss_kruger"``.
 
     Returns
     -------
     GeoDataFrame or GeoSeries
         The projected copy. ``result.attrs["crs_choice"]`` says which CRS was used and why.
     """
+    if gdf.crs is None:
+        raise CRSError(
+            "The data have no CRS, so they cannot be projected. Set it first, e.g. "
+            "gdf.set_crs('EPSG:4326') for WGS 84 longitude/latitude (convert GCJ-02 or BD-09 "
+            "coordinates with taobao_geo.coords first)."
+        )
     if to_crs is not None:
         out = gdf.to_crs(to_crs)
         ensure_projected(out, func="to_projected")
@@ -109,7 +159,7 @@ def to_projected(
         out = gdf.copy()
         out.attrs["crs_choice"] = f"{gdf.crs.to_string()} (already projected; unchanged)"
         return out
-    choice = choose_crs(gdf)
+    choice = choose_crs(gdf, kind=kind)
     out = gdf.to_crs(choice.crs)
     out.attrs["crs_choice"] = choice.reason
     return out
