@@ -1,0 +1,321 @@
+"""Aggregation of village points to areal units: admin polygons, a square fishnet or hexagons.
+
+Spatial autocorrelation of Taobao villages is measured on counts per unit (county, town, grid
+cell), as in the literature and ArcGIS's Optimized Hot Spot Analysis. :func:`aggregate` returns
+one row per unit with
+
+* ``count`` -- number of points in the unit;
+* ``weighted_count`` -- sum of a weight column (only if ``weights`` is given);
+* ``area_km2`` -- unit area in km² (of the clipped cell for grids clipped to a boundary);
+* ``density_km2`` -- ``count / area_km2`` (and ``weighted_density_km2``).
+
+Units with no points are kept with ``count = 0``: they are data (places without a Taobao
+village), not missing values, and dropping them biases every statistic upwards.
+
+Grids carry their integer ``grid_row`` / ``grid_col`` and ``gdf.attrs["grid"]`` so that
+:func:`taobao_geo.weights.build_graph` can build contiguity from the indices (the lattice
+shortcut). ``gdf.attrs["aggregation"]`` records what was done (points in, points outside every
+unit, cell size and how it was chosen).
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ._errors import GeometryTypeError, GridTooLargeError, InputDataError
+from ._validate import (
+    check_choice,
+    ensure_numeric,
+    ensure_points,
+    ensure_polygons,
+    ensure_projected,
+    point_coords,
+)
+
+__all__ = ["aggregate", "fishnet", "hex_grid", "MAX_CELLS"]
+
+MAX_CELLS = 5_000_000
+
+
+def _nice(x: float) -> float:
+    """Round to 1 or 2 significant digits (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9 × 10^k)."""
+    e = math.floor(math.log10(x))
+    m = x / 10**e
+    steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10]
+    best = min(steps, key=lambda s: abs(s - m))
+    return best * 10**e
+
+
+def _boundary_union(boundary, crs, *, func: str):
+    if boundary is None:
+        return None
+    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        polys = ensure_polygons(boundary, func=func)
+        if polys.crs is None:
+            raise InputDataError(f"`{func}`: the boundary has no CRS; set it first.")
+        if not CRS.from_user_input(polys.crs).equals(CRS.from_user_input(crs)):
+            polys = polys.to_crs(crs)
+        return shapely.union_all(shapely.make_valid(polys.to_numpy()))
+    if isinstance(boundary, shapely.Geometry):
+        return boundary
+    raise GeometryTypeError(
+        f"`{func}`: `boundary` must be a GeoDataFrame/GeoSeries of polygons or a shapely geometry; "
+        f"got {type(boundary).__name__}."
+    )
+
+
+def _extent(xy: np.ndarray, union) -> tuple[float, float, float, float]:
+    if union is not None:
+        return tuple(float(v) for v in union.bounds)
+    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+
+
+def _default_size(extent, union, shape: str) -> tuple[float, str]:
+    area = union.area if union is not None else (extent[2] - extent[0]) * (extent[3] - extent[1])
+    if area <= 0:
+        raise GeometryTypeError("Cannot choose a cell size: the study area has zero area.")
+    size = _nice(math.sqrt(area / 1000))
+    return size, f"automatic: about 1,000 {shape} cells over the study area ({size:g} m)"
+
+
+def fishnet(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
+    """Square cells of ``size_m`` metres covering ``extent = (minx, miny, maxx, maxy)``.
+
+    Rows count upwards from ``miny``, columns rightwards from ``minx``; cell ``(r, c)`` is
+    ``[minx + c·s, minx + (c+1)·s] × [miny + r·s, miny + (r+1)·s]``.
+    """
+    minx, miny, maxx, maxy = extent
+    # floor + 1 (not ceil): a point exactly on the max edge still falls inside the last cell
+    ncol = int(math.floor((maxx - minx) / size_m)) + 1
+    nrow = int(math.floor((maxy - miny) / size_m)) + 1
+    if nrow * ncol > MAX_CELLS:
+        raise GridTooLargeError(
+            f"A fishnet of {size_m:g} m over this extent has {nrow * ncol:,} cells (> {MAX_CELLS:,}). "
+            "Use a larger size_m."
+        )
+    r, c = np.divmod(np.arange(nrow * ncol), ncol)
+    # edges from integer multiples of the size, so neighbours share bit-identical edges
+    xs = minx + np.arange(ncol + 1) * size_m
+    ys = miny + np.arange(nrow + 1) * size_m
+    geoms = shapely.box(xs[c], ys[r], xs[c + 1], ys[r + 1])
+    gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
+    gdf.attrs["grid"] = {"kind": "square", "row": "grid_row", "col": "grid_col", "size_m": size_m,
+                         "origin": (minx, miny)}
+    return gdf
+
+
+def _hex_params(size_m: float):
+    a = size_m / math.sqrt(3)  # side length = circumradius
+    return a, 1.5 * a  # side, row spacing
+
+
+def hex_grid(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
+    """Pointy-top hexagons covering ``extent``; ``size_m`` is the flat-to-flat width.
+
+    Centres: ``x = minx + (c + (r mod 2)/2)·size``, ``y = miny + r·1.5·a`` with side
+    ``a = size/√3``; odd rows are shifted right by half a cell (odd-r offset coordinates, the
+    layout :func:`taobao_geo.weights.lattice_graph` expects). Cell area ``(√3/2)·size²``.
+    """
+    minx, miny, maxx, maxy = extent
+    a, dy = _hex_params(size_m)
+    ncol = max(1, math.ceil((maxx - minx) / size_m) + 1)
+    nrow = max(1, math.ceil((maxy - miny) / dy) + 1)
+    if nrow * ncol > MAX_CELLS:
+        raise GridTooLargeError(
+            f"A hexagon grid of {size_m:g} m over this extent has {nrow * ncol:,} cells "
+            f"(> {MAX_CELLS:,}). Use a larger size_m."
+        )
+    r, c = np.divmod(np.arange(nrow * ncol), ncol)
+    # vertices as integer multiples of size/2 and a/2 from the origin, so that neighbouring
+    # hexagons share bit-identical vertices (exact contiguity)
+    half_w = size_m / 2
+    half_a = a / 2
+    dx = np.array([0, 1, 1, 0, -1, -1])
+    dyk = np.array([2, 1, -1, -2, -1, 1])
+    cx2 = 2 * c + (r % 2)  # centre x in units of size/2
+    cy2 = 3 * r  # centre y in units of a/2
+    xs = minx + (cx2[:, None] + dx[None, :]) * half_w
+    ys = miny + (cy2[:, None] + dyk[None, :]) * half_a
+    ring = np.stack([xs, ys], axis=-1)
+    ring = np.concatenate([ring, ring[:, :1]], axis=1)
+    geoms = shapely.polygons(ring)
+    gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
+    gdf.attrs["grid"] = {"kind": "hex", "row": "grid_row", "col": "grid_col", "size_m": size_m,
+                         "origin": (minx, miny)}
+    return gdf
+
+
+def _assign_square(xy, spec, nrow_ncol):
+    minx, miny = spec["origin"]
+    s = spec["size_m"]
+    c = np.floor((xy[:, 0] - minx) / s).astype(np.int64)
+    r = np.floor((xy[:, 1] - miny) / s).astype(np.int64)
+    return r, c
+
+
+def _assign_hex(xy, spec):
+    minx, miny = spec["origin"]
+    s = spec["size_m"]
+    a, dy = _hex_params(s)
+    r0 = np.round((xy[:, 1] - miny) / dy).astype(np.int64)
+    best_d = np.full(len(xy), np.inf)
+    best_r = np.zeros(len(xy), np.int64)
+    best_c = np.zeros(len(xy), np.int64)
+    # the containing hexagon is the one with the nearest centre (hexagons are Voronoi cells)
+    for dr in (-1, 0, 1):
+        rr = r0 + dr
+        cc = np.round((xy[:, 0] - minx) / s - (rr % 2) / 2).astype(np.int64)
+        cxx = minx + (cc + (rr % 2) / 2) * s
+        cyy = miny + rr * dy
+        d = (xy[:, 0] - cxx) ** 2 + (xy[:, 1] - cyy) ** 2
+        better = d < best_d
+        best_d[better], best_r[better], best_c[better] = d[better], rr[better], cc[better]
+    return best_r, best_c
+
+
+def aggregate(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    units: gpd.GeoDataFrame | gpd.GeoSeries | str = "fishnet",
+    *,
+    size_m: float | None = None,
+    boundary=None,
+    weights: str | None = None,
+    clip: bool = True,
+) -> gpd.GeoDataFrame:
+    """Count points per areal unit; units without points are kept with a zero count.
+
+    Parameters
+    ----------
+    points
+        Village points in a projected CRS (metres); see :func:`taobao_geo.projection.to_projected`.
+    units
+        A polygon layer (e.g. the shipped ``china_counties``; reprojected to the points' CRS if
+        needed, index kept), ``"fishnet"`` (square cells) or ``"hex"`` (hexagons).
+    size_m
+        Grid cell size in metres: the side of a square, the flat-to-flat width of a hexagon.
+        ``None``: about 1,000 cells over the boundary (or the points' extent), rounded to a nice
+        number; the choice is recorded in ``attrs["aggregation"]["size_rule"]``.
+    boundary
+        Study-area polygons (GeoDataFrame/GeoSeries/shapely geometry). Grid cells that do not
+        intersect it are left out; with ``clip=True`` the kept cells are clipped to it (areas and
+        densities then refer to the part inside). For a polygon layer, only units intersecting
+        the boundary are kept.
+    weights
+        Name of a numeric column of ``points`` summed per unit into ``weighted_count`` (e.g.
+        number of shops). ArcGIS calls this the population or weight field.
+    clip
+        Clip grid cells to the boundary (default) or keep whole cells.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per unit (polygon layer: same index and columns plus the new ones; grids:
+        ``grid_row``, ``grid_col``) with ``count``, ``area_km2``, ``density_km2`` (and the
+        weighted columns), in the points' CRS.
+
+    Raises
+    ------
+    CRSError
+        Points without a projected CRS (areas and cell sizes are in metres).
+    GeometryTypeError
+        Non-point input, non-polygon units.
+    InputDataError
+        ``weights`` missing or non-numeric.
+    """
+    func = "aggregate"
+    geoms = ensure_points(points, func=func)
+    crs = ensure_projected(geoms, func=func)
+    xy = point_coords(geoms)
+    wvals = None
+    if weights is not None:
+        if not isinstance(points, gpd.GeoDataFrame):
+            raise InputDataError(f"`{func}`: `weights` needs a GeoDataFrame with that column.")
+        wvals = ensure_numeric(points, weights, func=func)
+    union = _boundary_union(boundary, crs, func=func)
+    report: dict = {"n_points": len(xy), "crs": crs.to_string(), "weights": weights}
+
+    if isinstance(units, str):
+        shape = check_choice(units, ("fishnet", "hex"), name="units", func=func)
+        extent = _extent(xy, union)
+        if size_m is None:
+            size_m, rule = _default_size(extent, union, "square" if shape == "fishnet" else "hexagon")
+        else:
+            size_m = float(size_m)
+            if not size_m > 0:
+                raise ValueError(f"`{func}`: `size_m` must be > 0 metres; got {size_m}.")
+            rule = "given by the caller"
+        grid = fishnet(extent, size_m, crs=crs) if shape == "fishnet" else hex_grid(extent, size_m, crs=crs)
+        spec = dict(grid.attrs["grid"])
+        nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
+        if shape == "fishnet":
+            r, c = _assign_square(xy, spec, (nrow, ncol))
+        else:
+            r, c = _assign_hex(xy, spec)
+        inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)
+        cell = np.where(inside, r * ncol + c, -1)
+        if union is not None:
+            shapely.prepare(union)
+            keep = shapely.intersects(union, grid.geometry.to_numpy())
+            kept_pos = np.flatnonzero(keep)
+            remap = np.full(len(grid), -1, np.int64)
+            remap[kept_pos] = np.arange(len(kept_pos))
+            cell = np.where(cell >= 0, remap[np.clip(cell, 0, None)], -1)
+            grid = grid.iloc[kept_pos].reset_index(drop=True)
+            if clip:
+                grid["geometry"] = shapely.intersection(grid.geometry.to_numpy(), union)
+                # points outside the boundary are not counted, even inside a kept cell
+                out_pts = ~shapely.contains_xy(union, xy[:, 0], xy[:, 1])
+                on_edge = out_pts & shapely.intersects_xy(union, xy[:, 0], xy[:, 1])
+                cell = np.where(out_pts & ~on_edge, -1, cell)
+        grid.attrs["grid"] = spec
+        out = grid
+        report.update(units=shape, size_m=size_m, size_rule=rule, clip=bool(clip and union is not None))
+        assigned = cell
+    else:
+        upolys = ensure_polygons(units, func=func)
+        out = units.copy() if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=upolys)
+        if out.crs is None:
+            raise InputDataError(f"`{func}`: the unit polygons have no CRS; set it first.")
+        if not CRS.from_user_input(out.crs).equals(crs):
+            out = out.to_crs(crs)
+            report["units_reprojected"] = True
+        if union is not None:
+            shapely.prepare(union)
+            out = out[shapely.intersects(union, out.geometry.to_numpy())]
+        out.attrs.pop("grid", None)
+        tree = shapely.STRtree(out.geometry.to_numpy())
+        pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="intersects")
+        # a point on a shared border belongs to the first unit only (counted once)
+        first = np.unique(pt_idx, return_index=True)[1]
+        assigned = np.full(len(xy), -1, np.int64)
+        assigned[pt_idx[first]] = poly_idx[first]
+        report.update(units="polygons", size_m=None, size_rule=None, clip=False)
+
+    n_units = len(out)
+    ok = assigned >= 0
+    counts = np.bincount(assigned[ok], minlength=n_units)
+    out["count"] = counts.astype(np.int64)
+    if wvals is not None:
+        out["weighted_count"] = np.bincount(assigned[ok], weights=wvals[ok], minlength=n_units)
+    area = out.geometry.area.to_numpy() / 1e6
+    out["area_km2"] = area
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["density_km2"] = np.where(area > 0, counts / area, np.nan)
+        if wvals is not None:
+            out["weighted_density_km2"] = np.where(area > 0, out["weighted_count"] / area, np.nan)
+    outside = np.flatnonzero(~ok)
+    report.update(
+        n_units=n_units,
+        n_empty_units=int((counts == 0).sum()),
+        n_points_counted=int(ok.sum()),
+        n_points_outside=int(len(outside)),
+        points_outside=geoms.index[outside].tolist()[:100],
+    )
+    out.attrs["aggregation"] = report
+    return out
