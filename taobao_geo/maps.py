@@ -924,19 +924,28 @@ def _png_data_url(rgba: np.ndarray) -> str:
 
 
 # --------------------------------------------------------------------------- LISA / Gi*
+_CORRECTION_TEXT = {None: "none", "": "none", "none": "none",
+                    "fdr": "FDR (Benjamini-Hochberg)", "bh": "FDR (Benjamini-Hochberg)",
+                    "bonferroni": "Bonferroni"}
+
+
 def _settings_note(result, *, default_alpha=None) -> str:
+    """Legend small print: significance level, correction, inference, tails."""
     alpha = getattr(result, "alpha", default_alpha)
     correction = getattr(result, "correction", None)
     perms = getattr(result, "permutations", None)
+    inference = getattr(result, "inference", None)
     alt = getattr(result, "alternative", None)
     parts = []
     if alpha is not None:
         parts.append(f"significance level {alpha:g}")
-    parts.append(f"correction: {correction if correction not in (None, '') else 'none'}")
-    if perms:
+    parts.append(f"correction: {_CORRECTION_TEXT.get(correction, str(correction))}")
+    if inference == "analytic":
+        parts.append("analytic z-scores")
+    elif perms:
         parts.append(f"{int(perms):,} permutations")
     if alt:
-        parts.append(f"{alt}")
+        parts.append(f"{alt} p-values")
     return "; ".join(parts)
 
 
@@ -986,14 +995,15 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
     g["cluster_label"] = codes.map(LISA_LABELS)
     fill = codes.map(LISA_COLOURS)
     if popup_fields is None:
-        popup_fields = [c for c in ("county", "name", "adcode", "unit_id", "count", "density_km2",
-                                    "value", "lisa_I", "p_sim", "p_adj", "cluster_label")
-                        if c in g.columns]
+        popup_fields = [c for c in dict.fromkeys(
+            ("province", "county", "name", "adcode", "unit_id", getattr(result, "column", None),
+             "count", "density_km2", "lisa_I", "p_sim", "p", "p_adj", "cluster_label"))
+            if c is not None and c in g.columns]
     layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
                                fill_opacity=fill_opacity, simplify=simplify)
     counts = codes.value_counts()
     items = [(f"{LISA_LABELS[c]} (n={int(counts.get(c, 0))})", LISA_COLOURS[c])
-             for c in LISA_ORDER]
+             for c in LISA_ORDER if c != "island" or counts.get(c, 0)]
     CategoricalLegend(name, items, note=_settings_note(result, default_alpha=0.05),
                       layer=layer).add_to(m)
     _finish(m, _bounds(g))
@@ -1025,9 +1035,10 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "carto",
     g["confidence"] = bins.map(GI_BIN_LABELS)
     fill = bins.map(GI_BIN_COLOURS)
     if popup_fields is None:
-        popup_fields = [c for c in ("county", "name", "adcode", "unit_id", "count", "density_km2",
-                                    "value", "gi_z", "gi_p", "gi_p_adj", "confidence")
-                        if c in g.columns]
+        popup_fields = [c for c in dict.fromkeys(
+            ("province", "county", "name", "adcode", "unit_id", getattr(result, "column", None),
+             "count", "density_km2", "gi_z", "gi_p", "p_adj", "confidence"))
+            if c is not None and c in g.columns]
     layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
                                fill_opacity=fill_opacity, simplify=simplify)
     counts = bins.value_counts()

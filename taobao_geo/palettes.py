@@ -31,6 +31,7 @@ LISA_COLOURS: dict[str, str] = {
     "LH": "#A7ADF9",   # Low-High (low outlier among high)
     "HL": "#F4ADA8",   # High-Low (high outlier among low)
     "ns": "#EEEEEE",   # not significant
+    "island": "#999999",  # no neighbours (GeoDa "Isolated")
 }
 
 #: Legend text for each LISA code, in GeoDa's wording.
@@ -40,10 +41,11 @@ LISA_LABELS: dict[str, str] = {
     "LH": "Low-High",
     "HL": "High-Low",
     "ns": "Not significant",
+    "island": "Island (no neighbours)",
 }
 
-#: Order used in legends (GeoDa order).
-LISA_ORDER: tuple[str, ...] = ("ns", "HH", "LL", "LH", "HL")
+#: Order used in legends (GeoDa order); islands are listed only when present.
+LISA_ORDER: tuple[str, ...] = ("ns", "HH", "LL", "LH", "HL", "island")
 
 #: ArcGIS Pro Gi* hot/cold spot colours keyed by ``gi_bin`` (-3 ... 3).
 GI_BIN_COLOURS: dict[int, str] = {
@@ -83,6 +85,8 @@ _LISA_ALIASES = {
     "hl": "HL", "high-low": "HL", "high low": "HL", "4": "HL",
     "ns": "ns", "not significant": "ns", "n.s.": "ns", "": "ns", "0": "ns", "none": "ns",
     "nan": "ns",
+    "island": "island", "island (no neighbours)": "island", "isolated": "island",
+    "neighborless": "island",
 }
 
 

@@ -136,7 +136,7 @@ def test_analysis_layers_render(chromium, tmp_path):
             "Counties", "Standard deviational ellipses", "Centre trajectory", "Mean centres"]
         legends = " | ".join(state["legends"])
         assert "Villages per km²" in legends and "High-High" in legends
-        assert GI_BIN_LABELS[3] in legends and "correction: fdr" in legends
+        assert GI_BIN_LABELS[3] in legends and "correction: FDR (Benjamini-Hochberg)" in legends
         assert "GCJ-02" in state["datum"][0]
         # escaped HTML in a polygon popup: open the first LISA unit's popup
         text = mp.eval("""(name) => { let out = null; window[name].eachLayer(l => {
