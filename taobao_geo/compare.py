@@ -11,7 +11,10 @@ and returns a :class:`ComparisonResult` whose table has one row per county:
 * ``share_of_province_pct``: the county's share of its province's villages (last year);
 * ``nni_R``, ``nni_z``, ``nni_p``, ``nni_note``: the nearest-neighbour index of the county's
   villages inside the county polygon (:func:`taobao_geo.nni.nearest_neighbour_index`), only where
-  the county has enough distinct locations; otherwise the note says why not;
+  the county has enough distinct locations; otherwise the note says why not. ``nni_z`` and
+  ``nni_p`` are from the Monte Carlo test (CSR in the county polygon; ``z = (R - mean(R_sim)) /
+  sd(R_sim)``, which corrects for the edge effect of a small irregular window);
+  ``nni_z_normal`` is ArcGIS's normal-approximation z for comparison;
 * ``centre_shift_km``, ``centre_bearing_deg``: the move of the mean centre from the first to the
   last year (:mod:`taobao_geo.centrography`);
 * ``lisa_class`` and ``gi_bin``: the county's local Moran class and Gi* bin among the counties of
@@ -475,7 +478,8 @@ def compare_counties(
 
     # per-county NNI and centre shift
     sub_rngs = gen.spawn(2 * len(table) + 2)
-    nni_cols = {"nni_R": [], "nni_z": [], "nni_p": [], "nni_n_locations": [], "nni_note": []}
+    nni_cols = {"nni_R": [], "nni_z": [], "nni_p": [], "nni_z_normal": [], "nni_n_locations": [],
+                "nni_note": []}
     shift_cols = {"centre_shift_km": [], "centre_bearing_deg": [], "centre_note": []}
     geoms = cty.set_index("adcode").geometry
     bar = tqdm(list(table["adcode"]), desc="compare: counties", unit="county",
@@ -545,14 +549,18 @@ def compare_counties(
 
 
 def _county_nni(pts, poly, *, permutations, min_locations, rng) -> dict:
-    out = {"nni_R": np.nan, "nni_z": np.nan, "nni_p": np.nan, "nni_n_locations": 0,
-           "nni_note": ""}
+    out = {"nni_R": np.nan, "nni_z": np.nan, "nni_p": np.nan, "nni_z_normal": np.nan,
+           "nni_n_locations": 0, "nni_note": ""}
     n_loc = int(pd.Series(list(zip(pts.geometry.x.round(1), pts.geometry.y.round(1)))).nunique()) \
         if len(pts) else 0
     out["nni_n_locations"] = n_loc
     if n_loc < min_locations:
-        out["nni_note"] = (f"not computed: {len(pts)} villages at {n_loc} distinct location(s) "
-                           f"(< {min_locations}); villages share town-seat points")
+        if len(pts) == n_loc:
+            out["nni_note"] = (f"not computed: only {len(pts)} village(s) "
+                               f"(< {min_locations} locations)")
+        else:
+            out["nni_note"] = (f"not computed: {len(pts)} villages at only {n_loc} distinct "
+                               f"location(s) (< {min_locations}); villages share town-seat points")
         return out
     try:
         nni = _mod("nni")
@@ -568,6 +576,7 @@ def _county_nni(pts, poly, *, permutations, min_locations, rng) -> dict:
     out["nni_R"] = float(res.R)
     out["nni_z"] = float(res.z)
     out["nni_p"] = float(res.p)
+    out["nni_z_normal"] = float(res.z_arcgis)
     out["nni_note"] = "town-seat locations (see caveat)"
     return out
 

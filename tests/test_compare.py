@@ -82,7 +82,24 @@ def test_nni_note_when_too_few_locations(villages, counties):
                            progress=False)
     r = res.table.iloc[0]
     assert np.isnan(r["nni_R"])
-    assert "distinct location" in r["nni_note"]
+    assert r["nni_note"] == "not computed: only 2 village(s) (< 5 locations)"
+    # six villages at two town seats: the note says that they share points
+    # (county 371702 has one 2015 village; five more villages placed on that point in 2016)
+    seat = villages[villages.county_code == "371702"].iloc[:1]
+    stacked = pd.concat([villages] + [seat.assign(year=2016)] * 5, ignore_index=True)
+    r = compare_counties(stacked, counties, names=["县01县"], permutations=9, rng=1,
+                         progress=False).table.iloc[0]
+    assert r["n_2016"] == 7
+    assert "7 villages at only 3 distinct" in r["nni_note"] and "town-seat" in r["nni_note"]
+
+
+def test_nni_where_enough_locations(villages, counties):
+    r = compare_counties(villages, counties, names=["县00区"], permutations=19, rng=1,
+                         progress=False).table.iloc[0]
+    # 8 distinct random locations in 2016: the NNI module's result is reported as is
+    assert r["nni_n_locations"] == 8
+    assert 0 < r["nni_R"] < 3 and np.isfinite(r["nni_z"]) and 0 < r["nni_p"] <= 1
+    assert np.isfinite(r["nni_z_normal"])
 
 
 def test_top_and_union_selection(villages, counties):

@@ -59,11 +59,14 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
     # 1. shipped layers ------------------------------------------------------------------------
     info = datasets.info()
     click.echo("Shipped layers (taobao_geo.datasets):")
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.max_colwidth", 40):
-        cols = [c for c in ("name", "rows", "geometry", "datum", "precision", "simulated", "source")
-                if c in info.columns]
-        click.echo(info[cols].to_string(index=False))
+    cols = [c for c in ("name", "rows", "geometry", "simulated", "datum", "precision")
+            if c in info.columns]
+    table = info[cols].copy()
+    for c in ("datum", "precision"):  # the full texts are in `taobao-geo datasets` and data/README
+        if c in table.columns:
+            table[c] = table[c].astype(str).map(lambda s: s if len(s) <= 38 else s[:37] + "…")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        click.echo(table.to_string(index=False))
     layers = {}
     for name in datasets.names():
         g = datasets.load(name)  # validates: raises on a broken layer
