@@ -239,9 +239,20 @@ def rect_gauss_edge(x: np.ndarray, y: np.ndarray, rect: tuple[float, float, floa
 
 
 def interp_grid(values: np.ndarray, grid: Grid, xy: np.ndarray) -> np.ndarray:
-    """Bilinear interpolation of a grid at points (nearest edge value outside the centres)."""
-    from scipy.ndimage import map_coordinates
+    """Bilinear interpolation of a grid at points, extrapolating linearly in the outer half cell.
 
+    (Clamping to the edge cell instead would misstate a steep edge-correction surface for points
+    within half a cell of the window's boundary.)
+    """
     fx = (xy[:, 0] - grid.xmin) / grid.cs - 0.5
     fy = (grid.ymax - xy[:, 1]) / grid.cs - 0.5
-    return map_coordinates(values, [fy, fx], order=1, mode="nearest")
+    ny, nx = values.shape
+    j0 = np.clip(np.floor(fx), 0, max(nx - 2, 0)).astype(np.int64)
+    i0 = np.clip(np.floor(fy), 0, max(ny - 2, 0)).astype(np.int64)
+    j1 = np.minimum(j0 + 1, nx - 1)
+    i1 = np.minimum(i0 + 1, ny - 1)
+    tx = fx - j0 if nx > 1 else np.zeros_like(fx)
+    ty = fy - i0 if ny > 1 else np.zeros_like(fy)
+    top = values[i0, j0] * (1 - tx) + values[i0, j1] * tx
+    bottom = values[i1, j0] * (1 - tx) + values[i1, j1] * tx
+    return top * (1 - ty) + bottom * ty

@@ -687,7 +687,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         ``bandwidth_rule``.
     cell_size
         Cell side in metres. Default: the shorter side of the extent / 250 (ArcGIS), refined to
-        at most sigma_K/8 (the kernel's per-axis SD / 8; h/22.6 for the quartic, sigma/8 for
+        at most sigma_K/10 (the kernel's per-axis SD / 10; h/28.3 for the quartic, sigma/10 for
         the Gaussian), where linear binning + FFT is within 1e-3 of the exact sum -- but never
         more than about 4 million cells.
     boundary
@@ -710,7 +710,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         points per cell = density x cell area, ArcGIS EXPECTED_COUNTS).
     method
         ``"fft"``: linear binning + FFT convolution with the exact kernel at every cell offset
-        (error < 1e-3 of the maximum when cells are <= sigma_K/8, see benchmarks; not for the
+        (error < 1e-3 of the maximum when cells are <= sigma_K/10, see benchmarks; not for the
         discontinuous uniform kernel); ``"exact"``: direct
         sum at every cell centre; ``"auto"``: exact when it is cheap, else fft.
     max_memory_mb
@@ -796,16 +796,16 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
 
     # cell size
     if cell_size is None:
-        # linear binning + FFT stays within 1e-3 of the maximum when cells are <= sigma_K/8
-        # (sigma_K: the kernel's per-axis SD; h/22.6 for the quartic), see benchmarks
-        cs_fine = kern.sd * h / 8.0
+        # linear binning + FFT stays within 1e-3 of the maximum when cells are <= sigma_K/10
+        # (sigma_K: the kernel's per-axis SD; h/28.3 for the quartic), see benchmarks
+        cs_fine = kern.sd * h / 10.0
         cs = min(width, height) / 250.0
         cell_rule = "shorter side of the extent / 250 (ArcGIS)"
         if cs > cs_fine or cs <= 0:
             cs = max(cs_fine, math.sqrt(width * height / 4e6))
-            cell_rule = ("sigma_K/8 of the kernel so the fast method is within 1e-3"
+            cell_rule = ("sigma_K/10 of the kernel so the fast method is within 1e-3"
                          if math.isclose(cs, cs_fine) else
-                         "about 4 million cells (coarser than sigma_K/8: expect fft error > 1e-3)")
+                         "about 4 million cells (coarser than sigma_K/10: expect fft error > 1e-3)")
     else:
         cs = float(cell_size)
         if not (math.isfinite(cs) and cs > 0):

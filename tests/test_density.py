@@ -1,0 +1,440 @@
+"""Tests of taobao_geo.density against independent references.
+
+References: closed forms (ArcGIS quartic density and default radius, QGIS raw quartic,
+kernel mass, Silverman's 1986 Table 4.1 constants) and R spatstat values stored in
+tests/reference/kde_spatstat_*.csv by tests/reference/kde_spatstat.R (densityfun = exact kernel
+sums at stated pixel centres; density.ppp at points; bw.ppl; bw.scott.iso).
+Tolerances: exact engine vs spatstat 1e-10 relative; fast (FFT) engine vs exact 1e-3 of the
+maximum at the default cell size; spatstat's own binned pixel image within 10 % of the maximum.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from taobao_geo import density
+from taobao_geo._errors import (
+    CRSError,
+    GridTooLargeError,
+    InputDataError,
+    TaobaoGeoError,
+    TooFewPointsError,
+)
+from taobao_geo._kde_kernels import KERNELS
+from taobao_geo.density import kde, select_bandwidth
+
+REF = Path(__file__).parent / "reference"
+CRS_M = "EPSG:32650"
+EXTENTS = {"redwood": (0.0, -1.0, 1.0, 0.0), "japanesepines": (0.0, 0.0, 1.0, 1.0)}
+
+
+def _gdf(x, y, crs=CRS_M, **cols):
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(x, y), crs=crs)
+
+
+@pytest.fixture(scope="module")
+def spat_points():
+    return pd.read_csv(REF / "kde_spatstat_points.csv")
+
+
+@pytest.fixture(scope="module")
+def spat_grid():
+    return pd.read_csv(REF / "kde_spatstat_grid.csv")
+
+
+@pytest.fixture(scope="module")
+def clustered():
+    rng = np.random.default_rng(7)
+    xy = np.vstack([rng.normal(0, 3000, (300, 2)), rng.normal(9000, 800, (200, 2))])
+    return _gdf(xy[:, 0], xy[:, 1], w=rng.integers(1, 4, len(xy)))
+
+
+def _pattern(spat_points, name):
+    p = spat_points[spat_points.dataset == name].reset_index(drop=True)
+    return _gdf(p.x, p.y, weight=p.weight), p
+
+
+def _as_spatstat_order(res):
+    # spatstat rows run south -> north with x fastest; our rows run north -> south
+    return res.density[::-1].ravel() / 1e6  # per km² -> per unit² (coordinates are "metres")
+
+
+# --------------------------------------------------------------------------------------------
+# closed forms: ArcGIS, QGIS, mass, Silverman
+# --------------------------------------------------------------------------------------------
+
+def test_arcgis_default_radius_hand_case():
+    pts = _gdf([1000, -1000, 0, 0], [0, 0, 1000, -1000])
+    expected = 0.9 * min(1000.0, 1000.0 * math.sqrt(1 / math.log(2))) * 4 ** -0.2
+    res = kde(pts)
+    assert res.bandwidth_rule == "arcgis"
+    assert res.bandwidth_m == pytest.approx(expected, rel=1e-12)
+    assert res.bandwidth_m == pytest.approx(682.07, abs=0.005)  # METHODS.md §4
+
+
+def test_arcgis_radius_population_field_counts_as_n():
+    # a population field of 2 on every point = every point twice (n = sum of the field)
+    x, y = [0, 3000, 500, 4000, 2500], [0, 200, 2500, 3900, 1000]
+    w = np.full(5, 2.0)
+    r_w = select_bandwidth(_gdf(x, y), rule="arcgis", weights=w).bandwidth_m
+    r_dup = select_bandwidth(_gdf(x * 2, y * 2), rule="arcgis").bandwidth_m
+    assert r_w == pytest.approx(r_dup, rel=1e-12)
+
+
+def test_arcgis_quartic_formula_at_cell_centres():
+    pts = _gdf([100.0, 430.0, 980.0], [200.0, 260.0, 900.0], pop=[1.0, 3.0, 2.0])
+    r = 600.0
+    res = kde(pts, bandwidth=r, cell_size=25.0, extent=(0, 0, 1000, 1000), weights="pop",
+              method="exact")
+    gx, gy = np.meshgrid(res.xs, res.ys)
+    expected = np.zeros_like(gx)
+    for (px, py), pop in zip([(100, 200), (430, 260), (980, 900)], [1, 3, 2]):
+        d = np.hypot(gx - px, gy - py)
+        expected += np.where(d < r, 3 / math.pi * pop * (1 - (d / r) ** 2) ** 2, 0.0)
+    expected /= r * r
+    np.testing.assert_allclose(res.density, expected * 1e6, rtol=1e-12, atol=1e-15)
+    # EXPECTED_COUNTS = density x cell area
+    counts = kde(pts, bandwidth=r, cell_size=25.0, extent=(0, 0, 1000, 1000), weights="pop",
+                 method="exact", units="counts")
+    np.testing.assert_allclose(counts.density, expected * 25.0**2, rtol=1e-12)
+
+
+def test_qgis_raw_quartic_is_the_unscaled_profile():
+    pts = _gdf([0.0, 300.0], [0.0, 100.0])
+    r = 500.0
+    res = kde(pts, bandwidth=r, cell_size=20.0, method="exact")
+    raw = res.density / 1e6 * math.pi * r * r / 3.0  # undo 3/(pi r^2) and per-km²
+    gx, gy = np.meshgrid(res.xs, res.ys)
+    expected = sum(np.clip(1 - (np.hypot(gx - px, gy - py) / r) ** 2, 0, None) ** 2
+                   for px, py in [(0, 0), (300, 100)])
+    np.testing.assert_allclose(raw, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+@pytest.mark.parametrize("method", ["exact", "fft"])
+def test_kernel_mass_integrates_to_point_count(kernel, method):
+    pts = _gdf([0.0, 1000.0, 1700.0], [0.0, 400.0, -900.0])
+    h = 500.0 if kernel != "gaussian" else 250.0
+    res = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method)
+    mass = np.nansum(res.density) * res.cell_size_m**2 / 1e6
+    tol = 5e-3 if kernel == "uniform" else 2e-4  # the disc's edge cuts cells (lattice count)
+    assert mass == pytest.approx(3.0, rel=tol)
+    counts = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method, units="counts")
+    assert np.nansum(counts.density) == pytest.approx(3.0, rel=tol)
+
+
+def test_kernel_constants_and_silverman_table():
+    # Silverman (1986) Table 4.1, d = 2: A(K) = 1 (normal), 2.40 (Epanechnikov), 2.78 (biweight)
+    assert KERNELS["gaussian"].silverman_a == pytest.approx(1.0, abs=1e-12)
+    assert KERNELS["epanechnikov"].silverman_a == pytest.approx(2.40, abs=0.005)
+    assert KERNELS["quartic"].silverman_a == pytest.approx(2.78, abs=0.005)
+    # spatstat's quartic standard deviation (lookup2DkernelInfo("quartic")$sd)
+    assert KERNELS["quartic"].sd == pytest.approx(0.3535534, abs=1e-7)
+    # each kernel integrates to 1 (numerical radial integral)
+    u = np.linspace(0, 12, 400_001)
+    for k in KERNELS.values():
+        integral = np.trapezoid(k.const * k.profile(u) * 2 * math.pi * u, u)
+        assert integral == pytest.approx(1.0, abs=2e-5), k.name  # trapezoid at the disc edge
+
+
+def test_silverman_rule_closed_form(clustered):
+    xy = np.column_stack([clustered.geometry.x, clustered.geometry.y])
+    sigma = math.sqrt(np.mean(np.var(xy, axis=0, ddof=1)))
+    b = select_bandwidth(clustered, rule="silverman", kernel="quartic")
+    assert b.bandwidth_m == pytest.approx(KERNELS["quartic"].silverman_a * sigma * 500 ** (-1 / 6),
+                                          rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# spatstat
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["redwood", "japanesepines"])
+def test_exact_grid_matches_spatstat_densityfun(name, spat_points, spat_grid):
+    pts, _ = _pattern(spat_points, name)
+    g = spat_grid[spat_grid.dataset == name]
+    sigma = g.sigma.iloc[0]
+    common = dict(extent=EXTENTS[name], cell_size=1 / 32, method="exact")
+    cases = [
+        (kde(pts, kernel="gaussian", bandwidth=sigma, **common), "gauss"),
+        (kde(pts, kernel="gaussian", bandwidth=sigma, edge_correction=True, **common), "gauss_edge"),
+        (kde(pts, kernel="gaussian", bandwidth=sigma, weights="weight", **common), "gauss_weighted"),
+        # spatstat gives compact kernels by their SD: radius = sigma / sd
+        (kde(pts, kernel="quartic", bandwidth=sigma / KERNELS["quartic"].sd, **common), "quartic"),
+        (kde(pts, kernel="epanechnikov", bandwidth=sigma / KERNELS["epanechnikov"].sd, **common),
+         "epanechnikov"),
+    ]
+    for res, col in cases:
+        assert res.nrows == res.ncols == 32
+        np.testing.assert_allclose(_as_spatstat_order(res), g[col].to_numpy(), rtol=1e-10,
+                                   atol=1e-12 * g[col].max(), err_msg=col)
+
+
+@pytest.mark.parametrize("name", ["redwood", "japanesepines"])
+def test_at_points_matches_spatstat(name, spat_points):
+    pts, p = _pattern(spat_points, name)
+    sigma = p.sigma.iloc[0]
+    plain = kde(pts, kernel="gaussian", bandwidth=sigma, extent=EXTENTS[name], cell_size=1 / 32)
+    edged = kde(pts, kernel="gaussian", bandwidth=sigma, extent=EXTENTS[name], cell_size=1 / 32,
+                edge_correction=True)
+    for res, loo, col in [(plain, False, "gauss"), (plain, True, "gauss_loo"),
+                          (edged, False, "gauss_edge"), (edged, True, "gauss_loo_edge")]:
+        got = res.at_points(leave_one_out=loo)
+        assert got.index.equals(pts.index)
+        np.testing.assert_allclose(got.to_numpy() / 1e6, p[col].to_numpy(), rtol=1e-10,
+                                   err_msg=col)
+
+
+def test_spatstat_pixel_image_is_a_binned_approximation(spat_points):
+    # density.ppp at pixels bins points to pixels: compare loosely and state how loosely
+    px = pd.read_csv(REF / "kde_spatstat_pixels.csv")
+    for name in EXTENTS:
+        pts, _ = _pattern(spat_points, name)
+        g = px[px.dataset == name]
+        for edge, col in [(False, "gauss"), (True, "gauss_edge")]:
+            res = kde(pts, kernel="gaussian", bandwidth=g.sigma.iloc[0], extent=EXTENTS[name],
+                      cell_size=1 / 32, edge_correction=edge, method="exact")
+            ours = _as_spatstat_order(res)
+            err = np.max(np.abs(ours - g[col].to_numpy())) / g[col].max()
+            assert err < 0.10, (name, col, err)
+            assert ours.sum() == pytest.approx(g[col].sum(), rel=0.02)
+
+
+@pytest.fixture(scope="module")
+def bw_ref():
+    return pd.read_csv(REF / "kde_spatstat_bw.csv")
+
+
+def _bw_pattern(name, spat_points):
+    if name in EXTENTS:
+        p = spat_points[spat_points.dataset == name]
+    else:
+        ex = pd.read_csv(REF / "kde_spatstat_extra_points.csv")
+        p = ex[ex.dataset == name]
+    return _gdf(p.x.to_numpy(), p.y.to_numpy())
+
+
+@pytest.mark.parametrize("name", ["redwood", "japanesepines", "cells", "amacrine"])
+def test_bw_ppl_and_scott_match_spatstat(name, spat_points, bw_ref):
+    row = bw_ref[bw_ref.dataset == name].iloc[0]
+    pts = _bw_pattern(name, spat_points)
+    window = shapely.box(row.xmin, row.ymin, row.xmax, row.ymax)
+    interior = name == "redwood"
+    if interior:
+        choice = select_bandwidth(pts, rule="ppl", kernel="gaussian", boundary=window)
+    else:  # spatstat warns that the optimum is at the end of the interval; so do we
+        with pytest.warns(UserWarning, match="upper end of the search interval"):
+            choice = select_bandwidth(pts, rule="ppl", kernel="gaussian", boundary=window)
+    cand = np.array([float(v) for v in row.candidates.split(";")])
+    cv = np.array([float(v) for v in row.cv.split(";")])
+    np.testing.assert_allclose(choice.candidates_m, cand, rtol=1e-12)
+    assert choice.bandwidth_m == pytest.approx(row.ppl, rel=1e-12)
+    # the criterion differs only by how the integral of the surface is discretised
+    # (spatstat: 128 x 128 binned pixels; here 256 cells on the long side)
+    np.testing.assert_allclose(choice.criterion, cv, atol=1.0)
+    scott = select_bandwidth(pts, rule="scott", kernel="gaussian")
+    assert scott.bandwidth_m == pytest.approx(row.scott_iso, rel=1e-12)
+
+
+def test_scott_converts_sigma_to_compact_radius(spat_points, bw_ref):
+    pts = _bw_pattern("redwood", spat_points)
+    q = select_bandwidth(pts, rule="scott", kernel="quartic")
+    assert q.sigma_m == pytest.approx(bw_ref.scott_iso.iloc[0], rel=1e-12)
+    assert q.bandwidth_m == pytest.approx(q.sigma_m * math.sqrt(8), rel=1e-12)
+
+
+def test_ppl_in_kde_reports_rule(spat_points):
+    pts = _bw_pattern("redwood", spat_points)
+    res = kde(pts, kernel="gaussian", bandwidth="ppl", boundary=shapely.box(0, -1, 1, 0))
+    assert res.bandwidth_rule == "ppl"
+    assert res.bandwidth_m == pytest.approx(0.0408057154673674, rel=1e-12)
+    assert "bw.ppl" in res.bandwidth_detail
+
+
+# --------------------------------------------------------------------------------------------
+# fast engine, edge correction, masks
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kernel", ["quartic", "gaussian", "epanechnikov", "triangular"])
+def test_fft_within_1e3_of_exact_at_default_cells(kernel, clustered):
+    h = 2000.0 if kernel != "gaussian" else 700.0
+    fast = kde(clustered, kernel=kernel, bandwidth=h, method="fft", weights="w")
+    exact = kde(clustered, kernel=kernel, bandwidth=h, method="exact", weights="w")
+    err = np.max(np.abs(fast.density - exact.density)) / np.max(exact.density)
+    assert err < 1e-3
+    assert fast.method == "fft" and exact.method == "exact"
+
+
+def test_edge_correction_polygon_path_matches_rectangle_closed_form(spat_points):
+    # a rectangle given as a boundary polygon goes through the discrete window convolution;
+    # without a boundary the Gaussian uses spatstat's exact pnorm product
+    pts, _ = _pattern(spat_points, "redwood")
+    common = dict(kernel="gaussian", bandwidth=0.1, extent=(0, -1, 1, 0), cell_size=1 / 200,
+                  edge_correction=True, method="exact")
+    closed = kde(pts, **common)
+    discrete = kde(pts, boundary=shapely.box(0, -1, 1, 0), **common)
+    err = np.nanmax(np.abs(closed.density - discrete.density)) / np.nanmax(closed.density)
+    assert err < 5e-3
+    np.testing.assert_allclose(discrete.at_points(), closed.at_points(), rtol=5e-3)
+
+
+def test_boundary_masks_cells_outside(clustered):
+    poly = shapely.Point(0, 0).buffer(6000)
+    with pytest.warns(UserWarning, match=r"\d+ point\(s\) lie outside the boundary"):
+        res = kde(clustered, bandwidth=2000.0, boundary=poly)
+    gx, gy = np.meshgrid(res.xs, res.ys)
+    inside = shapely.contains_xy(poly, gx, gy)
+    assert np.isnan(res.density[~inside]).all()
+    assert np.isfinite(res.density[inside]).all()
+    assert res.extent_rule == "bounds of the boundary"
+
+
+def test_boundary_is_reprojected_from_wgs84():
+    pts = _gdf([500000.0, 502000.0, 501000.0], [3800000.0, 3801000.0, 3799000.0])
+    bnd = gpd.GeoSeries([shapely.box(500000 - 5000, 3800000 - 5000, 500000 + 8000,
+                                     3800000 + 6000)], crs=CRS_M).to_crs(4326)
+    res = kde(pts, bandwidth=1500.0, boundary=gpd.GeoDataFrame(geometry=bnd))
+    assert res.bounds[0] == pytest.approx(495000, abs=100)
+
+
+def test_default_cell_size_resolves_kernel_and_reports_rule(clustered):
+    res = kde(clustered, bandwidth=2000.0)
+    assert res.cell_size_m <= KERNELS["quartic"].sd * 2000 / 10 + 1e-9
+    assert "sigma_K/10" in res.cell_size_rule
+    wide = kde(clustered, bandwidth=50_000.0)
+    assert "ArcGIS" in wide.cell_size_rule
+    x0, y0, x1, y1 = wide.bounds
+    assert wide.cell_size_m == pytest.approx(min(x1 - x0, y1 - y0) / 250, rel=0.01)
+    assert wide.mass_on_grid == pytest.approx(1.0, abs=1e-3)
+
+
+# --------------------------------------------------------------------------------------------
+# result object: cores, contours, GeoTIFF, reporting
+# --------------------------------------------------------------------------------------------
+
+def test_cores_shares_and_region_names(clustered):
+    res = kde(clustered, bandwidth=2500.0)
+    regions = gpd.GeoDataFrame(
+        {"province": ["West", "East"], "county": ["Wcounty", "Ecounty"]},
+        geometry=[shapely.box(-30000, -30000, 4500, 30000), shapely.box(4500, -30000, 30000, 30000)],
+        crs=CRS_M)
+    cores = res.cores(shares=(0.5, 0.25), regions=regions)
+    assert set(cores["share"]) == {0.5, 0.25}
+    for s in (0.5, 0.25):
+        part = cores[cores.share == s]
+        assert part.mass_share.sum() == pytest.approx(s, abs=0.01)
+        assert (part["rank"].to_numpy() == np.arange(1, len(part) + 1)).all()
+    # the tight eastern cluster (200 points at (9000, 9000), sd 800) is the densest core
+    top = cores[cores.zone == "25%-1"].iloc[0]
+    assert top.geometry.contains(shapely.Point(9000, 9000))
+    assert top.county == "Ecounty" and top.label == "East Ecounty"
+    assert top.n_villages == int(shapely.contains_xy(top.geometry, clustered.geometry.x,
+                                                     clustered.geometry.y).sum())
+    assert (cores.area_km2 > 0).all()
+    # cores nest: the 25 % zone lies within the 50 % zones
+    z50 = shapely.union_all(cores[cores.share == 0.5].geometry.to_numpy())
+    assert shapely.difference(top.geometry, z50).area < 1e-6 * top.geometry.area
+
+
+def test_cores_threshold_and_contours(clustered):
+    res = kde(clustered, bandwidth=2500.0)
+    level = 0.5 * res.max_density
+    thr = res.cores(threshold=level)
+    assert (thr.level == level).all() and thr["share"].isna().all()
+    cont = res.contours([0.1 * res.max_density, level, 0.9 * res.max_density])
+    assert list(cont.level) == sorted(cont.level)
+    assert cont.area_km2.is_monotonic_decreasing
+    assert cont.area_km2.iloc[1] == pytest.approx(thr.area_km2.sum(), rel=1e-9)
+    # area of the contour polygon matches the cells above the level (to the cell edge)
+    cells = (res.density >= level).sum() * res.cell_size_m**2 / 1e6
+    assert cont.area_km2.iloc[1] == pytest.approx(cells, rel=0.05)
+    with pytest.raises(TaobaoGeoError, match="between 0 and 1"):
+        res.cores(shares=(1.5,))
+
+
+def test_geotiff_roundtrip(tmp_path, clustered):
+    rasterio = pytest.importorskip("rasterio")
+    res = kde(clustered, bandwidth=2500.0, boundary=shapely.Point(3000, 3000).buffer(20000))
+    path = res.to_geotiff(tmp_path / "kde.tif")
+    with rasterio.open(path) as src:
+        data = src.read(1)
+        assert src.transform == res.transform
+        assert src.crs.to_epsg() == 32650
+        assert src.tags()["units"] == "per_km2"
+    np.testing.assert_allclose(data, res.density.astype("float32"), equal_nan=True)
+
+
+def test_result_reporting(clustered):
+    res = kde(clustered, bandwidth="silverman", kernel="gaussian")
+    d = res.to_dict()
+    assert d["bandwidth_rule"] == "silverman" and d["kernel"] == "gaussian"
+    assert "bandwidth" in res.summary() and "villages per km²" in res.summary()
+    assert res.to_frame().shape[0] == 1
+    assert "<b>KDEResult</b>" in res._repr_html_()
+
+
+# --------------------------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------------------------
+
+def test_refuses_degrees():
+    pts = _gdf([116.4, 116.5], [39.9, 40.0], crs="EPSG:4326")
+    with pytest.raises(CRSError, match="projected CRS in metres"):
+        kde(pts, bandwidth=1000.0)
+
+
+@pytest.mark.parametrize("bw", [0, -5.0, float("nan"), float("inf")])
+def test_refuses_nonpositive_bandwidth(bw, clustered):
+    with pytest.raises(TaobaoGeoError, match="bandwidth must be a positive number of metres"):
+        kde(clustered, bandwidth=bw)
+
+
+def test_refuses_unknown_rule_and_kernel(clustered):
+    with pytest.raises(ValueError, match="`bandwidth` must be one of"):
+        kde(clustered, bandwidth="magic")
+    with pytest.raises(ValueError, match="`kernel` must be one of"):
+        kde(clustered, kernel="cosine")
+
+
+def test_refuses_grid_too_large(clustered):
+    with pytest.raises(GridTooLargeError, match=r"needs about .* GB of memory.*Use cell_size >="):
+        kde(clustered, bandwidth=2000.0, cell_size=0.5)
+
+
+def test_single_point_and_coincident_points():
+    one = _gdf([1000.0], [2000.0])
+    with pytest.raises(TooFewPointsError, match="needs at least 2 points; got 1"):
+        kde(one)
+    same = _gdf([5.0, 5.0, 5.0], [7.0, 7.0, 7.0])
+    with pytest.raises(TooFewPointsError, match="same location"):
+        kde(same, bandwidth="silverman")
+    # a fixed bandwidth is well defined for one point: its kernel, mass 1
+    res = kde(one, bandwidth=300.0, cell_size=5.0)
+    assert np.nansum(res.density) * 25 / 1e6 == pytest.approx(1.0, rel=1e-3)
+
+
+def test_bad_weights(clustered):
+    with pytest.raises(InputDataError, match="must be >= 0"):
+        kde(clustered, bandwidth=1000.0, weights=-clustered["w"])
+    with pytest.raises(InputDataError, match="not found"):
+        kde(clustered, bandwidth=1000.0, weights="population")
+    with pytest.raises(InputDataError, match="sum to zero"):
+        kde(clustered, bandwidth=1000.0, weights=np.zeros(len(clustered)))
+
+
+def test_bad_boundary_and_extent(clustered):
+    with pytest.raises(TaobaoGeoError, match="boundary has no CRS"):
+        kde(clustered, bandwidth=1000.0, boundary=gpd.GeoSeries([shapely.box(0, 0, 1, 1)]))
+    with pytest.raises(TaobaoGeoError, match="extent must be"):
+        kde(clustered, bandwidth=1000.0, extent=(10, 0, 0, 10))
+
+
+def test_module_exports():
+    assert set(density.__all__) >= {"kde", "KDEResult", "select_bandwidth"}
