@@ -361,6 +361,8 @@ def _core(name: Any) -> str:
 
 def _coordinate_tier(name: Any, axis: str) -> int | None:
     """0 = clear longitude/latitude name, 1 = contains one, 2 = x/y name; None = not a candidate."""
+    if "".join(_tokens(name)) in _PAIR_NAMES:  # '经纬度' holds both: see _combined_column
+        return None
     core = _core(name)
     exact, xy, zh, en = ((_LON_EXACT, _X_EXACT, ("经度", "东经"), ("longitude", "lng", "lon"))
                          if axis == "x" else
@@ -476,6 +478,48 @@ def _parse_coordinate(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.nda
         else:
             bad[i] = True
     return out, missing, bad, dms
+
+
+_PAIR = re.compile(r"^\s*\(?\s*(-?\d+(?:\.\d+)?)\s*[,，;；\s]\s*(-?\d+(?:\.\d+)?)\s*\)?\s*$")
+_PAIR_NAMES = {"location", "loc", "坐标", "经纬度", "lnglat", "lonlat", "latlng", "latlon",
+               "纬经度", "坐标位置", "位置", "coordinates", "coords", "coord", "point", "gps",
+               "gps坐标", "经纬度坐标", "中心点", "center", "centre"}
+
+
+def _combined_column(df: pd.DataFrame) -> tuple[str, tuple[str, str]] | None:
+    """A single column of 'lng,lat' text (Amap's ``location`` field), and its order."""
+    for col in df.columns:
+        joined = "".join(_tokens(col))
+        core = joined
+        for ks in _DATUM_TOKENS.values():
+            for k in ks:
+                core = core.replace(k, "") if core != k else core
+        if joined not in _PAIR_NAMES and core not in _PAIR_NAMES:
+            continue
+        vals = df[col].dropna().astype(str)
+        vals = vals[vals.str.strip() != ""]
+        if len(vals) and vals.str.match(_PAIR).mean() >= 0.5:
+            latfirst = any(k in joined for k in ("latlng", "latlon", "纬经"))
+            return col, (("lat", "lng") if latfirst else ("lng", "lat"))
+    return None
+
+
+def _split_pairs(values: pd.Series, order) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = len(values)
+    a = np.full(n, np.nan)
+    b = np.full(n, np.nan)
+    miss = np.zeros(n, bool)
+    bad = np.zeros(n, bool)
+    for i, v in enumerate(values.tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or str(v).strip() == "":
+            miss[i] = True
+            continue
+        m = _PAIR.match(str(v))
+        if m is None:
+            bad[i] = True
+            continue
+        a[i], b[i] = float(m.group(1)), float(m.group(2))
+    return (a, b, miss, bad) if order[0] == "lng" else (b, a, miss, bad)
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,6 +718,7 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
 
     kwargs: dict = {}
     enc, detected, notes = None, False, []
+    src = path
     if fmt == "shapefile":
         cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()),
                    None)
@@ -688,6 +733,13 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
             notes.append(f"no .cpg file; encoding {enc} ({why})")
         if enc:
             kwargs["encoding"] = enc
+    elif fmt == "geojson":
+        # RFC 7946 says UTF-8, but GeoJSON saved by Chinese desktop tools is often GBK
+        data = path.read_bytes()
+        text, enc, detected = _decode(data, encoding, path.name)
+        if enc not in ("utf-8", "utf-8-sig"):
+            notes.append(f"GeoJSON text in {enc} (GeoJSON should be UTF-8); decoded before reading")
+            src = _stdio.BytesIO(text.encode("utf-8"))
     elif encoding is not None:
         enc = encoding
         kwargs["encoding"] = encoding
@@ -705,7 +757,7 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
     if layer is not None:
         kwargs["layer"] = layer
     try:
-        gdf = pyogrio.read_dataframe(path, fid_as_index=True, **kwargs)
+        gdf = pyogrio.read_dataframe(src, fid_as_index=True, **kwargs)
     except Exception as exc:  # noqa: BLE001 - GDAL errors have many types
         raise InputDataError(f"{path.name}: cannot read it as a {fmt} file ({exc}).") from exc
     labels = np.asarray(gdf.index, dtype=int) if len(gdf) else np.array([], dtype=int)
@@ -869,7 +921,32 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     lat = np.full(n, np.nan)
     valid = np.ones(n, bool)
     xcol, ycol = coord_cols
-    if xcol is not None or ycol is not None or t.geometry is None:
+    combined = None
+    if t.geometry is None and x is None and coord_cols == (None, None):
+        combined = _combined_column(t.df)
+    if combined is not None:
+        col, order = combined
+        xcol = ycol = col
+        xs, ys, miss, bad = _split_pairs(t.df[col], order)
+        for i in np.flatnonzero(miss):
+            problems.append((i, col, "error", "missing", None, "missing coordinate"))
+        for i in np.flatnonzero(bad):
+            v = str(t.df[col].iloc[i])
+            problems.append((i, col, "error", "non_numeric", v,
+                             f"not a '{order[0]},{order[1]}' pair of numbers: {v!r}"))
+        lon, lat = xs, ys
+        valid &= ~(miss | bad)
+        src_crs = CRS.from_user_input(crs) if crs is not None else None
+        conversions.append(f"column {col!r} split into longitude and latitude "
+                           f"({order[0]},{order[1]} order"
+                           + (", as Amap and Baidu write it)" if order[0] == "lng" else ")"))
+        h = _datum_hint(col)
+        if h is not None and h != datum:
+            problems.append((None, col, "warning", "datum_hint", h,
+                             f"the column name suggests {h.upper()} coordinates but "
+                             f"datum={datum!r}; if they are {h.upper()}, pass datum='{h}' "
+                             f"(CLI: --datum {h})"))
+    elif xcol is not None or ycol is not None or t.geometry is None:
         for axis, col in (("x", xcol), ("y", ycol)):
             if col is None:
                 other = orig_cols

@@ -508,3 +508,29 @@ def test_summary_text(tmp_path):
     assert "GCJ02 -> WGS 84 applied to 3 point(s)" in s
     assert "all rows valid" in s
     assert "'村名' -> 'village'" in s
+
+
+def test_gbk_geojson(tmp_path):
+    text = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+            '{"村名":"丁楼村"},"geometry":{"type":"Point","coordinates":[115.6,34.7]}}]}')
+    p = write(tmp_path / "v.geojson", text, "gbk")
+    gdf = read_villages(p)
+    assert gdf["village"].iloc[0] == "丁楼村"
+    rep = gdf.attrs["load_report"]
+    assert rep.encoding == "gb18030" and any("should be UTF-8" in n for n in rep.notes)
+
+
+@pytest.mark.parametrize("header, cell, expected", [
+    ("location", "115.6,34.7", (115.6, 34.7)),          # Amap API "location" field
+    ("经纬度", "115.6，34.7", (115.6, 34.7)),             # full-width comma
+    ("latlng", "34.7,115.6", (115.6, 34.7)),            # order taken from the name
+])
+def test_combined_coordinate_column(tmp_path, header, cell, expected):
+    p = write(tmp_path / "v.csv", f'name,{header}\na,"{cell}"\nb,oops\n')
+    with pytest.raises(InputDataError, match=rf"line 3, column '{header}': not a '.*' pair of "
+                                             r"numbers: 'oops'"):
+        read_villages(p)
+    gdf = read_villages(p, on_invalid="drop")
+    assert (gdf.geometry.x.iloc[0], gdf.geometry.y.iloc[0]) == pytest.approx(expected)
+    assert f"column '{header}' split into longitude and latitude" in \
+        gdf.attrs["load_report"].conversions[0]
