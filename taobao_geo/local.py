@@ -85,7 +85,7 @@ def _check_common(alternative, correction, alpha, permutations, inference, func)
 
 def _output(data, pr, cols: dict, label_col: str, labels, fill_label):
     """Copy of the input with the new columns; units dropped as islands get ``fill_label``."""
-    out = data.copy()
+    out = data.to_frame(name=pr.column) if isinstance(data, pd.Series) else data.copy()
     pos = out.index.get_indexer(pr.ids)
     for name, values in cols.items():
         values = np.asarray(values)
