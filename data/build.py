@@ -472,6 +472,11 @@ def main(argv=None) -> int:
     write_layer(cao_towns, "caoxian_towns", shp_name="caoxian_towns")
     cao_missing.to_csv(SHP_DIR / "caoxian_towns_without_seat.csv", index=False, encoding="utf-8")
     write_layer(sim, "caoxian_villages_simulated", shp_name="caoxian_villages_simulated")
+    (SHP_DIR / "caoxian_villages_simulated.txt").write_text(
+        "SIMULATED DATA - NOT REAL VILLAGE LOCATIONS\n\n"
+        + simulate_caoxian_villages.__doc__.strip().replace("\n    ", "\n") + "\n\n"
+        "Real village coordinates do not exist in open data. Use for tutorials and tests only; "
+        "see data/README.md.\n", encoding="utf-8")
 
     cov = {r["year"]: r for r in vrep["coverage"]}
     village_prec = "; ".join(

@@ -156,7 +156,20 @@ class Gazetteer:
         for code, poly in zip(c["adcode"], c["poly_code"]):
             key = poly if isinstance(poly, str) else code
             same_poly.setdefault(key, set()).add(code)
-        self._index.update(counties=c, towns=t, by_county=by_county, by_city=by_city,
+        # plain numpy arrays: per-row access to Arrow-backed pandas columns is slow
+        tarr = {k: t[k].astype(object).to_numpy() for k in ("town_code", "town_name", "county_code", "stem")}
+        tarr["src"] = (t["src"].astype(object).to_numpy() if "src" in t.columns
+                       else np.full(len(t), "town seat", dtype=object))
+        tarr["lon"] = t["lon"].to_numpy(float)
+        tarr["lat"] = t["lat"].to_numpy(float)
+        poly_pt: dict[str, tuple[float, float]] = {}
+        code_poly: dict[str, list[str]] = {}
+        for code, poly, x, y in zip(c["adcode"], c["poly_code"], c["lon"], c["lat"]):
+            if isinstance(poly, str):
+                poly_pt.setdefault(poly, (float(x), float(y)))
+                code_poly.setdefault(code, []).append(poly)
+        self._index.update(counties=c, towns=t, by_county=by_county, by_city=by_city, tarr=tarr,
+                           poly_pt=poly_pt, code_poly=code_poly,
                            same_poly=same_poly,
                            cities=self.cities.set_index("city_code"))
 
@@ -266,11 +279,11 @@ def _join(a: str, b: str) -> str:
 
 def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int | None, str]:
     """Index (into the town table) of the town matching ``town`` among rows ``idx``."""
-    t = gaz._index["towns"]
+    ta = gaz._index["tarr"]
     name = _clean(town)
     if name is None or not idx:
         return None, ""
-    names = t["town_name"].to_numpy()
+    names = ta["town_name"]
     exact = [i for i in idx if names[i] == name]
     if len(exact) == 1:
         return exact[0], ""
@@ -285,7 +298,7 @@ def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int
     stem = name_stem(strip_prefix(name), level="town")
     # the stem of a candidate may equal the full name written in the list (壶镇 vs NBS 壶镇镇)
     hits = [i for i in idx
-            if name_stem(strip_prefix(names[i]), level="town") in (stem, name)] if stem else []
+            if _town_stem(strip_prefix(names[i])) in (stem, name)] if stem else []
     if exact and not hits:
         hits = exact
     if len(hits) == 1:
@@ -295,13 +308,18 @@ def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int
         # prefer the one with the same suffix type, then one with a point
         same = [i for i in hits if str(names[i])[-1:] == name[-1:]]
         pool = same or hits
-        with_pt = [i for i in pool if np.isfinite(t["lon"].iat[i])]
-        if len(pool) == 1 or len({t["town_code"].iat[i] for i in pool}) == 1:
+        with_pt = [i for i in pool if np.isfinite(ta["lon"][i])]
+        if len(pool) == 1 or len({ta["town_code"][i] for i in pool}) == 1:
             return pool[0], ""
         if len(with_pt) == 1:
             return with_pt[0], f"town {name!r} ambiguous ({len(pool)} candidates); used the one with a point"
         return None, f"town {name!r} ambiguous ({len(pool)} candidates)"
     return None, f"town {name!r} not found"
+
+
+@lru_cache(maxsize=200_000)
+def _town_stem(name: str) -> str | None:
+    return name_stem(name, level="town")
 
 
 def _inside(gaz: Gazetteer, poly_code, lon, lat) -> object:
@@ -382,7 +400,7 @@ def locate_names(
             f"{list(df.columns)}. Pass the right names, e.g. county='县区', or None for a level "
             "the table lacks.")
     gaz = gazetteer if gazetteer is not None else load_gazetteer()
-    t = gaz._index["towns"]
+    ta = gaz._index["tarr"]
     cities = gaz._index["cities"]
 
     def col(name):
@@ -423,17 +441,15 @@ def locate_names(
                 town_idx2, tnote2 = _match_town(gaz, pool, twns[i], county_names)
                 if town_idx2 is not None:
                     town_idx = town_idx2
-                    host = t["county_code"].iat[town_idx]
-                    hc = gaz._index["counties"]
-                    hp = hc.loc[hc["adcode"] == host, "poly_code"]
-                    hp = [p for p in hp if isinstance(p, str)]
+                    host = ta["county_code"][town_idx]
+                    hp = gaz._index["code_poly"].get(host, [])
                     host_poly = hp[0] if hp else None
                     if len(poly_codes) == 1:
                         # the county is known: keep it, the point will be flagged if outside
-                        tnote = (f"town {t['town_name'].iat[town_idx]!r} not in the declared county; "
+                        tnote = (f"town {ta['town_name'][town_idx]!r} not in the declared county; "
                                  f"found in county {host} of the same prefecture")
                     else:
-                        tnote = (f"town {t['town_name'].iat[town_idx]!r} found in county {host} of "
+                        tnote = (f"town {ta['town_name'][town_idx]!r} found in county {host} of "
                                  f"the same prefecture (declared county {ctys[i]!r} has no polygon "
                                  "of its own)")
                         poly_codes = [host_poly] if host_poly else []
@@ -444,17 +460,15 @@ def locate_names(
         poly = poly_codes[0] if len(poly_codes) == 1 else None
         out["county_code"][i] = poly or (decl_codes[0] if len(decl_codes) == 1 else None)
         if town_idx is not None:
-            out["town_code"][i] = t["town_code"].iat[town_idx]
-        if town_idx is not None and np.isfinite(t["lon"].iat[town_idx]):
-            lon[i], lat[i] = t["lon"].iat[town_idx], t["lat"].iat[town_idx]
+            out["town_code"][i] = ta["town_code"][town_idx]
+        if town_idx is not None and np.isfinite(ta["lon"][town_idx]):
+            lon[i], lat[i] = ta["lon"][town_idx], ta["lat"][town_idx]
             out["loc_prec"][i] = "town"
-            out["loc_src"][i] = t["src"].iat[town_idx] if "src" in t.columns else "town seat"
+            out["loc_src"][i] = ta["src"][town_idx]
         elif poly is not None:
             if town_idx is not None:
-                notes.append(f"town {t['town_name'].iat[town_idx]!r} has no seat point")
-            row = gaz._index["counties"]
-            row = row[row["adcode"] == poly].iloc[0]
-            lon[i], lat[i] = row["lon"], row["lat"]
+                notes.append(f"town {ta['town_name'][town_idx]!r} has no seat point")
+            lon[i], lat[i] = gaz._index["poly_pt"][poly]
             out["loc_prec"][i] = "county"
             out["loc_src"][i] = "county representative point (inside the county polygon)"
         else:
