@@ -500,10 +500,11 @@ class KDEResult(ResultMixin):
             A density level instead of shares.
         regions
             Optional polygons with name columns (e.g. ``datasets.load("china_counties")``); each
-            zone gets the names of the regions it overlaps, largest overlap first.
+            zone gets the names of the regions it overlaps, largest overlap first. Points (e.g.
+            town seats) work too: the zone gets the names of those inside it.
         name_columns
             Columns of ``regions`` to report; default the ones of ``province``, ``city``,
-            ``county`` present (else ``name``).
+            ``county``, ``town`` present (else ``name``).
 
         Returns
         -------
@@ -598,7 +599,7 @@ class KDEResult(ResultMixin):
             f"{'uniform (spatstat edge=TRUE)' if self.edge_correction else 'none'}",
             f"  units: {unit}; maximum {self.max_density:.6g}; share of the kernel mass on "
             f"the grid: {self.mass_on_grid:.4f}",
-            f"  CRS: {self.crs.name}",
+            f"  CRS: {self.crs.name if self.crs.name != 'unknown' else self.crs.to_proj4()}",
         ]
         return "\n".join(lines)
 
@@ -629,7 +630,8 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
     if not isinstance(regions, gpd.GeoDataFrame) or regions.crs is None:
         raise TaobaoGeoError("`cores`: regions must be a GeoDataFrame of polygons with a CRS.")
     if name_columns is None:
-        name_columns = [c for c in ("province", "city", "county") if c in regions.columns] or \
+        name_columns = [c for c in ("province", "city", "county", "town")
+                        if c in regions.columns] or \
             [c for c in ("name", "NAME") if c in regions.columns]
         if not name_columns:
             raise TaobaoGeoError("`cores`: regions have no province/city/county/name column; "
