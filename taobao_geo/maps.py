@@ -307,8 +307,9 @@ def _configure(m, *, tiles, tianditu_key, title, subtitle, simulated, fullscreen
     DatumNote(_DATUM_TEXT[datum]).add_to(m)
     if fullscreen:
         folium.plugins.Fullscreen(position="topleft").add_to(m)
-    if title:
-        MapTitle(title, subtitle=subtitle, simulated=simulated).add_to(m)
+    if title or simulated:
+        MapTitle(title or "", subtitle=subtitle, simulated=simulated).add_to(m)
+    m.taobao_geo_simulated_marked = bool(simulated)
     return m
 
 
@@ -565,8 +566,11 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "carto",
         m = _get_map(None, tiles, **map_kwargs)
     else:
         m = _get_map(m, tiles)
-        if title or simulated:
-            MapTitle(title or name, simulated=simulated).add_to(m)
+        # One SIMULATED badge per map, even when several simulated layers are stacked.
+        marked = getattr(m, "taobao_geo_simulated_marked", False)
+        if title or (simulated and not marked):
+            MapTitle(title or name, simulated=simulated and not marked).add_to(m)
+            m.taobao_geo_simulated_marked = marked or simulated
     gdf = _to_map_coords(points, m, what="points")
     geom_types = set(gdf.geometry.geom_type.unique())
     if geom_types - {"Point"}:
@@ -648,6 +652,8 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
 
     popup_fields = [c for c in (popup_fields or []) if c in gdf.columns]
     geoms = gdf.geometry
+    if simplify == "auto":
+        simplify = _auto_tolerance(gdf)
     if simplify:
         geoms = geoms.simplify(simplify, preserve_topology=True)
     props = pd.DataFrame(index=gdf.index)
@@ -684,6 +690,19 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
     return layer
 
 
+def _auto_tolerance(gdf) -> float | None:
+    """Display simplification: 1/4000 of the layer's larger side (China: ~0.015 deg ~ 1.5 km,
+    one county: ~0.0001 deg ~ 10 m), only for polygons/lines with many vertices."""
+    import shapely
+
+    if set(gdf.geometry.geom_type.unique()) <= {"Point", "MultiPoint"}:
+        return None
+    if int(shapely.get_num_coordinates(gdf.geometry.values).sum()) < 20_000:
+        return None
+    x0, y0, x1, y1 = gdf.total_bounds
+    return max(x1 - x0, y1 - y0) / 4000.0
+
+
 def _helpers_element():
     from branca.element import MacroElement
 
@@ -698,8 +717,8 @@ def _helpers_element():
 def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "carto",
                        name: str = "Boundaries", label_col: str | None = "auto",
                        popup_fields: Sequence[str] | None = None, color: str = "#555555",
-                       weight: float = 1.0, dash: str | None = None, simplify: float | None = None,
-                       **map_kwargs):
+                       weight: float = 1.0, dash: str | None = None,
+                       simplify: float | str | None = "auto", **map_kwargs):
     """County / province / study-area outlines (no fill) with a popup of their names.
 
     Parameters
@@ -710,7 +729,10 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "carto"
         Column named in the popup; ``"auto"`` picks ``county``, ``province``, ``name``...
     simplify
         Display simplification tolerance in degrees (e.g. ``0.002`` ~ 200 m) to keep national
-        layers small; ``None`` keeps every vertex (rounded to 1e-5 degrees).
+        layers small. ``"auto"`` (default): 1/4000 of the layer's extent when it has more than
+        20,000 vertices (all of China: ~1.5 km; neighbouring outlines may then show slivers at
+        high zoom). ``None`` keeps every vertex (rounded to 1e-5 degrees). Display only: no
+        statistic is affected.
     """
     m = _get_map(m, tiles, **map_kwargs)
     gdf = _to_map_coords(polygons, m, what="polygons")
@@ -738,7 +760,7 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
                        scheme: str = "quantiles", k: int = 5, cmap: str = "YlOrRd",
                        name: str | None = None, legend_title: str | None = None,
                        popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.7,
-                       simplify: float | None = None, **map_kwargs):
+                       simplify: float | str | None = "auto", **map_kwargs):
     """Polygons (e.g. counties) coloured by a numeric column, classified with mapclassify.
 
     Parameters
@@ -971,7 +993,7 @@ def _first_col(gdf, names, *, what):
 def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
                  name: str = "LISA clusters", cluster_col: str | None = None,
                  popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.75,
-                 simplify: float | None = None, **map_kwargs):
+                 simplify: float | str | None = "auto", **map_kwargs):
     """Local Moran (LISA) cluster map in GeoDa colours (HH red, LL blue, LH, HL, ns grey).
 
     Parameters
@@ -1013,7 +1035,7 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
 def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "carto",
                      name: str = "Hot spots (Gi*)", bin_col: str | None = None,
                      popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.8,
-                     simplify: float | None = None, **map_kwargs):
+                     simplify: float | str | None = "auto", **map_kwargs):
     """Getis-Ord Gi* hot and cold spots in ArcGIS's 7 confidence classes (``gi_bin`` -3...3).
 
     Parameters
