@@ -25,6 +25,7 @@ class Breaks:
     val: np.ndarray  # breakpoints, length m + 1
     r: np.ndarray  # evaluation distances, length m (= val[1:])
     rmax: float
+    even: bool = True
 
     @property
     def ncells(self) -> int:
@@ -59,7 +60,9 @@ def breaks_from_r(r: np.ndarray) -> Breaks:
     if np.any(np.diff(r) <= 0):
         raise ValueError("`r` must be strictly increasing.")
     val = np.concatenate([[-(r[1] - r[0])], r])
-    return Breaks(val, val[1:], float(r[-1]))
+    dr = np.diff(r)
+    even = bool(np.allclose(dr, dr[0], rtol=1e-8, atol=0))  # spatstat: evenly spaced r
+    return Breaks(val, val[1:], float(r[-1]), even)
 
 
 def whist(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
@@ -131,3 +134,27 @@ def reduced_sample_counts(dij: np.ndarray, bi: np.ndarray, b: np.ndarray, breaks
     denom = np.cumsum(cen[::-1])[::-1] + uppercen
     num = np.cumsum(nco) - np.concatenate([[0.0], np.cumsum(ncc)[:-1]])
     return num, denom
+
+
+def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """(Weighted) count of x <= r[k] (closed), as spatstat's rectangle engine ``Krect``."""
+    k = np.searchsorted(r, np.asarray(x, dtype=float), side="left")
+    h = np.bincount(k, weights=weights, minlength=len(r) + 1)[: len(r)]
+    return np.cumsum(h).astype(float)
+
+
+def border_counts_closed(dij: np.ndarray, bi: np.ndarray, b: np.ndarray, r: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Border-corrected K counts as spatstat's rectangle engine ``Krect``: numerator
+    ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""
+    m = len(r)
+    kd = np.searchsorted(r, dij, side="left")  # first k with r_k >= d
+    kb = np.searchsorted(r, bi, side="left") - 1  # last k with r_k < b_i
+    ok = kd <= kb
+    diff = np.bincount(kd[ok], minlength=m + 1)[: m + 1].astype(float)
+    diff -= np.bincount(kb[ok] + 1, minlength=m + 1)[: m + 1]
+    num = np.cumsum(diff)[:m]
+    kbi = np.searchsorted(r, b, side="left") - 1
+    den = np.cumsum(np.bincount(kbi[kbi >= 0], minlength=m)[::-1])[::-1][:m].astype(float)
+    return num, den
