@@ -545,7 +545,13 @@ class _Table:
 def _infer_column(values: list, name: str) -> pd.Series:
     """Typed column from strings: numeric when every non-empty value is a number (codes stay text)."""
     s = pd.Series(values, dtype=object)
-    s = s.where(~s.map(lambda v: v is None or (isinstance(v, str) and v.strip() == "")), None)
+    is_text = s.map(lambda v: isinstance(v, str)).astype(bool)
+    stripped = s.where(is_text, None)
+    if is_text.any():
+        stripped[is_text] = s[is_text].astype(object).map(str.strip)
+    stripped = stripped.astype(object)  # None for non-text cells (Excel numbers)
+    text = stripped.notna()
+    s = s.mask(s.isna() | (stripped == ""), None)
     if _CODE_COL.search(str(name)):
         return s.map(lambda v: v if v is None or isinstance(v, str) else
                      (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
@@ -553,7 +559,7 @@ def _infer_column(values: list, name: str) -> pd.Series:
     if len(nonnull) == 0:
         return s.astype(float) if len(s) else s
     try:
-        num = pd.to_numeric(nonnull.map(lambda v: v.strip() if isinstance(v, str) else v))
+        num = pd.to_numeric(nonnull.where(~text[nonnull.index], stripped[nonnull.index]))
     except (ValueError, TypeError):
         return s
     out = pd.Series(np.nan, index=s.index, dtype=float)
@@ -1148,13 +1154,14 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     # --- duplicates ---------------------------------------------------------------------------
     dup_sev = "error" if duplicates == "error" else "warning"
     attrs = t.df
-    row_key = _text(attrs).agg("\x1f".join, axis=1) if len(attrs.columns) else None
-    if row_key is not None:
+    if len(attrs.columns):
+        txt = _text(attrs)
         if t.geometry is not None and xcol is None:
-            row_key = row_key + "\x1f" + pd.Series(np.round(lon, 9).astype(str)) + pd.Series(
-                np.round(lat, 9).astype(str))
-        first = {}
-        for i, k in enumerate(row_key.tolist()):
+            txt = txt.assign(_lon=np.round(lon, 9).astype(str), _lat=np.round(lat, 9).astype(str))
+        row_hash = pd.util.hash_pandas_object(txt, index=False).to_numpy()
+        first: dict = {}
+        for i in np.flatnonzero(pd.Series(row_hash).duplicated(keep=False).to_numpy()):
+            k = row_hash[i]
             if k in first:
                 problems.append((i, None, "error", "duplicate_row", None,
                                  f"every column equals {t.row_label} {t.labels[first[k]]}: the "
@@ -1166,7 +1173,8 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     yr = _text(attrs[["year"]])["year"].tolist() if "year" in attrs.columns else [""] * n
     key = pd.Series([f"{a:.7f},{b:.7f}" + (f" (year {y})" if y else "") if v else None
                      for a, b, v, y in zip(lon, lat, valid, yr)])
-    groups = key[key.notna()].groupby(key[key.notna()]).groups
+    cand = key[key.notna() & key.duplicated(keep=False)]
+    groups = cand.groupby(cand).groups if len(cand) else {}
     for k, idx in groups.items():
         idx = [i for i in idx if i not in dup_rows]
         if len(idx) > 1:
@@ -1198,9 +1206,8 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
 
 def _text(df: pd.DataFrame) -> pd.DataFrame:
     """Every cell as text ('' for missing), for duplicate keys."""
-    return df.astype(object).map(
-        lambda v: "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
-        else str(v))
+    obj = df.astype(object)
+    return obj.where(obj.notna(), "").astype(str)
 
 
 def _problems_frame(problems, labels) -> pd.DataFrame:
