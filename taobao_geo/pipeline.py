@@ -413,7 +413,10 @@ def analyze(
 
         # 3. Ripley L ----------------------------------------------------------------------
         choices["ripley"] = {"function": "L", "envelope_simulations": int(envelope_simulations),
-                             "window": "boundary" if bnd is not None else "convex hull",
+                             "envelope": "global (simultaneous)" if envelope_simulations >= 19
+                             else "pointwise",
+                             "window": "boundary" if bnd is not None
+                             else "the ripley module's default window",
                              "duplicates": duplicates}
         step("ripley", _ripley, pts, bnd, nsim=envelope_simulations, duplicates=duplicates,
              rng=seeds["ripley"])
@@ -572,11 +575,8 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng):
 
 def _ripley(pts, bnd, *, nsim, duplicates, rng):
     ripley = _mod("ripley")
-    fn = getattr(ripley, "ripley_l", None) or getattr(ripley, "l_function", None)
-    if fn is None:
-        fn = ripley.ripley
-        return fn(pts, function="L", boundary=bnd, nsim=int(nsim), rng=rng)
-    return fn(pts, boundary=bnd, nsim=int(nsim), rng=rng)
+    return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
+                             else "pointwise", duplicates=duplicates, rng=rng)
 
 
 def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
@@ -956,7 +956,7 @@ def brief_region(
         peers = {"city": str(region["city"].iloc[0])} if "city" in region.columns else {}
     elif level == "city":
         region = _compare.select_counties(cty, city=name)
-        peers = {"province": str(region["province"].iloc[0])}
+        peers = {"city": name}
     else:
         region = _compare.select_counties(cty, province=name)
         peers = {"province": str(region["province"].iloc[0])}

@@ -457,6 +457,18 @@ def briefing(
         for name in ("nni", "ripley", "moran"):
             if name in results:
                 parts.append(_summary_block(results[name]))
+        if "ripley" in results and hasattr(results["ripley"], "plot"):
+            try:
+                import matplotlib
+
+                matplotlib.use("Agg", force=False)
+                import matplotlib.pyplot as plt
+
+                fig, ax = plt.subplots(figsize=(6, 4))
+                results["ripley"].plot(ax=ax)
+                parts.append(_figure(_png(fig), "Ripley's L(r) with CSR envelope"))
+            except Exception:  # noqa: BLE001 - a figure must not break the briefing
+                pass
 
     # maps
     if analysis is not None:

@@ -106,8 +106,9 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
                          analysis_kwargs={"envelope_simulations": env}, progress=None)
         click.echo(b.summary())
         click.echo(b.comparison.to_frame()[["county", *[f"n_{y}" for y in b.comparison.years],
-                                            "density_per_1000km2", "rank_count"]]
-                   .to_string(index=False))
+                                            "density_per_1000km2", "nni_R", "lisa_class",
+                                            "gi_bin", "rank_count"]]
+                   .head(20).to_string(index=False))
         click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
         _collect_brief(produced, "Heze", b)
 
