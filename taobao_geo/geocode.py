@@ -61,6 +61,14 @@ _ETHNIC_NAMES = (
 _ETHNIC = re.compile("(?:(?:" + "|".join(_ETHNIC_NAMES) + ")族)+$")
 # Common abbreviations of development zones in the lists vs the statistical names.
 _ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"), ("开发区", "开发区"))
+# Column names tried when the default column name is absent (English and Chinese headers).
+_COLUMN_ALIASES = {
+    "province": ("province", "prov", "省", "省份", "省区", "省名", "省级"),
+    "city": ("city", "prefecture", "市", "地市", "地级市", "城市", "市名"),
+    "county": ("county", "district", "县", "区县", "县区", "县市区", "县级", "区/县", "县/区"),
+    "town": ("town", "township", "镇", "乡镇", "乡镇街道", "街道", "乡/镇", "镇/乡"),
+    "village": ("village", "village_name", "村", "村名", "行政村", "村庄", "淘宝村"),
+}
 _MISSING = {"", "-", "—", "--", "nan", "none", "null", "na", "n/a"}
 
 
@@ -203,6 +211,7 @@ class GeocodeReport(ResultMixin):
     """
 
     n_rows: int
+    columns: dict
     n_town: int
     n_county: int
     n_city: int
@@ -226,6 +235,7 @@ class GeocodeReport(ResultMixin):
             f"{self.n_city} at the prefecture centre; {self.n_unmatched} unmatched.",
             f"{self.n_outside} located points fall outside their declared county polygon "
             "(column outside_county).",
+            "Columns used: " + ", ".join(f"{k}={v!r}" for k, v in self.columns.items()) + ".",
         ]
         if self.n_unmatched:
             lines.append("Unmatched rows: " + row_list(self.unmatched.index))
@@ -271,6 +281,17 @@ def _match_counties(gaz: Gazetteer, province, city, county) -> tuple[pd.DataFram
             names = "/".join(sorted(set(contains["county"])))
             return contains, _join(note, f"county {name!r} matched by containment to {names}")
     return cand.iloc[0:0], _join(note, f"county {name!r} not found")
+
+
+def _resolve_column(df: pd.DataFrame, level: str, name: str | None) -> str | None:
+    """The column for ``level``: as given, or (for the default name) a known alias, or None."""
+    if name is None or name in df.columns or name != level:
+        return name  # explicit names are checked (and reported if missing) by the caller
+    lower = {str(c).strip().lower(): c for c in df.columns}
+    for alias in _COLUMN_ALIASES[level]:
+        if alias in lower:
+            return lower[alias]
+    return name if level == "county" else None  # optional levels may be absent
 
 
 def _join(a: str, b: str) -> str:
@@ -348,7 +369,10 @@ def locate_names(
         Table with one row per place (e.g. an AliResearch Taobao-village list). Not modified.
     province, city, county, town, village
         Names of the columns holding each level (``None`` if the table has no such column).
-        ``county`` is required. Village names are kept but not used for positioning.
+        ``county`` is required. When a default name is absent, common English and Chinese
+        headers are tried (省/省份, 市/地级市, 县/区县, 镇/乡镇/街道, 村/村名 ...); an optional level
+        with no such column is treated as absent (``report.columns`` says what was used).
+        Village names are kept but not used for positioning.
     gazetteer
         Lookup tables; default: the one shipped with the package (:func:`load_gazetteer`).
     on_unmatched
@@ -359,7 +383,8 @@ def locate_names(
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy of ``df`` (same index, same columns) in EPSG:4326 plus ``county_code`` (6-digit
+        A copy of ``df`` (same index, same columns; an existing geometry is replaced, existing
+        columns of the same names are overwritten) in EPSG:4326 plus ``county_code`` (6-digit
         adcode of the shipped county polygon, or of the development zone when it has none),
         ``town_code`` (NBS 9-digit), ``loc_prec`` (``"town"``/``"county"``/``"city"``/
         ``"none"``), ``loc_src`` (source of the point), ``outside_county`` (True when the point
@@ -390,9 +415,12 @@ def locate_names(
     check_choice(on_unmatched, ("warn", "raise", "ignore"), name="on_unmatched", func="locate_names")
     if not isinstance(df, pd.DataFrame):
         raise InputDataError(f"locate_names: `df` must be a pandas DataFrame; got {type(df).__name__}.")
-    cols = {"province": province, "city": city, "county": county, "town": town, "village": village}
+    given = {"province": province, "city": city, "county": county, "town": town, "village": village}
     if county is None:
         raise InputDataError("locate_names: a `county` column is required.")
+    if isinstance(df, gpd.GeoDataFrame):  # an existing geometry is replaced by the located point
+        df = pd.DataFrame(df.drop(columns=df.geometry.name))
+    cols = {k: _resolve_column(df, k, v) for k, v in given.items()}
     missing = [f"{k}={v!r}" for k, v in cols.items() if v is not None and v not in df.columns]
     if missing:
         raise InputDataError(
@@ -406,7 +434,7 @@ def locate_names(
     def col(name):
         return df[name].tolist() if name is not None else [None] * len(df)
 
-    provs, cits, ctys, twns = col(province), col(city), col(county), col(town)
+    provs, cits, ctys, twns = (col(cols[k]) for k in ("province", "city", "county", "town"))
     n = len(df)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
@@ -442,7 +470,7 @@ def locate_names(
                 if town_idx2 is not None:
                     town_idx = town_idx2
                     host = ta["county_code"][town_idx]
-                    hp = gaz._index["code_poly"].get(host, [])
+                    hp = sorted(set(gaz._index["code_poly"].get(host, [])))
                     host_poly = hp[0] if hp else None
                     if len(poly_codes) == 1:
                         # the county is known: keep it, the point will be flagged if outside
@@ -454,6 +482,13 @@ def locate_names(
                                  "of its own)")
                         poly_codes = [host_poly] if host_poly else []
                         decl_codes = [host]
+        if town_idx is not None and len(poly_codes) > 1:
+            # a county name shared by several units (朝阳区): the town tells which one
+            narrowed = sorted({p for p in gaz._index["code_poly"].get(ta["county_code"][town_idx], [])
+                               if p in poly_codes})
+            if len(narrowed) == 1:
+                poly_codes = narrowed
+                decl_codes = [c for c in decl_codes if narrowed[0] in gaz._index["code_poly"].get(c, [])]
         notes = [s for s in (note, tnote) if s]
         if len(poly_codes) > 1:
             notes.append(f"county ambiguous: {', '.join(poly_codes)}")
@@ -501,7 +536,8 @@ def locate_names(
                           [c for c in cols.values() if c] + ["county_code", "town_code", "loc_prec"]]
     noted = gdf.loc[gdf["match_note"].notna(), [c for c in cols.values() if c] + ["match_note"]]
     report = GeocodeReport(
-        n_rows=n, n_town=int((prec == "town").sum()), n_county=int((prec == "county").sum()),
+        n_rows=n, columns=dict(cols), n_town=int((prec == "town").sum()),
+        n_county=int((prec == "county").sum()),
         n_city=int((prec == "city").sum()), n_unmatched=int((prec == "none").sum()),
         n_outside=len(outside_tab), unmatched=pd.DataFrame(unmatched), outside=pd.DataFrame(outside_tab),
         notes=pd.DataFrame(noted))

@@ -138,3 +138,33 @@ def test_build_used_the_same_function(gaz):
     assert g["county_code"].tolist() == v["county_code"].tolist()
     np.testing.assert_allclose(g.geometry.x, v.geometry.x, atol=1e-9)
     np.testing.assert_allclose(g.geometry.y, v.geometry.y, atol=1e-9)
+
+
+def test_chinese_headers_are_recognised():
+    df = pd.DataFrame({"省份": ["山东省"], "地级市": ["菏泽市"], "区县": ["曹县"], "乡镇": ["庄寨镇"],
+                       "村名": ["x"]})
+    g = locate_names(df)
+    assert g["loc_prec"].item() == "town" and g["town_code"].item() == "371721101"
+    rep = g.attrs["geocode_report"]
+    assert rep.columns == {"province": "省份", "city": "地级市", "county": "区县", "town": "乡镇",
+                           "village": "村名"}
+    assert "Columns used: province='省份'" in rep.summary()
+
+
+def test_shared_county_name_is_resolved_by_the_town():
+    # 朝阳区 exists in Beijing (110105) and Changchun (220104); without a province the town decides
+    df = pd.DataFrame({"county": ["朝阳区", "朝阳区"], "town": ["呼家楼街道", None]})
+    g = locate_names(df, on_unmatched="ignore")
+    assert g.loc[0, "county_code"] == "110105" and g.loc[0, "loc_prec"] == "town"
+    assert g.loc[1, "loc_prec"] == "none"  # ambiguous county and no town: reported, not guessed
+    assert "ambiguous" in g.loc[1, "match_note"]
+
+
+def test_geodataframe_input_geometry_is_replaced():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame(_table([["山东省", "菏泽市", "曹县", "庄寨镇", "x"]]),
+                           geometry=[Point(0, 0)], crs=4326)
+    g = locate_names(gdf)
+    assert g.geometry.item().x > 115 and g.crs.to_epsg() == 4326
