@@ -15,7 +15,9 @@ What is detected, and reported in ``gdf.attrs["load_report"]``:
 * a **header row** below a title row (common in Chinese spreadsheets: "2016年淘宝村名单" on row 1);
 * Chinese **attribute names** mapped to the standard ones where unambiguous (村名 -> village,
   乡镇 -> town, 区县 -> county, 年份 -> year, ...);
-* coordinates in degree-minute-second notation (``115°32'24"``), converted and reported;
+* coordinates in degree-minute-second notation (``115°32'24"``), a single ``"lng,lat"`` text
+  column (Amap's ``location`` field, ``经纬度``) or a WKT column (QGIS CSV export), converted
+  and reported;
 * the **datum**: ``datum="gcj02"`` (Amap, Tencent) or ``"bd09"`` (Baidu) is converted to WGS 84
   with :mod:`taobao_geo.coords` and the mean shift is reported; file or column names that
   suggest another datum than the one given produce a warning.
@@ -33,7 +35,7 @@ out_of_range       error     |lon| > 180 or |lat| > 90 (degrees)
 swapped            error     lon/lat outside China but lat/lon inside: columns or values swapped
 outside_china      error     WGS 84 point outside China (``check_china=True``)
 outside_boundary   error     point outside ``boundary``
-geometry_type      error     a non-point geometry in a spatial file
+geometry_type      error     a non-point geometry in a spatial file, or invalid WKT text
 duplicate_row      error     every column equal to an earlier row: the village would count twice
 extra_fields       error     a CSV line with more fields than the header
 duplicate_point    warning   same location as another row (legitimate for villages placed at
@@ -41,6 +43,9 @@ duplicate_point    warning   same location as another row (legitimate for villag
 duplicate_name     warning   same village name in the same county/town (and year)
 datum_hint         warning   the file or column name suggests another datum than ``datum``
 short_line         warning   a CSV line with fewer fields than the header (padded with blanks)
+empty              error     (file level) no data rows
+file               error     (file level, ``validate_villages`` only) the file cannot be used:
+                             no coordinate columns, unreadable, projected numbers without a CRS
 =================  ========  ===============================================================
 
 Errors stop ``read_villages`` with an :class:`~taobao_geo.InputDataError` listing each offending
@@ -308,8 +313,8 @@ _DATUM_TOKENS = {
 _NOISE_TOKENS = {"坐标", "coord", "coords", "coordinate", "deg", "degree", "degrees", "dd", "度"}
 _LON_EXACT = ("longitude", "lon", "lng", "long", "经度", "东经", "经度坐标")
 _LAT_EXACT = ("latitude", "lat", "纬度", "北纬", "纬度坐标")
-_X_EXACT = ("x", "xcoord", "xcoordinate", "pointx", "coordx", "x坐标", "横坐标", "e", "easting")
-_Y_EXACT = ("y", "ycoord", "ycoordinate", "pointy", "coordy", "y坐标", "纵坐标", "n", "northing")
+_X_EXACT = ("x", "xcoord", "xcoordinate", "pointx", "coordx", "x坐标", "横坐标", "easting")
+_Y_EXACT = ("y", "ycoord", "ycoordinate", "pointy", "coordy", "y坐标", "纵坐标", "northing")
 
 STANDARD_COLUMNS = {
     "village": ("village", "villagename", "村", "村名", "村庄", "村庄名称", "村名称", "行政村",
@@ -504,6 +509,17 @@ def _combined_column(df: pd.DataFrame) -> tuple[str, tuple[str, str]] | None:
     return None
 
 
+def _wkt_column(df: pd.DataFrame) -> str | None:
+    """A column of WKT geometries (QGIS 'CSV with geometry AS_WKT' export)."""
+    for col in df.columns:
+        if "".join(_tokens(col)) not in ("wkt", "geometry", "geom", "thegeom", "shape", "几何"):
+            continue
+        vals = df[col].dropna().astype(str).str.strip().str.upper()
+        if len(vals) and vals.str.match(r"^(MULTI)?(POINT|LINESTRING|POLYGON)\b").mean() >= 0.5:
+            return col
+    return None
+
+
 def _split_pairs(values: pd.Series, order) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = len(values)
     a = np.full(n, np.nan)
@@ -652,10 +668,12 @@ def _read_csv(path: Path, *, encoding, x, y) -> _Table:
     if not data.strip():
         raise _EmptyFile(f"{path.name} is empty (0 bytes of text).")
     text, enc, detected = _decode(data, encoding, path.name)
-    sample = "\n".join(text.splitlines()[:20])
-    try:
-        delim = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
+    # the delimiter most frequent in the first lines (comma on ties); csv.Sniffer is fooled by
+    # a ';' that recurs inside values such as "服装;鞋"
+    head = [ln for ln in text.splitlines() if ln.strip()][:5]
+    counts = {d: sum(ln.count(d) for ln in head) for d in (",", "\t", ";", "|")}
+    delim = max(counts, key=lambda d: (counts[d], d == ","))
+    if counts[delim] == 0:
         delim = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim)
     records, prev = [], 0
@@ -704,8 +722,8 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
             ws, note = wb[key], None
         records = []
         for num, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            vals = [v.strip() if isinstance(v, str) else v for v in row]
-            if any(v not in (None, "") for v in vals):
+            vals = list(row)
+            if any(v is not None and str(v).strip() != "" for v in vals):
                 records.append((num, vals))
     finally:
         wb.close()
@@ -892,13 +910,10 @@ def _as_polygons(obj, what: str) -> gpd.GeoSeries:
 def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_china,
            duplicates, on_invalid, func, ctx):
     """Read and check everything. Returns (table, lon, lat, valid_mask, report_fields)."""
-    datum = coords.normalize_datum(datum)
-    if (x is None) != (y is None):
-        raise TaobaoGeoError(f"`{func}`: give both x= and y= (or neither, to detect them).")
     try:
         t, name = _read_source(source, x=x, y=y, encoding=encoding, layer=layer, sheet=sheet)
     except _EmptyFile as exc:
-        return None, {"source": str(getattr(source, "name", source)), "empty": str(exc)}
+        return None, {"source": Path(source).name, "empty": str(exc)}
     n = len(t.df)
     problems = list(t.problems)
     conversions: list[str] = []
@@ -927,9 +942,19 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     lat = np.full(n, np.nan)
     valid = np.ones(n, bool)
     xcol, ycol = coord_cols
-    combined = None
+    combined = wkt_raw = None
     if t.geometry is None and x is None and coord_cols == (None, None):
         combined = _combined_column(t.df)
+        wkt = _wkt_column(t.df) if combined is None else None
+        if wkt is not None:
+            import shapely
+
+            geoms = shapely.from_wkt(t.df[wkt].where(t.df[wkt].notna(), None).to_numpy(),
+                                     on_invalid="ignore")
+            t.geometry = gpd.GeoSeries(geoms, name=wkt)
+            wkt_raw = t.df[wkt]
+            t.df = t.df.drop(columns=[wkt])
+            conversions.append(f"geometry read from the WKT text in column {wkt!r}")
     if combined is not None:
         col, order = combined
         xcol = ycol = col
@@ -1006,7 +1031,12 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
             if single_mp.any():
                 conversions.append(f"{int(single_mp.sum())} one-part MultiPoint(s) read as Point")
         for i in np.flatnonzero(isna):
-            problems.append((i, gcol, "error", "missing", None, "missing or empty geometry"))
+            raw = None if wkt_raw is None else wkt_raw.iloc[i]
+            if raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
+                problems.append((i, gcol, "error", "geometry_type", str(raw)[:60],
+                                 f"not valid WKT: {str(raw)[:60]!r}"))
+            else:
+                problems.append((i, gcol, "error", "missing", None, "missing or empty geometry"))
         badtype = ~isna & (types != "Point")
         for i in np.flatnonzero(badtype):
             problems.append((i, gcol, "error", "geometry_type", types[i],
@@ -1027,8 +1057,12 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
                 problems.append((i, gcol, "error", "missing", None, "NaN coordinates"))
             valid &= finite
 
-    # file-name datum hint
-    h = _datum_hint(Path(name).stem) if not name.startswith("<") else None
+    # file-name datum hint (or the datum a DataFrame says it is in, e.g. after convert_geometry)
+    if name.startswith("<"):
+        h = getattr(source, "attrs", {}).get("datum")
+        h = coords.normalize_datum(h) if isinstance(h, str) and h.lower() in coords._ALIASES else None
+    else:
+        h = _datum_hint(Path(name).stem)
     if h is not None and h != datum:
         problems.append((None, None, "warning", "datum_hint", h,
                          f"the file name suggests {h.upper()} coordinates but datum={datum!r}; "
@@ -1231,6 +1265,8 @@ def _build(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     check_choice(on_invalid, ("raise", "drop"), name="on_invalid", func=func)
     check_choice(duplicates, ("warn", "error"), name="duplicates", func=func)
     datum = coords.normalize_datum(datum)
+    if (x is None) != (y is None):
+        raise TaobaoGeoError(f"`{func}`: give both x= and y= (or neither, to detect them).")
     if crs is not None:
         try:
             crs = CRS.from_user_input(crs)

@@ -534,3 +534,64 @@ def test_combined_coordinate_column(tmp_path, header, cell, expected):
     assert (gdf.geometry.x.iloc[0], gdf.geometry.y.iloc[0]) == pytest.approx(expected)
     assert f"column '{header}' split into longitude and latitude" in \
         gdf.attrs["load_report"].conversions[0]
+
+
+def test_wkt_column_csv(tmp_path):
+    p = write(tmp_path / "v.csv", 'name,WKT\na,"POINT (115.6 34.7)"\nb,"LINESTRING (115 34, 116 35)"'
+                                  "\nc,garbage\n")
+    with pytest.raises(InputDataError, match=r"line 3, column 'WKT': LineString geometry(.|\n)*"
+                                             r"line 4, column 'WKT': not valid WKT: 'garbage'"):
+        read_villages(p)
+    gdf = read_villages(p, on_invalid="drop")
+    assert list(gdf.index) == [2] and gdf.geometry.x.iloc[0] == pytest.approx(115.6)
+    assert "WKT text in column 'WKT'" in gdf.attrs["load_report"].conversions[0]
+
+
+def test_dataframe_datum_attr_hint():
+    g = coords.convert_geometry(villages_gdf(), src="wgs84", dst="gcj02")
+    rep = validate_villages(g)
+    assert rep.warnings["check"].tolist() == ["datum_hint"]
+    out = read_villages(g, datum="gcj02")
+    assert np.allclose(out.geometry.x, villages_gdf().geometry.x, atol=1e-9)
+
+
+def test_semicolon_inside_values_does_not_fool_delimiter(tmp_path):
+    p = write(tmp_path / "v.csv", "村名,主营产品,lon,lat\n"
+                                  "a,服装;鞋;包,115.6,34.7\nb,家具;板材;木门,115.62,34.71\n")
+    gdf = read_villages(p)
+    assert gdf["products"].tolist() == ["服装;鞋;包", "家具;板材;木门"]
+
+
+# --- property: whatever the encoding, delimiter and column names, the points come back ---------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NAMES = [("lon", "lat"), ("经度", "纬度"), ("lng", "lat"), ("Longitude", "Latitude"),
+         ("东经", "北纬"), ("POINT_X", "POINT_Y")]
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pts=st.lists(st.tuples(st.floats(74, 134), st.floats(19, 52)), min_size=1, max_size=8),
+       enc=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+       delim=st.sampled_from([",", "\t", ";"]), names=st.sampled_from(NAMES),
+       blank=st.booleans())
+def test_csv_round_trip_property(tmp_path, pts, enc, delim, names, blank):
+    lines = [delim.join(["村名", *names])]
+    for i, (x, y) in enumerate(pts):
+        lines.append(delim.join([f"村{i}", repr(x), repr(y)]))
+        if blank:
+            lines.append("")
+    p = tmp_path / "prop.csv"
+    p.write_bytes(("\n".join(lines) + "\n").encode(enc))
+    rep = validate_villages(p, check_china=False, duplicates="warn")
+    assert rep.errors.empty, rep.summary()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputDataWarning)
+        gdf = read_villages(p, check_china=False)
+    assert np.array_equal(gdf.geometry.x.to_numpy(), [x for x, _ in pts])
+    assert np.array_equal(gdf.geometry.y.to_numpy(), [y for _, y in pts])
+    step = 2 if blank else 1
+    assert list(gdf.index) == [2 + step * i for i in range(len(pts))]
+    assert (rep.x_col, rep.y_col) == names
