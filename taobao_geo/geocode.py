@@ -37,6 +37,7 @@ from ._results import ResultMixin
 from ._validate import check_choice, row_list
 
 __all__ = [
+    "read_name_table",
     "Gazetteer",
     "GeocodeReport",
     "locate_names",
@@ -196,6 +197,52 @@ def _cached_gazetteer() -> Gazetteer:
     cities = pd.read_parquet(datasets._data_path("gazetteer_cities.parquet"))
     poly = datasets.load("china_counties").set_index("adcode").geometry
     return Gazetteer(counties=counties, towns=towns, polygons=poly, cities=cities)
+
+
+def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame:
+    """Read a name list (CSV/TXT, Excel, or any vector/attribute file) with every column as text.
+
+    Codes keep their leading zeros; the CSV encoding (UTF-8, UTF-8 with BOM, GBK/GB18030) is
+    detected with :func:`taobao_geo.io.detect_encoding` unless ``encoding`` is given.
+
+    Raises
+    ------
+    InputDataError
+        If the file does not exist, is empty, or has an unknown format.
+    """
+    from pathlib import Path
+
+    from .io import detect_encoding
+
+    path = Path(path)
+    if not path.exists():
+        raise InputDataError(f"read_name_table: file {str(path)!r} does not exist.")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputDataError(f"read_name_table: {path.name} is empty.")
+        enc = encoding or detect_encoding(data)
+        import io as _io
+
+        sep = "\t" if suffix == ".tsv" else None
+        df = pd.read_csv(_io.StringIO(data.decode(enc)), dtype=str, sep=sep, engine="python",
+                         keep_default_na=False, na_values=[""])
+    elif suffix in (".xlsx", ".xlsm", ".xls"):
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
+    elif suffix in (".parquet",):
+        df = pd.read_parquet(path)
+    elif suffix in (".shp", ".gpkg", ".geojson", ".json", ".dbf"):
+        df = pd.DataFrame(gpd.read_file(path, encoding=encoding) if encoding else gpd.read_file(path))
+        if "geometry" in df.columns:
+            df = df.drop(columns="geometry")
+    else:
+        raise InputDataError(
+            f"read_name_table: unknown format {suffix!r} for {path.name}; use CSV, Excel (.xlsx), "
+            "Parquet, Shapefile, GeoPackage or GeoJSON.")
+    if df.empty:
+        raise InputDataError(f"read_name_table: {path.name} has no rows.")
+    return df
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,11 +590,16 @@ def locate_names(
         notes=pd.DataFrame(noted))
     gdf.attrs["geocode_report"] = report
     if report.n_unmatched:
-        msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
-               f"empty geometry, loc_prec='none'): rows {row_list(unmatched.index)}; see "
-               "gdf.attrs['geocode_report'].unmatched.")
+        where = f"rows {row_list(unmatched.index)}"
         if on_unmatched == "raise":
-            raise InputDataError(msg, rows=list(unmatched.index), report=report)
+            raise InputDataError(
+                f"locate_names: {report.n_unmatched} of {n} rows could not be located: {where} "
+                f"({'; '.join(sorted(set(unmatched['match_note'].dropna())))[:300]}). Check the "
+                "names, or pass on_unmatched='warn' to keep them with an empty geometry.",
+                rows=list(unmatched.index), report=report)
+        msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
+               f"empty geometry, loc_prec='none'): {where}; see "
+               "gdf.attrs['geocode_report'].unmatched.")
         if on_unmatched == "warn":
             warnings.warn(msg, UserWarning, stacklevel=2)
     return gdf

@@ -168,3 +168,42 @@ def test_geodataframe_input_geometry_is_replaced():
                            geometry=[Point(0, 0)], crs=4326)
     g = locate_names(gdf)
     assert g.geometry.item().x > 115 and g.crs.to_epsg() == 4326
+
+
+def test_cli_geocode_gbk_csv_with_chinese_headers(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from taobao_geo.cli.main import cli
+
+    src = tmp_path / "list.csv"
+    src.write_bytes("省份,地级市,区县,乡镇,村名\n山东省,菏泽市,曹县,庄寨镇,甲村\n火星省,无名市,乌有县,某镇,乙村\n"
+                    .encode("gb18030"))
+    out = tmp_path / "located.csv"
+    res = CliRunner().invoke(cli, ["geocode", str(src), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    assert (payload["n_town"], payload["n_unmatched"], payload["unmatched_rows"]) == (1, 1, ["1"])
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"town_code": str})
+    assert table["村名"].tolist() == ["甲村", "乙村"]  # both rows kept
+    assert table.loc[0, "town_code"] == "371721101" and np.isnan(table.loc[1, "lon"])
+    res = CliRunner().invoke(cli, ["geocode", str(src), "--on-unmatched", "raise"])
+    # main() turns this into one line and exit code 1 (tested in test_cli_main)
+    assert res.exit_code != 0 and isinstance(res.exception, InputDataError)
+    assert "province '火星省' not found" in str(res.exception)
+
+
+def test_read_name_table_errors(tmp_path):
+    from taobao_geo.geocode import read_name_table
+
+    with pytest.raises(InputDataError, match="does not exist"):
+        read_name_table(tmp_path / "nope.csv")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputDataError, match="is empty"):
+        read_name_table(tmp_path / "empty.csv")
+    (tmp_path / "x.doc").write_bytes(b"abc")
+    with pytest.raises(InputDataError, match="unknown format '.doc'"):
+        read_name_table(tmp_path / "x.doc")
+    (tmp_path / "codes.csv").write_text("county,code\n曹县,0371721\n", encoding="utf-8")
+    assert read_name_table(tmp_path / "codes.csv").loc[0, "code"] == "0371721"  # text kept

@@ -17,6 +17,7 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "datasets": ("datasets", "List the shipped layers with counts, datum, precision and source."),
     "validate": ("validate", "Load a points file, report what was detected and every problem found."),
+    "geocode": ("geocode", "Locate a list of place names offline (town seat / county point)."),
     "nni": ("nni", "Nearest-neighbour index (Clark-Evans / ArcGIS) with z and Monte Carlo tests."),
     "ripley": ("ripley", "Ripley's K/L (and G, F) with edge corrections and CSR envelopes."),
     "centrography": ("centrography", "Mean/median centre, standard distance, ellipse, trends over years."),
