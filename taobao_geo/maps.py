@@ -36,6 +36,7 @@ import html
 import io
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -790,7 +791,11 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     ok = values.notna()
     if ok.sum() == 0:
         raise InputDataError(f"column {column!r} has no values to map.")
-    classifier = mapclassify.classify(values[ok].to_numpy(dtype=float), scheme=scheme, k=k)
+    with warnings.catch_warnings():
+        # mapclassify warns and lowers k when there are too few distinct values; we say so in
+        # the legend instead.
+        warnings.simplefilter("ignore", UserWarning)
+        classifier = mapclassify.classify(values[ok].to_numpy(dtype=float), scheme=scheme, k=k)
     nk = len(classifier.bins)
     colours = _cmap_colours(cmap, nk)
     fill = pd.Series("#cccccc", index=gdf.index)
@@ -807,7 +812,8 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     layer = _geojson_layer(m, gdf, name=name or column, fill=fill, popup_fields=popup_fields,
                            fill_opacity=fill_opacity, weight=0.5, simplify=simplify)
     CategoricalLegend(legend_title or column, items, layer=layer,
-                      note=f"Classes: {classifier.name} (mapclassify), k={nk}").add_to(m)
+                      note=f"Classes: {classifier.name} (mapclassify), k={nk}"
+                      + (f" (asked {k}; too few distinct values)" if nk < k else "")).add_to(m)
     _finish(m, _bounds(gdf))
     return m
 

@@ -191,3 +191,26 @@ def test_ten_thousand_points_load_fast_enough_to_report(chromium, tmp_path):
         assert mp.eval(JS_MAP_STATE, mp.eval(JS_MAPS)[0])["circles"] == 10_000
     finally:
         mp.close()
+
+
+def test_cli_map_from_real_analyses_opens_offline(chromium, tmp_path):
+    """End to end: `taobao-geo map` computes KDE, LISA and Gi* on a shipped layer; the page works."""
+    from click.testing import CliRunner
+
+    from taobao_geo.cli import main as climain
+
+    res = CliRunner().invoke(climain.cli, [
+        "map", "caoxian_villages_simulated", "--boundary", "caoxian_boundary", "--layers",
+        "villages,kde,lisa,hotspots", "--units", "fishnet", "--unit-size", "5000",
+        "--permutations", "99", "--tiles", "amap", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    mp = open_page(chromium, tmp_path / "map.html")
+    try:
+        assert mp.js_errors == []
+        state = mp.eval(JS_MAP_STATE, mp.eval(JS_MAPS)[0])
+        assert state["circles"] == 48 and state["images"] == 1
+        assert len(state["legends"]) == 4
+        assert any("SIMULATED" in t for t in state["titles"])
+        mp.screenshot("cli_map_caoxian_amap")
+    finally:
+        mp.close()
