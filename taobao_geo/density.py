@@ -44,7 +44,6 @@ from ._validate import (
     ensure_numeric,
     ensure_points,
     ensure_projected,
-    point_coords,
 )
 
 __all__ = ["BANDWIDTH_RULES", "KERNEL_NAMES", "BandwidthChoice", "KDEResult", "kde",
@@ -67,7 +66,8 @@ EXACT_LIMIT_GAUSS = 100_000_000
 def _points_and_weights(points, weights, *, func: str, min_n: int = 1):
     geoms = ensure_points(points, func=func, min_n=min_n)
     crs = ensure_projected(geoms, func=func)
-    xy = point_coords(geoms)
+    # one pass over the validated points (GeoSeries.x and .y each re-check the types)
+    xy = shapely.get_coordinates(geoms.to_numpy())
     if weights is None:
         w = np.ones(len(xy))
     else:
@@ -690,7 +690,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     cell_size
         Cell side in metres. Default: the shorter side of the extent / 250 (ArcGIS), refined to
         at most sigma_K/10 (the kernel's per-axis SD / 10; h/28.3 for the quartic, sigma/10 for
-        the Gaussian), where linear binning + FFT is within 1e-3 of the exact sum -- but never
+        the Gaussian; /16 for the kinked Epanechnikov, triangular and uniform kernels), where linear binning + FFT is within 1e-3 of the exact sum -- but never
         more than about 4 million cells.
     boundary
         Study-area polygons (GeoDataFrame/GeoSeries in any CRS, or a shapely polygon in the
@@ -799,15 +799,16 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     # cell size
     if cell_size is None:
         # linear binning + FFT stays within 1e-3 of the maximum when cells are <= sigma_K/10
-        # (sigma_K: the kernel's per-axis SD; h/28.3 for the quartic), see benchmarks
-        cs_fine = kern.sd * h / 10.0
+        # (sigma_K: the kernel's per-axis SD; h/28.3 for the quartic; /16 for kinked kernels)
+        cs_fine = kern.sd * h / kern.fine
         cs = min(width, height) / 250.0
         cell_rule = "shorter side of the extent / 250 (ArcGIS)"
         if cs > cs_fine or cs <= 0:
             cs = max(cs_fine, math.sqrt(width * height / 4e6))
-            cell_rule = ("sigma_K/10 of the kernel so the fast method is within 1e-3"
+            cell_rule = (f"sigma_K/{kern.fine:g} of the kernel so the fast method is within 1e-3"
                          if math.isclose(cs, cs_fine) else
-                         "about 4 million cells (coarser than sigma_K/10: expect fft error > 1e-3)")
+                         f"about 4 million cells (coarser than sigma_K/{kern.fine:g}: expect fft "
+                         "error > 1e-3)")
     else:
         cs = float(cell_size)
         if not (math.isfinite(cs) and cs > 0):
