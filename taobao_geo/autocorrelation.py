@@ -34,7 +34,7 @@ from ._errors import InputDataError
 from ._inference import PERM_ALTERNATIVES, normal_p, perm_p
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_min_n, ensure_numeric, ensure_rng, row_list
-from .weights import SpatialWeights, as_graph, build_graph
+from .weights import SpatialWeights, as_sparse, build_graph
 
 __all__ = [
     "GlobalResult",
@@ -92,9 +92,8 @@ def prepare(data, *, column=None, weights, transform="r", func="prepare", self_w
 
     check_choice(transform, TRANSFORMS, name="transform", func=func)
     x, index, name = _values(data, column, func)
-    graph = as_graph(weights)
+    mat, gids = as_sparse(weights)
     dropped = tuple(weights.dropped) if isinstance(weights, SpatialWeights) else ()
-    gids = pd.Index(graph.unique_ids)
     if dropped:
         keep = ~index.isin(list(dropped))
         x, index = x[keep], index[keep]
@@ -106,8 +105,8 @@ def prepare(data, *, column=None, weights, transform="r", func="prepare", self_w
             "variance is zero and spatial autocorrelation is undefined. Check the column, the "
             "aggregation (a grid far larger than the study area?) or the year filter."
         )
-    mat = graph.sparse.tocsr().astype(float)
-    mat.setdiag(0)
+    mat = mat.tocsr().astype(float)  # a copy: the caller's weights are never changed
+    mat = (mat - sp.diags(mat.diagonal())).tocsr()  # no self-loops
     mat.eliminate_zeros()
     card = np.diff(mat.indptr)
     if (card == 0).any():

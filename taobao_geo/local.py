@@ -406,8 +406,7 @@ def getis_ord(
         else:
             ws = (w + sp.identity(n) * self_weight).tocsr()
         wself = ws.diagonal()
-        wo = ws.copy()
-        wo.setdiag(0)
+        wo = (ws - sp.diags(ws.diagonal())).tocsr()
         wo.eliminate_zeros()
         xbar = np.full(n, x.mean())
         s2 = np.full(n, ((x - x.mean()) ** 2).sum() / n)

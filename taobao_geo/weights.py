@@ -48,7 +48,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
 from ._errors import GeometryTypeError, IslandError
@@ -63,6 +62,7 @@ __all__ = [
     "auto_threshold",
     "lattice_graph",
     "as_graph",
+    "as_sparse",
 ]
 
 KINDS = ("queen", "rook", "knn", "distance", "idw", "kernel")
@@ -72,13 +72,18 @@ KERNELS = ("triangular", "bisquare", "gaussian", "parabolic", "cosine", "exponen
 
 @dataclass(frozen=True)
 class SpatialWeights(ResultMixin):
-    """A libpysal ``Graph`` and the report of how it was built.
+    """Spatial weights (a libpysal ``Graph`` on demand) and the report of how they were built.
 
     Attributes
     ----------
+    sparse
+        n × n CSR matrix of weights in the order of ``ids`` (binary or with the kind's weights;
+        not row-standardised -- the statistics choose the transformation they need).
+    ids
+        Unit ids (the input index minus dropped islands).
     graph
-        The neighbour graph (binary or with the kind's weights; not row-standardised -- the
-        statistics choose the transformation they need).
+        The same weights as an immutable libpysal ``Graph`` (built on first access, so that
+        the command line does not pay for importing libpysal when it is not needed).
     kind
         One of ``queen, rook, knn, distance, idw, kernel``.
     method
@@ -98,7 +103,8 @@ class SpatialWeights(ResultMixin):
         ``(island id, nearest id, distance_m)`` links added (``nearest`` policy).
     """
 
-    graph: Graph = field(repr=False)
+    sparse: sp.csr_matrix = field(repr=False)
+    ids: pd.Index = field(repr=False)
     kind: str
     method: str
     n: int
@@ -116,18 +122,26 @@ class SpatialWeights(ResultMixin):
     dropped: tuple = ()
     connected: tuple = ()
     crs: str | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def ids(self) -> pd.Index:
-        """Unit ids covered by the graph (the input index minus dropped islands)."""
-        return pd.Index(self.graph.unique_ids)
+    def graph(self):
+        """The weights as a libpysal ``Graph`` (islands, if any, as libpysal's 0-weight self loops)."""
+        if "graph" not in self._cache:
+            from libpysal.graph import Graph
+
+            self._cache["graph"] = Graph.from_sparse(self.sparse, ids=self.ids)
+        return self._cache["graph"]
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in ResultMixin.to_dict(self).items()
+               if k not in ("sparse", "ids", "_cache")}
+        out["connected"] = [list(c) for c in self.connected]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """One row per unit: id and number of neighbours (after the island policy)."""
-        card = self.graph.cardinalities
-        nonzero = self.graph.adjacency[self.graph.adjacency != 0]
-        counts = nonzero.groupby(level=0).size().reindex(card.index, fill_value=0)
-        return pd.DataFrame({"id": card.index, "n_neighbours": counts.to_numpy()})
+        return pd.DataFrame({"id": self.ids, "n_neighbours": _nonzero_card(self.sparse)})
 
     def summary(self) -> str:
         lines = [
@@ -157,12 +171,30 @@ class SpatialWeights(ResultMixin):
 # helpers
 
 
-def as_graph(weights: Graph | SpatialWeights) -> Graph:
-    """The ``Graph`` inside ``weights`` (or ``weights`` itself)."""
+def _is_graph(obj) -> bool:
+    # duck typing, so that checking does not import libpysal
+    return hasattr(obj, "unique_ids") and hasattr(obj, "sparse") and hasattr(obj, "adjacency")
+
+
+def as_graph(weights):
+    """The libpysal ``Graph`` of ``weights`` (a :class:`SpatialWeights` or a ``Graph``)."""
     if isinstance(weights, SpatialWeights):
         return weights.graph
-    if isinstance(weights, Graph):
+    if _is_graph(weights):
         return weights
+    _type_error(weights)
+
+
+def as_sparse(weights) -> tuple[sp.csr_matrix, pd.Index]:
+    """``(CSR matrix, ids)`` of a :class:`SpatialWeights` or a libpysal ``Graph``."""
+    if isinstance(weights, SpatialWeights):
+        return weights.sparse, weights.ids
+    if _is_graph(weights):
+        return weights.sparse.tocsr(), pd.Index(weights.unique_ids)
+    _type_error(weights)
+
+
+def _type_error(weights):
     raise TypeError(
         "`weights` must be a taobao_geo.weights.SpatialWeights (from build_graph) or a "
         f"libpysal.graph.Graph; got {type(weights).__name__}. Legacy libpysal W objects: "
@@ -195,12 +227,13 @@ def auto_threshold(coords: np.ndarray) -> float:
     return float(d[:, 1].max()) * (1 + 1e-9)
 
 
-def _from_coo(rows, cols, vals, ids: pd.Index) -> Graph:
+def _from_coo(rows, cols, vals, ids: pd.Index) -> sp.csr_matrix:
     n = len(ids)
     mat = sp.csr_matrix((np.asarray(vals, float), (rows, cols)), shape=(n, n))
     mat.sum_duplicates()
+    mat.eliminate_zeros()
     mat.sort_indices()
-    return Graph.from_sparse(mat, ids=ids)
+    return mat
 
 
 def _grid_spec(gdf) -> dict | None:
@@ -212,7 +245,7 @@ def _grid_spec(gdf) -> dict | None:
 
 def lattice_graph(
     rows: np.ndarray, cols: np.ndarray, *, ids=None, kind: str = "queen", shape: str = "square"
-) -> Graph:
+):
     """Contiguity of cells of a regular grid from their integer row/column indices.
 
     Parameters
@@ -235,10 +268,17 @@ def lattice_graph(
     libpysal ``lat2W`` / ``Graph.build_contiguity`` on the unclipped cells, but O(n) with no
     geometry.
     """
+    ids = pd.RangeIndex(len(rows)) if ids is None else pd.Index(ids)
+    from libpysal.graph import Graph
+
+    return Graph.from_sparse(_lattice_sparse(rows, cols, kind=kind, shape=shape), ids=ids)
+
+
+def _lattice_sparse(rows, cols, *, kind: str, shape: str) -> sp.csr_matrix:
+    """CSR adjacency of grid cells from their row/column indices (see :func:`lattice_graph`)."""
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     n = len(rows)
-    ids = pd.RangeIndex(n) if ids is None else pd.Index(ids)
     r0, c0 = rows.min(), cols.min()
     rr, cc = rows - r0, cols - c0
     nr, nc = rr.max() + 1, cc.max() + 1
@@ -250,9 +290,8 @@ def lattice_graph(
         offsets = [(-1, 0), (1, 0), (0, -1), (0, 1)]
         if kind == "queen":
             offsets += [(-1, -1), (-1, 1), (1, -1), (1, 1)]
-        per_parity = None
+        per_parity = {0: offsets, 1: offsets}
     elif shape == "hex":
-        offsets = None
         # odd-r offset coordinates, using the parity of the absolute row index
         per_parity = {
             0: [(0, -1), (0, 1), (-1, -1), (-1, 0), (1, -1), (1, 0)],
@@ -262,32 +301,25 @@ def lattice_graph(
         raise ValueError(f"lattice_graph: `shape` must be 'square' or 'hex'; got {shape!r}.")
     focal, neigh = [], []
     src = np.arange(n)
-    if per_parity is None:
-        for dr, dc in offsets:
-            j = lookup[rr + 1 + dr, cc + 1 + dc]
+    parity = rows % 2
+    for par, offs in per_parity.items():
+        sel = parity == par
+        for dr, dc in offs:
+            j = lookup[rr[sel] + 1 + dr, cc[sel] + 1 + dc]
             ok = j >= 0
-            focal.append(src[ok])
+            focal.append(src[sel][ok])
             neigh.append(j[ok])
-    else:
-        parity = rows % 2
-        for par, offs in per_parity.items():
-            sel = parity == par
-            for dr, dc in offs:
-                j = lookup[rr[sel] + 1 + dr, cc[sel] + 1 + dc]
-                ok = j >= 0
-                focal.append(src[sel][ok])
-                neigh.append(j[ok])
     focal = np.concatenate(focal)
     neigh = np.concatenate(neigh)
-    return _from_coo(focal, neigh, np.ones(len(focal)), ids)
+    return _from_coo(focal, neigh, np.ones(len(focal)), pd.RangeIndex(n))
 
 
-def _apply_island_policy(graph: Graph, coords_fn, policy: str, ids: pd.Index, link_weight):
-    """Return (graph, islands, dropped, connected) after applying the island policy."""
-    card_nonzero = _nonzero_cardinalities(graph)
-    islands = tuple(card_nonzero.index[card_nonzero.to_numpy() == 0].tolist())
+def _apply_island_policy(mat: sp.csr_matrix, coords_fn, policy: str, ids: pd.Index, link_weight):
+    """Return (matrix, ids, islands, dropped, connected) after applying the island policy."""
+    card_nonzero = _nonzero_card(mat)
+    islands = tuple(ids[card_nonzero == 0].tolist())
     if not islands:
-        return graph, (), (), ()
+        return mat, ids, (), (), ()
     if policy == "raise":
         raise IslandError(
             f"{len(islands)} unit(s) have no neighbours under these weights: {row_list(islands)}. "
@@ -300,10 +332,9 @@ def _apply_island_policy(graph: Graph, coords_fn, policy: str, ids: pd.Index, li
             raise IslandError(
                 f"Dropping {len(islands)} island(s) would leave {len(keep)} unit(s); need ≥ 3."
             )
-        mat = graph.sparse.tocsr()
         pos = np.flatnonzero(~ids.isin(islands))
         sub = mat[pos][:, pos].tocoo()
-        return _from_coo(sub.row, sub.col, sub.data, keep), islands, islands, ()
+        return _from_coo(sub.row, sub.col, sub.data, keep), keep, islands, islands, ()
     # nearest: link each island to its nearest other unit, both directions (keeps symmetry)
     coords = coords_fn()
     tree = cKDTree(coords)
@@ -311,7 +342,7 @@ def _apply_island_policy(graph: Graph, coords_fn, policy: str, ids: pd.Index, li
     d, j = tree.query(coords[pos], k=2)
     nearest = np.where(j[:, 0] == pos, j[:, 1], j[:, 0])
     dist = np.where(j[:, 0] == pos, d[:, 1], d[:, 0])
-    coo = graph.sparse.tocoo()
+    coo = mat.tocoo()
     w_new = link_weight(dist, coo.data[coo.data != 0])
     rows = np.concatenate([coo.row, pos, nearest])
     cols = np.concatenate([coo.col, nearest, pos])
@@ -325,7 +356,7 @@ def _apply_island_policy(graph: Graph, coords_fn, policy: str, ids: pd.Index, li
     connected = tuple(
         (ids[p], ids[q], float(dd)) for p, q, dd in zip(pos, nearest, dist, strict=True)
     )
-    return _from_coo(*_coo(mat), ids), islands, (), connected
+    return _from_coo(*_coo(mat), ids), ids, islands, (), connected
 
 
 def _coo(mat):
@@ -333,11 +364,12 @@ def _coo(mat):
     return c.row, c.col, c.data
 
 
-def _nonzero_cardinalities(graph: Graph) -> pd.Series:
-    """Neighbours with a non-zero weight per unit (libpysal stores isolates as 0-weight self loops)."""
-    mat = graph.sparse.tocsr()
-    mat.eliminate_zeros()
-    return pd.Series(np.diff(mat.indptr), index=pd.Index(graph.unique_ids))
+def _nonzero_card(mat: sp.csr_matrix) -> np.ndarray:
+    """Neighbours with a non-zero weight per unit, self excluded (libpysal stores isolates as
+    0-weight self loops)."""
+    m = (mat - sp.diags(mat.diagonal())).tocsr()
+    m.eliminate_zeros()
+    return np.diff(m.indptr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,14 +459,18 @@ def build_graph(
     if kind in ("queen", "rook"):
         spec = _grid_spec(gdf) if lattice else None
         if spec is not None:
-            graph = lattice_graph(
-                gdf[spec["row"]].to_numpy(), gdf[spec["col"]].to_numpy(), ids=ids, kind=kind,
+            graph = _lattice_sparse(
+                gdf[spec["row"]].to_numpy(), gdf[spec["col"]].to_numpy(), kind=kind,
                 shape=spec.get("kind", "square"),
             )
             method = f"lattice shortcut ({spec.get('kind', 'square')} grid row/col indices)"
         else:
             geoms = ensure_polygons(gdf, func=func)
-            graph = Graph.build_contiguity(geoms, rook=(kind == "rook"))
+            from libpysal.graph import Graph
+
+            g = Graph.build_contiguity(geoms, rook=(kind == "rook"))
+            graph = g.sparse.tocsr()  # in the order of geoms' index (libpysal keeps it)
+            graph.eliminate_zeros()
             method = "libpysal Graph.build_contiguity"
     elif kind == "knn":
         kk = 8 if k is None else int(k)
@@ -491,6 +527,7 @@ def build_graph(
             method = f"{kern} kernel, fixed bandwidth, self weight excluded"
         keep = w > 0
         graph = _from_coo(i[keep], j[keep], w[keep], ids)
+
     def link_weight(dist, existing):
         # weight of a link added by islands="nearest": what the kind would give at that distance,
         # except that a kernel is zero beyond its bandwidth, so the smallest kernel weight is used
@@ -500,13 +537,15 @@ def build_graph(
             return np.full(len(dist), existing.min() if len(existing) else 1.0)
         return np.ones(len(dist))
 
-    graph, isl, dropped, connected = _apply_island_policy(graph, coords, islands, ids, link_weight)
-    card = _nonzero_cardinalities(graph)
+    graph, ids, isl, dropped, connected = _apply_island_policy(graph, coords, islands, ids,
+                                                                link_weight)
+    card = _nonzero_card(graph)
     return SpatialWeights(
-        graph=graph,
+        sparse=graph,
+        ids=ids,
         kind=kind,
         method=method,
-        n=int(graph.n),
+        n=len(ids),
         n_edges=int(card.sum()),
         min_neighbours=int(card.min()),
         mean_neighbours=float(card.mean()),
