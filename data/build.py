@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # build from a checkout even if the package is not installed
 
 from taobao_geo.coords import gcj02_to_wgs84  # noqa: E402
-from taobao_geo.geocode import Gazetteer, locate_names  # noqa: E402
+from taobao_geo.geocode import Gazetteer, locate_names, name_stem  # noqa: E402
 
 DEFAULT_RAW = REPO.parent / "shared" / "data" / "raw"
 SHP_DIR = REPO / "data" / "shapefiles"
@@ -201,7 +201,6 @@ def build_gazetteer(raw: Path, counties: gpd.GeoDataFrame) -> tuple[Gazetteer, d
     t_pts = t_pts[np.isfinite(towns["lon"].to_numpy())]
     joined = gpd.sjoin(t_pts, counties[["adcode", "geometry"]], predicate="within", how="inner")
     stems = {}
-    from taobao_geo.geocode import name_stem
     for r in counties.itertuples():
         stems.setdefault((r.adcode[:4], name_stem(r.county, level="county")), []).append(r.adcode)
     how_counts: dict[str, int] = {}
@@ -333,7 +332,6 @@ def build_caoxian(raw: Path, counties: gpd.GeoDataFrame, villages: gpd.GeoDataFr
     dmax = float(np.nanmax(np.hypot((lon - ref_x) * 111320 * np.cos(np.radians(lat)), (lat - ref_y) * 110540)))
     has = s["has_2016_taobao_villages"].str.lower().eq("true")
     v16 = villages[(villages["year"] == 2016) & (villages["county_code"] == "371721")]
-    from taobao_geo.geocode import name_stem
     per_town = v16.groupby(v16["town"].map(lambda x: name_stem(x, level="town"))).size()
 
     def tstem(n):
