@@ -1394,6 +1394,14 @@ def read_villages(source, *, x: str | None = None, y: str | None = None, crs=Non
         if report.notes:
             msg += "\n" + "\n".join(f"Note: {n}" for n in report.notes if "swapped" in n)
         raise InputDataError(msg, rows=rows, report=report)
+    if not keep.any():
+        counts = report.errors["check"].value_counts()
+        raise InputDataError(
+            f"`{func}`: every one of the {report.n_read} row(s) of {report.source} is invalid ("
+            + ", ".join(f"{k}: {v}" for k, v in counts.items())
+            + "), so nothing is left after on_invalid='drop'. The coordinate columns, CRS or "
+            "datum are probably wrong; see report.summary():\n"
+            + report.summary(max_warnings=0), rows=list(report.dropped["row"]), report=report)
     df = t.df.loc[keep].copy()
     index = pd.Index(t.labels[keep], name=t.row_label if t.fmt not in ("dataframe",
                                                                          "geodataframe") else

@@ -595,3 +595,10 @@ def test_csv_round_trip_property(tmp_path, pts, enc, delim, names, blank):
     step = 2 if blank else 1
     assert list(gdf.index) == [2 + step * i for i in range(len(pts))]
     assert (rep.x_col, rep.y_col) == names
+
+
+def test_drop_everything_is_an_error(tmp_path):
+    p = write(tmp_path / "v.csv", "村名,lon,lat\na,2.35,48.85\nb,,\n")
+    with pytest.raises(InputDataError, match=r"every one of the 2 row\(s\) of v.csv is invalid "
+                                             r"\(missing: 2, outside_china: 1\)"):
+        read_villages(p, on_invalid="drop")
