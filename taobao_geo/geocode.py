@@ -61,7 +61,7 @@ _ETHNIC_NAMES = (
     "门巴 珞巴 基诺 回 藏 苗 彝 壮 满 侗 瑶 白 傣 黎 佤 畲 水 土 羌 怒 京 各").split()
 _ETHNIC = re.compile("(?:(?:" + "|".join(_ETHNIC_NAMES) + ")族)+$")
 # Common abbreviations of development zones in the lists vs the statistical names.
-_ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"), ("开发区", "开发区"))
+_ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"))
 # Column names tried when the default column name is absent (English and Chinese headers).
 _COLUMN_ALIASES = {
     "province": ("province", "prov", "省", "省份", "省区", "省名", "省级"),
