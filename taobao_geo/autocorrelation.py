@@ -193,7 +193,9 @@ class GlobalResult(ResultMixin):
         return self.value
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in ResultMixin.to_dict(self).items() if not k.startswith("_")}
+        out = {k: v for k, v in ResultMixin.to_dict(self).items() if not k.startswith("_")}
+        out[{"Moran's I": "I", "Geary's C": "C", "General G": "G"}[self.statistic]] = self.value
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         d = self.to_dict()
