@@ -743,19 +743,23 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
     kwargs: dict = {}
     enc, detected, notes = None, False, []
     src = path
+    cpg_enc = None
     if fmt == "shapefile":
         cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()),
                    None)
         if encoding is not None:
             enc = encoding
         elif cpg is not None:
+            # GDAL reads the .cpg itself (it knows ArcGIS code-page numbers such as "936");
+            # we only report it
             enc = cpg.read_text(errors="replace").strip() or None
             notes.append(f"encoding from {cpg.name}")
+            cpg_enc = enc
         else:
             enc, why = _dbf_encoding(path)
             detected = True
             notes.append(f"no .cpg file; encoding {enc} ({why})")
-        if enc:
+        if enc and enc != cpg_enc:
             kwargs["encoding"] = enc
     elif fmt == "geojson":
         # RFC 7946 says UTF-8, but GeoJSON saved by Chinese desktop tools is often GBK
@@ -775,7 +779,7 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
                 raise InputDataError(
                     f"{path.name} has {len(layers)} layers: "
                     f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
-                    "(CLI: not yet an option; export the layer).")
+                    "(CLI: taobao-geo validate --layer NAME).")
             layer = pts[0]
             notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
     if layer is not None:

@@ -602,3 +602,14 @@ def test_drop_everything_is_an_error(tmp_path):
     with pytest.raises(InputDataError, match=r"every one of the 2 row\(s\) of v.csv is invalid "
                                              r"\(missing: 2, outside_china: 1\)"):
         read_villages(p, on_invalid="drop")
+
+
+def test_shapefile_cpg_codepage_number(tmp_path):
+    # ArcGIS writes code-page numbers into .cpg ("936" = GBK); GDAL must read it, not Python
+    p = tmp_path / "v.shp"
+    villages_gdf().to_file(p, encoding="GBK")
+    (tmp_path / "v.cpg").write_text("936")
+    gdf = read_villages(p)
+    check_loaded(gdf)
+    assert gdf.attrs["load_report"].encoding == "936"
+    assert any("encoding from v.cpg" in n for n in gdf.attrs["load_report"].notes)

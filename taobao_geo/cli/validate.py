@@ -38,8 +38,11 @@ def command(source, x_col, y_col, crs, datum, encoding, layer, sheet, boundary, 
     China or the --boundary, fully duplicated rows) make the exit code 1; warnings (duplicated
     points or names, datum hints) do not. The file is only read.
 
-    Examples: taobao-geo validate villages.csv --datum gcj02;
-    taobao-geo validate 名单.xlsx --x 经度 --y 纬度 --json
+    \b
+    Examples:
+      taobao-geo validate villages.csv --datum gcj02
+      taobao-geo validate 名单.xlsx --x 经度 --y 纬度 --json
+      taobao-geo validate towns.shp --encoding gbk --boundary caoxian_boundary
     """
     from .. import datasets, io
     from .options import load_boundary_input
