@@ -7,7 +7,8 @@ style). Maps compute no statistics: run :mod:`taobao_geo.density`, :mod:`taobao_
 
 China-specific behaviour
 ------------------------
-* Base maps (``tiles=``): ``"carto"`` (CartoDB Positron, default), ``"osm"`` (OpenStreetMap),
+* Base maps (``tiles=``): ``"osm"`` (OpenStreetMap, default, no key), ``"carto"`` (CartoDB
+  Positron; CARTO now asks for a key, ``tile_key=``),
   ``"amap"`` / ``"amap-satellite"`` (AutoNavi/Gaode, reachable in mainland China, **GCJ-02**) and
   ``"tianditu"`` (天地图, reachable in mainland China, CGCS2000 ~ WGS 84, needs a free key).
   When a GCJ-02 provider is chosen, *every* overlay is shifted WGS 84 -> GCJ-02 with
@@ -79,6 +80,8 @@ TILES: dict[str, dict] = {
     "carto": {
         "name": "CartoDB Positron",
         "url": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        # xyzservices 2026.9: "CartoDB tiles now require an API key" (appended when given).
+        "key_param": "?key={key}",
         "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
         "datum": "wgs84",
         "subdomains": "abcd",
@@ -276,7 +279,7 @@ def _tile_keys(tiles) -> list[str]:
     return keys
 
 
-def _configure(m, *, tiles, tianditu_key, title, subtitle, simulated, fullscreen):
+def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
     """Add tiles, controls, the datum note and the title to an empty folium Map."""
     folium = _folium()
     from ._legend import DatumNote, MapTitle
@@ -289,16 +292,18 @@ def _configure(m, *, tiles, tianditu_key, title, subtitle, simulated, fullscreen
         spec = TILES[k]
         url = spec["url"]
         if "{key}" in url:
-            if not tianditu_key:
+            if not tile_key:
                 raise TaobaoGeoError(
                     "Tianditu tiles need a (free) key: base_map(tiles='tianditu', "
-                    "tianditu_key='...'), from https://console.tianditu.gov.cn/ .")
-            url = url.replace("{key}", tianditu_key)
+                    "tile_key='...'), from https://console.tianditu.gov.cn/ .")
+            url = url.replace("{key}", tile_key)
+        elif tile_key and "key_param" in spec:
+            url += spec["key_param"].replace("{key}", tile_key)
         folium.TileLayer(tiles=url, attr=spec["attr"], name=spec["name"], overlay=False,
                          control=True, show=(i == 0), subdomains=spec["subdomains"],
                          max_zoom=18).add_to(m)
         if "labels" in spec:
-            folium.TileLayer(tiles=spec["labels"].replace("{key}", tianditu_key),
+            folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
                              attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
                              control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
     datum = TILES[keys[0]]["datum"]
@@ -314,7 +319,7 @@ def _configure(m, *, tiles, tianditu_key, title, subtitle, simulated, fullscreen
     return m
 
 
-def base_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None = None,
+def base_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
              title: str | None = None, subtitle: str | None = None, simulated: bool = False,
              location: Sequence[float] | None = None, zoom_start: int = 5,
              fullscreen: bool = True, width: str = "100%", height: str = "100%"):
@@ -323,11 +328,12 @@ def base_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None =
     Parameters
     ----------
     tiles
-        One provider key or several with the same datum (the first is shown; the others are
-        in the layer control): ``"carto"``, ``"osm"``, ``"tianditu"`` (WGS 84 / CGCS2000) or
+        One provider or several with the same datum (the first is shown; the others are
+        in the layer control): ``"osm"``, ``"carto"``, ``"tianditu"`` (WGS 84 / CGCS2000) or
         ``"amap"``, ``"amap-satellite"`` (GCJ-02). See :data:`TILES`.
-    tianditu_key
-        Tianditu API key ("tk"), required for ``"tianditu"``.
+    tile_key
+        API key of the tile provider: required for ``"tianditu"`` ("tk"), appended for
+        ``"carto"`` (CARTO now asks for one; xyzservices 2026.9). Never stored elsewhere.
     title, subtitle
         Text of the title box at the top of the map (escaped).
     simulated
@@ -347,11 +353,11 @@ def base_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None =
     m = folium.Map(location=list(location) if location is not None else [35.0, 105.0],
                    zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=True,
                    width=width, height=height)
-    return _configure(m, tiles=tiles, tianditu_key=tianditu_key, title=title,
+    return _configure(m, tiles=tiles, tile_key=tile_key, title=title,
                       subtitle=subtitle, simulated=simulated, fullscreen=fullscreen)
 
 
-def dual_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None = None,
+def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
              titles: Sequence[str | None] = (None, None), layout: str = "horizontal",
              location: Sequence[float] | None = None, zoom_start: int = 5):
     """Two synchronised maps side by side (folium ``DualMap``, Leaflet.Sync) for comparisons.
@@ -367,7 +373,7 @@ def dual_map(*, tiles: str | Sequence[str] = "carto", tianditu_key: str | None =
                  prefer_canvas=True)
     dm.default_js = [("Leaflet.Sync", DualMap.default_js[0][1])]
     for sub, title in zip((dm.m1, dm.m2), titles):
-        _configure(sub, tiles=tiles, tianditu_key=tianditu_key, title=title, subtitle=None,
+        _configure(sub, tiles=tiles, tile_key=tile_key, title=title, subtitle=None,
                    simulated=False, fullscreen=False)
     return dm
 
@@ -517,7 +523,7 @@ def _round_coords(geoms, decimals: int = 5):
 
 
 # --------------------------------------------------------------------------- villages
-def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
                      name: str = "Taobao villages", color_by: str | None = "auto",
                      color: str = "#D7301F", radius: float = 4.0,
                      popup_fields: Sequence[str] | None = None,
@@ -715,7 +721,7 @@ def _helpers_element():
     return Helpers()
 
 
-def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
                        name: str = "Boundaries", label_col: str | None = "auto",
                        popup_fields: Sequence[str] | None = None, color: str = "#555555",
                        weight: float = 1.0, dash: str | None = None,
@@ -757,7 +763,7 @@ def _cmap_colours(cmap: str, k: int) -> list[str]:
     return [to_hex(cm(v)) for v in (np.linspace(0.1, 1.0, k) if k > 1 else [0.7])]
 
 
-def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[str] = "osm",
                        scheme: str = "quantiles", k: int = 5, cmap: str = "YlOrRd",
                        name: str | None = None, legend_title: str | None = None,
                        popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.7,
@@ -832,7 +838,7 @@ _UNITS_TEXT = {
 }
 
 
-def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
                     cores=None, contours=None, cmap: str = DENSITY_CMAP,
                     opacity: float = 0.65, name: str = "Kernel density",
                     transparent_below: float = 0.02, max_pixels: int = 2_000_000,
@@ -996,7 +1002,7 @@ def _first_col(gdf, names, *, what):
     raise InputDataError(f"{what} has none of the columns {list(names)}.")
 
 
-def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
                  name: str = "LISA clusters", cluster_col: str | None = None,
                  popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.75,
                  simplify: float | str | None = "auto", **map_kwargs):
@@ -1038,7 +1044,7 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "carto",
     return m
 
 
-def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
                      name: str = "Hot spots (Gi*)", bin_col: str | None = None,
                      popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.8,
                      simplify: float | str | None = "auto", **map_kwargs):
@@ -1087,7 +1093,7 @@ def _polygon_or_points(m, g, *, name, fill, popup_fields, fill_opacity, simplify
 
 
 # --------------------------------------------------------------------------- centrography
-def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "carto",
+def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
                     name: str = "Mean centres", by: str = "year",
                     centre_col: str | None = None, ellipse_col: str | None = None,
                     popup_fields: Sequence[str] | None = None, **map_kwargs):

@@ -185,7 +185,7 @@ def test_errors():
 
 
 def test_tianditu_key_is_used():
-    page = render(maps.base_map(tiles="tianditu", tianditu_key="ABC123"))
+    page = render(maps.base_map(tiles="tianditu", tile_key="ABC123"))
     assert "tk=ABC123" in page and "cva_w" in page
 
 
@@ -346,3 +346,9 @@ def test_real_results_render(cao_results):
     n_hot99 = int((r.gi.gdf["gi_bin"] == 3).sum())
     assert f"Hot spot - 99% confidence (n={n_hot99})" in page
     assert len(maps.to_html(m).encode()) < 2_000_000
+
+
+def test_carto_key_appended_and_default_needs_no_key():
+    page = render(maps.base_map(tiles="carto", tile_key="K9"))
+    assert "light_all/{z}/{x}/{y}{r}.png?key=K9" in page
+    assert "tile.openstreetmap.org" in render(maps.base_map())

@@ -65,7 +65,7 @@ def test_offline_page_initialises_without_errors(village_page):
     state = mp.eval(JS_MAP_STATE, name)
     assert state["circles"] == 2000
     assert state["overlays"] == ["Taobao villages"]
-    assert state["bases"] == ["CartoDB Positron"]
+    assert state["bases"] == ["OpenStreetMap"]
     assert state["scale"] == 1 and state["fullscreen"] >= 1
     assert state["titles"] == ["Taobao villages"]
     assert "WGS 84" in state["datum"][0]

@@ -49,11 +49,12 @@ def _bandwidth(value: str):
 @out_option("out/maps")
 @click.option("--layers", "layers_opt", default="villages,kde", show_default=True,
               help="Comma-separated: villages, kde, lisa, hotspots, centres, choropleth.")
-@click.option("--tiles", type=click.Choice(TILE_CHOICES), default="carto", show_default=True,
+@click.option("--tiles", type=click.Choice(TILE_CHOICES), default="osm", show_default=True,
               help="Base map. amap (GCJ-02; overlays are shifted to match) and tianditu "
-                   "(needs --tianditu-key) are reachable from mainland China.")
-@click.option("--tianditu-key", default=None, envvar="TIANDITU_KEY",
-              help="Tianditu API key (or env TIANDITU_KEY).")
+                   "(needs --tile-key) are reachable from mainland China; carto takes a key.")
+@click.option("--tile-key", default=None, envvar="TAOBAO_GEO_TILE_KEY",
+              help="Tile provider API key: Tianditu tk (required), CARTO key (optional). "
+                   "Or env TAOBAO_GEO_TILE_KEY.")
 @click.option("--offline/--cdn", default=True, show_default=True,
               help="Inline all JavaScript/CSS (opens with no internet) or link the CDN.")
 @click.option("--name", "file_name", default="map", show_default=True,
@@ -81,7 +82,7 @@ def _bandwidth(value: str):
 @rng_option
 @json_option
 def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_dir, layers_opt,
-            tiles, tianditu_key, offline, file_name, title, compare_years, bandwidth, cell_size,
+            tiles, tile_key, offline, file_name, title, compare_years, bandwidth, cell_size,
             units_opt, unit_size, value, weights_kind, k, alpha, correction, permutations, seed,
             as_json):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
@@ -109,9 +110,9 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     notes: list[str] = []
     try:
         if compare_years:
-            m = _compare_years(maps, pts, compare_years, tiles=tiles, key=tianditu_key, bnd=bnd)
+            m = _compare_years(maps, pts, compare_years, tiles=tiles, key=tile_key, bnd=bnd)
         else:
-            m = _single(maps, pts, bnd, layers, tiles=tiles, key=tianditu_key, title=title,
+            m = _single(maps, pts, bnd, layers, tiles=tiles, key=tile_key, title=title,
                         bandwidth=_bandwidth(bandwidth), cell_size=cell_size, units_opt=units_opt,
                         unit_size=unit_size, value=value, weights_kind=weights_kind, k=k,
                         alpha=alpha, correction=None if correction == "none" else correction,
@@ -136,7 +137,7 @@ def _single(maps, pts, bnd, layers, *, tiles, key, title, bandwidth, cell_size, 
 
     proj = projection.to_projected(pts)
     bproj = bnd.to_crs(proj.crs) if bnd is not None else None
-    m = maps.base_map(tiles=tiles, tianditu_key=key, title=title,
+    m = maps.base_map(tiles=tiles, tile_key=key, title=title,
                       simulated=maps._is_simulated(pts))
     if "kde" in layers:
         from .. import density
@@ -199,7 +200,7 @@ def _compare_years(maps, pts, years, *, tiles, key, bnd):
                                  f"{sorted(have)}.", param_hint="--compare-years")
     y1, y2 = years
     a, b = pts[pts["year"] == y1], pts[pts["year"] == y2]
-    dm = maps.dual_map(tiles=tiles, tianditu_key=key,
+    dm = maps.dual_map(tiles=tiles, tile_key=key,
                        titles=(f"{y1}: {len(a):,} villages", f"{y2}: {len(b):,} villages"))
     for sub, part, y in ((dm.m1, a, y1), (dm.m2, b, y2)):
         if bnd is not None:
