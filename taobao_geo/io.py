@@ -693,12 +693,16 @@ def _read_csv(path: Path, *, encoding, x, y) -> _Table:
 def _read_excel(path: Path, *, sheet, x, y) -> _Table:
     if path.suffix.lower() == ".xls":
         try:
-            raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+            raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object,
+                                engine="xlrd")
         except ImportError as exc:
             raise InputDataError(
                 f"{path.name}: old-style .xls needs the 'xlrd' package. Save the sheet as .xlsx "
                 "(Excel: File > Save As > Excel Workbook) or as CSV."
             ) from exc
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook
+            raise InputDataError(f"{path.name}: not a readable .xls workbook ({exc}). Save the "
+                                 "sheet as .xlsx or CSV.") from exc
         records = [(i + 1, [None if (isinstance(v, float) and np.isnan(v)) else v for v in r])
                    for i, r in enumerate(raw.itertuples(index=False, name=None))]
         records = [(n, r) for n, r in records if any(v not in (None, "") for v in r)]

@@ -613,3 +613,12 @@ def test_shapefile_cpg_codepage_number(tmp_path):
     check_loaded(gdf)
     assert gdf.attrs["load_report"].encoding == "936"
     assert any("encoding from v.cpg" in n for n in gdf.attrs["load_report"].notes)
+
+
+def test_unreadable_workbooks(tmp_path):
+    p = write(tmp_path / "v.xlsx", "not a zip")
+    with pytest.raises(InputDataError, match=r"v.xlsx: not a readable .xlsx workbook"):
+        read_villages(p)
+    p = write(tmp_path / "v.xls", "not a workbook")
+    with pytest.raises(InputDataError, match=r"v.xls: .*\.xls.*Save the sheet as .xlsx"):
+        read_villages(p)
