@@ -219,7 +219,9 @@ class _Runner:
             return None
         except Exception as exc:
             if self.on_error == "raise":
-                raise type(exc)(f"analyze step {name!r} failed: {exc}") from exc
+                exc.add_note(f"(raised in analyze step {name!r}; on_error='record' records it "
+                             "and carries on)")
+                raise
             self.records.append(StepRecord(name, "failed", f"{type(exc).__name__}: {exc}",
                                            time.perf_counter() - t0))
             return None

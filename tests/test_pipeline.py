@@ -121,3 +121,49 @@ def test_bad_inputs(villages, boundary, tmp_path):
         analyze(villages, year=2010, out_dir=tmp_path, maps=False)
     with pytest.raises(ValueError, match="on_error"):
         analyze(villages, out_dir=tmp_path, on_error="ignore")
+
+
+def test_two_points_degrade_with_reasons(villages, boundary, tmp_path):
+    two = villages[villages.year == 2016].iloc[:2]
+    res = analyze(two, boundary=boundary, out_dir=tmp_path, permutations=9,
+                  envelope_simulations=9, rng=1, progress=False, maps=False)
+    nni = res.step("nni")
+    assert nni.status == "skipped"
+    assert "TooFewPointsError" in nni.reason and "3" in nni.reason
+    assert res.step("prepare").status == "ok"
+    summary = (tmp_path / "summary.json").read_text(encoding="utf-8")
+    assert "TooFewPointsError" in summary
+
+
+def test_real_errors_are_raised_not_hidden(villages, boundary, tmp_path, monkeypatch):
+    import taobao_geo.pipeline as pl
+
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pl, "_kde", boom)
+    with pytest.raises(RuntimeError, match="disk on fire") as info:
+        analyze(villages, boundary=boundary, out_dir=tmp_path, permutations=9,
+                envelope_simulations=9, rng=1, progress=False, maps=False)
+    assert "analyze step 'kde'" in " ".join(info.value.__notes__)
+    res = analyze(villages, boundary=boundary, out_dir=tmp_path, permutations=9,
+                  envelope_simulations=9, rng=1, progress=False, maps=False, on_error="record")
+    assert res.step("kde").status == "failed" and "disk on fire" in res.step("kde").reason
+
+
+def test_steps_that_ran_report_their_module_results(run):
+    res, out = run
+    # every step whose module is installed ran on this clustered pattern
+    for name in ("nni", "kde", "units", "weights", "moran", "lisa", "gistar"):
+        assert res.step(name).status == "ok", (name, res.step(name).reason)
+    assert res.results["nni"].R < 1  # two tight clusters
+    assert res.choices["kde"]["bandwidth_rule"] == "arcgis"
+    assert res.choices["kde"]["bandwidth_m"] > 0
+    assert res.choices["units"]["kind"] == "hex"  # one boundary polygon -> hex grid
+    import geopandas as gpd
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "layers" / "analysis.gpkg")}
+    assert {"points", "boundary", "units_lisa", "units_gistar"} <= layers
+    pts = gpd.read_file(out / "layers" / "analysis.gpkg", layer="points")
+    assert len(pts) == 40 and pts.crs.to_epsg() == 4326

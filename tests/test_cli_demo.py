@@ -1,0 +1,80 @@
+"""CLI: analyze, compare, brief and demo on the shipped data (small, fast configurations).
+
+The full demo (999 permutations, all regions) is exercised by ``make demo``; here each command
+runs once with few permutations, and the outputs it promises are checked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from taobao_geo.cli.main import cli
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _invoke(args):
+    res = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def test_analyze_json_and_outputs(tmp_path):
+    out = tmp_path / "a"
+    res = _invoke(["analyze", "caoxian_villages_simulated", "--boundary", "caoxian_boundary",
+                   "--out", str(out), "--permutations", "19", "--envelopes", "9", "--rng", "7",
+                   "--no-maps", "--json"])
+    payload = json.loads(res.output)
+    assert payload["n"] == 48 and payload["crs"] == "EPSG:32650"
+    steps = {s["name"]: s for s in payload["steps"]}
+    assert steps["nni"]["status"] == "ok"
+    choices = json.loads((out / "choices.json").read_text(encoding="utf-8"))
+    assert choices["seed"] == 7 and choices["permutations"] == 19
+    assert choices["dataset"]["simulated"] is True
+    assert (out / "layers" / "analysis.gpkg").exists()
+    assert (out / "tables" / "nni.csv").exists()
+
+
+def test_analyze_bad_source_is_one_clear_error(tmp_path):
+    res = CliRunner().invoke(cli, ["analyze", "no_such_layer", "--out", str(tmp_path)])
+    assert res.exit_code != 0
+    assert "neither an existing file nor a shipped layer" in res.output
+
+
+def test_compare_heze(tmp_path):
+    out = tmp_path / "c"
+    _invoke(["compare", "--city", "菏泽市", "--county", "371721", "--out", str(out),
+             "--permutations", "19", "--no-maps"])
+    t = pd.read_csv(out / "comparison.csv", dtype={"adcode": str})
+    assert len(t) == 9  # Heze's nine counties (Cao County is one of them)
+    cao = t.set_index("adcode").loc["371721"]
+    # AliResearch lists: Cao County had 7, 34 and 48 Taobao villages in 2014-2016
+    assert (cao["n_2014"], cao["n_2015"], cao["n_2016"]) == (7, 34, 48)
+    assert cao["rank_count"] == 1
+    assert (out / "small_multiples.png").stat().st_size > 5000
+
+
+def test_brief_county_html(tmp_path):
+    out = tmp_path / "b"
+    res = _invoke(["brief", "--county", "曹县", "--top", "3", "--lang", "zh", "--no-pdf",
+                   "--no-maps", "--permutations", "19", "--out", str(out)])
+    html = (out / "briefing_zh.html").read_text(encoding="utf-8")
+    assert "县域比较" in html and "审图号" in html
+    assert "briefing_zh.html" in res.output
+
+
+def test_demo_quick_cao(tmp_path):
+    res = _invoke(["demo", "--quick", "--only", "layers", "--only", "cao", "--no-pdf",
+                   "--out", str(tmp_path)])
+    out = res.output
+    # the summary table of the shipped layers (issue 2) and the output paths (issue 7)
+    for name in ("china_counties", "taobao_villages", "caoxian_villages_simulated"):
+        assert name in out
+    assert "briefing" in out and str(tmp_path / "caoxian" / "briefing_en.html") in out
+    assert (tmp_path / "overview_map.html").exists()
+    assert (tmp_path / "caoxian" / "comparison" / "comparison.csv").exists()
+    assert "Demo finished" in out
