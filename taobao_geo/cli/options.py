@@ -95,6 +95,9 @@ def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, y
         report = gdf.attrs.get("load_report")
         if report is not None and getattr(report, "dropped", None) is not None and len(report.dropped):
             click.echo(report.summary(), err=True)
+        elif report is not None and report.conversions:
+            # say what was done to the coordinates (datum shift, reprojection) even when all is well
+            click.echo(f"{report.source}: " + "; ".join(report.conversions), err=True)
     else:
         raise click.BadParameter(
             f"{source!r} is neither an existing file nor a shipped layer "
