@@ -17,7 +17,7 @@ from .options import (
     prepare_out,
 )
 
-RULES = ("arcgis", "silverman", "scott", "ppl")
+RULES = ("arcgis", "silverman", "scott", "ppl", "diggle")
 
 
 def _bandwidth(value: str):
@@ -75,7 +75,8 @@ def _quicklook(res, cores, path, title):
               help="Kernel: quartic (ArcGIS/QGIS), gaussian (spatstat), epanechnikov, "
                    "triangular, uniform.")
 @click.option("--bandwidth", default="arcgis", show_default=True,
-              help="Metres (radius; sigma for gaussian) or a rule: arcgis | silverman | scott | ppl.")
+              help="Metres (radius; sigma for gaussian) or a rule: arcgis | silverman | scott | ppl | "
+                   "diggle.")
 @click.option("--cell-size", type=float, default=None,
               help="Cell size in metres (default: shorter side / 250, refined to resolve the kernel).")
 @click.option("--units", type=click.Choice(["per_km2", "counts"]), default="per_km2",
