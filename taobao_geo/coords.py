@@ -20,8 +20,10 @@ iteration until the correction is below 1e-10° (about 0.01 mm), so a round trip
 below the 0.5 m the project requires. Within about 1 km of the rectangle's edges the forward
 map is discontinuous (points are shifted on one side, not on the other), so a GCJ-02 point there
 can have two WGS 84 pre-images; the inverse returns the one consistent with ``out_of_china``
-applied to the GCJ-02 input, like every standard implementation. No place in China is affected
-(the rectangle's edges lie in neighbouring countries or the sea).
+applied to the GCJ-02 input, like every standard implementation. The edges touch China only at
+its extreme west (the Pamirs, west of 73.66° E) and its northern tip (Mohe, north of 53.55° N),
+far from any Taobao village; there, as in every implementation of the standard rectangle,
+points are treated as outside China (no shift).
 """
 
 from __future__ import annotations
