@@ -622,3 +622,14 @@ def test_unreadable_workbooks(tmp_path):
     p = write(tmp_path / "v.xls", "not a workbook")
     with pytest.raises(InputDataError, match=r"v.xls: .*\.xls.*Save the sheet as .xlsx"):
         read_villages(p)
+
+
+def test_default_china_check_uses_shipped_county_polygons(tmp_path):
+    # Ulaanbaatar and the Yellow Sea are inside the GCJ-02 rectangle but not in China
+    p = write(tmp_path / "v.csv", "村名,lon,lat\n丁楼村,115.6,34.7\nUB,106.9,47.9\nsea,123.0,35.0\n")
+    rep = validate_villages(p)
+    bad = rep.errors
+    assert list(bad["row"]) == [3, 4] and set(bad["check"]) == {"outside_china"}
+    assert "outside China's county polygons (shipped layer) (tolerance 0.02°)" in \
+        bad["message"].iloc[0]
+    assert not any("bounding rectangle only" in n for n in rep.notes)
