@@ -22,7 +22,8 @@ __all__ = ["CategoricalLegend", "ContinuousLegend", "MapTitle", "DatumNote", "ad
 _CSS = """
 <style>
 .tg-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:45vh;overflow:auto;font:12px/1.35 "Helvetica Neue",Arial,"Noto Sans CJK SC",
+  box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:45vh;overflow:auto;
+  font:12px/1.35 "Helvetica Neue",Arial,"Noto Sans CJK SC",
   "Microsoft YaHei",sans-serif;color:#222;max-width:280px}
 .tg-legend .tg-lt{font-weight:bold;margin-bottom:3px}
 .tg-legend .tg-ln{color:#555;margin-top:3px;font-size:11px}

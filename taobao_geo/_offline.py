@@ -1,4 +1,4 @@
-"""Self-contained HTML for :func:`taobao_geo.maps.save_map`: every CDN script and stylesheet inlined.
+"""Self-contained HTML for :func:`taobao_geo.maps.save_map`: every CDN script and style inlined.
 
 folium pages load Leaflet and its plugins from jsDelivr/cdnjs/unpkg. Those hosts are often
 unreachable from mainland China (folium#1593) and never reachable on an offline machine, where

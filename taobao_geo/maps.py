@@ -372,7 +372,10 @@ def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
                  layout=layout, tiles=None, zoom_start=zoom_start, control_scale=True,
                  prefer_canvas=True)
     dm.default_js = [("Leaflet.Sync", DualMap.default_js[0][1])]
-    for sub, title in zip((dm.m1, dm.m2), titles):
+    titles = list(titles)
+    if len(titles) != 2:
+        raise TaobaoGeoError(f"`titles` needs two entries (left, right); got {len(titles)}.")
+    for sub, title in zip((dm.m1, dm.m2), titles, strict=True):
         _configure(sub, tiles=tiles, tile_key=tile_key, title=title, subtitle=None,
                    simulated=False, fullscreen=False)
     return dm
@@ -672,7 +675,7 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
     rounded = _round_coords(geoms.values)
     import shapely
 
-    for geom, (_, row) in zip(rounded, props.iterrows()):
+    for geom, (_, row) in zip(rounded, props.iterrows(), strict=True):
         features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)),
                          "properties": {k: row[k] for k in props.columns}})
     data = {"type": "FeatureCollection", "features": features}
@@ -691,7 +694,7 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
     marker = folium.CircleMarker(radius=marker_radius, fill=True) if marker_radius else None
     layer = folium.GeoJson(data, name=name, style_function=style, show=show,
                            on_each_feature=on_each if popup_fields else None,
-                           highlight_function=lambda f: {"weight": weight + 2}, marker=marker)
+                           highlight_function=lambda _f: {"weight": weight + 2}, marker=marker)
     layer.add_child(_helpers_element())
     layer.add_to(m)
     return layer
@@ -809,7 +812,7 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     lows = [float(values[ok].min())] + [float(b) for b in classifier.bins[:-1]]
     counts = np.bincount(classifier.yb, minlength=nk)
     items = [(f"{_num(lo)} - {_num(hi)} (n={int(c)})", col)
-             for lo, hi, c, col in zip(lows, classifier.bins, counts, colours)]
+             for lo, hi, c, col in zip(lows, classifier.bins, counts, colours, strict=True)]
     if (~ok).any():
         items.append((f"no data (n={int((~ok).sum())})", "#cccccc"))
     if popup_fields is None:
@@ -1162,9 +1165,9 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
                            fill=fill.reindex(eg.index), popup_fields=[by] if by in eg else [],
                            fill_opacity=0.08, weight=2.0, line_color="#555555")
     if len(cg) > 1:
+        path = LineString(np.column_stack([cg.geometry.x, cg.geometry.y]))
         line = gpd.GeoDataFrame({"path": [f"{periods[0]} -> {periods[-1]}"]},
-                                geometry=[LineString(list(zip(cg.geometry.x, cg.geometry.y)))],
-                                crs=4326)
+                                geometry=[path], crs=4326)
         _geojson_layer(m, line, name="Centre trajectory", fill=None, popup_fields=["path"],
                        line_color="#222222", weight=2.5, dash="4 4")
     layer = _geojson_layer(m, cg, name=name, fill=fill, popup_fields=popup_fields,

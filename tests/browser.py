@@ -129,7 +129,7 @@ def open_page(browser, path, *, block_network: bool = True, viewport=(1200, 800)
     mp.load_ms = page.evaluate(
         "() => { const e = performance.getEntriesByType('navigation')[0];"
         " return e ? e.loadEventEnd - e.startTime : NaN; }")
-    if not (mp.load_ms == mp.load_ms):  # NaN: fall back to wall time
+    if mp.load_ms != mp.load_ms:  # NaN: fall back to wall time
         mp.load_ms = (time.perf_counter() - t0) * 1000
     return mp
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -24,7 +25,7 @@ def test_shipped_layer_with_analyses_offline_amap(tmp_path):
               5000, "--permutations", 99, "--tiles", "amap", "--out", tmp_path, "--json")
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)
-    page = open(info["map"], encoding="utf-8").read()
+    page = Path(info["map"]).read_text(encoding="utf-8")
     assert info["offline"] and info["bytes"] == len(page.encode("utf-8"))
     assert not re.search(r'<script[^>]+src="https?:', page)
     assert "autonavi" in page and "GCJ-02" in page

@@ -194,7 +194,7 @@ def test_ten_thousand_points_load_fast_enough_to_report(chromium, tmp_path):
 
 
 def test_cli_map_from_real_analyses_opens_offline(chromium, tmp_path):
-    """End to end: `taobao-geo map` computes KDE, LISA and Gi* on a shipped layer; the page works."""
+    """End to end: `taobao-geo map` computes KDE, LISA, Gi* on a shipped layer; page works."""
     from click.testing import CliRunner
 
     from taobao_geo.cli import main as climain
