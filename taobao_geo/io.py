@@ -1,7 +1,7 @@
 """Loading village points from whatever file a researcher has, with a report of every problem.
 
-``read_villages`` reads CSV/TXT, Excel (.xlsx), Shapefile, GeoPackage, GeoJSON, GeoParquet (or
-plain Parquet with coordinate columns) or an existing (Geo)DataFrame and returns a GeoDataFrame
+``read_villages`` reads CSV/TXT, Excel (.xlsx), Shapefile (also zipped), GeoPackage, GeoJSON,
+GeoParquet (or plain Parquet with coordinate columns) or an existing (Geo)DataFrame and returns a GeoDataFrame
 of points in WGS 84 (EPSG:4326). ``validate_villages`` runs the same checks and returns the
 :class:`LoadReport` without raising on data problems.
 
@@ -90,6 +90,7 @@ FORMATS = {
     ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
     ".shp": "shapefile", ".gpkg": "geopackage", ".geojson": "geojson", ".json": "geojson",
     ".parquet": "parquet", ".geoparquet": "parquet",
+    ".zip": "zipped shapefile",
 }
 ERROR_CHECKS = ("missing", "non_numeric", "out_of_range", "swapped", "outside_china",
                 "outside_boundary", "geometry_type", "duplicate_row", "extra_fields")
@@ -775,8 +776,14 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
     elif encoding is not None:
         enc = encoding
         kwargs["encoding"] = encoding
-    if fmt == "geopackage":
-        layers = pyogrio.list_layers(path)
+    if fmt == "zipped shapefile" and encoding is None:
+        notes.append("zipped shapefile: the DBF encoding comes from its .cpg inside the zip "
+                     "(pass encoding= if names look garbled)")
+    if fmt in ("geopackage", "zipped shapefile"):
+        try:
+            layers = pyogrio.list_layers(path)
+        except Exception as exc:  # noqa: BLE001
+            raise InputDataError(f"{path.name}: cannot read it as a {fmt} ({exc}).") from exc
         if layer is None and len(layers) > 1:
             pts = [n for n, g in layers if g and "Point" in str(g)]
             if len(pts) != 1:
@@ -1339,8 +1346,8 @@ def _build(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
 
 _ARGS_DOC = """
     source
-        Path to a .csv/.txt/.tsv, .xlsx, .shp, .gpkg, .geojson/.json or .parquet file, or a
-        pandas DataFrame / GeoDataFrame (not modified).
+        Path to a .csv/.txt/.tsv, .xlsx, .shp (or a .zip holding one), .gpkg, .geojson/.json or
+        .parquet file, or a pandas DataFrame / GeoDataFrame (not modified).
     x, y
         Coordinate column names. Default: detected (lon/lng/longitude/x/经度/东经 and
         lat/latitude/y/纬度/北纬, also with datum words such as ``gcj02_lng`` or ``经度(高德)``);

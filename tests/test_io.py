@@ -633,3 +633,16 @@ def test_default_china_check_uses_shipped_county_polygons(tmp_path):
     assert "outside China's county polygons (shipped layer) (tolerance 0.02°)" in \
         bad["message"].iloc[0]
     assert not any("bounding rectangle only" in n for n in rep.notes)
+
+
+def test_zipped_shapefile(tmp_path):
+    import zipfile
+
+    villages_gdf().to_file(tmp_path / "v.shp", encoding="UTF-8")
+    z = tmp_path / "v.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for ext in ("shp", "shx", "dbf", "prj", "cpg"):
+            zf.write(tmp_path / f"v.{ext}", f"v.{ext}")
+    gdf = read_villages(z)
+    check_loaded(gdf)
+    assert gdf.attrs["load_report"].format == "zipped shapefile"
