@@ -315,6 +315,10 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
         folium.plugins.Fullscreen(position="topleft").add_to(m)
     if title or simulated:
         MapTitle(title or "", subtitle=subtitle, simulated=simulated).add_to(m)
+        root = m.get_root()
+        if getattr(root, "title", None) is None and title:
+            # branca writes <title>{{ title }}</title> without autoescaping.
+            root.title = html.escape(title + (" (SIMULATED DATA)" if simulated else ""))
     m.taobao_geo_simulated_marked = bool(simulated)
     return m
 
@@ -1221,7 +1225,3 @@ def save_map(m, path, *, offline: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_html(m, offline=offline), encoding="utf-8")
     return path
-
-
-def _escape(text) -> str:  # kept for callers building HTML snippets around maps
-    return html.escape(str(text), quote=True)

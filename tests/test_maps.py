@@ -98,6 +98,12 @@ def test_village_coordinates_round_trip_and_popups():
     assert set(data["cols"]["town"]["u"]) == {f"镇{i}" for i in range(7)}
 
 
+def test_title_is_escaped_in_document_title():
+    page = maps.base_map(title="</title><script>x</script>").get_root().render()
+    assert "<title>&lt;/title&gt;&lt;script&gt;x&lt;/script&gt;</title>" in page
+    assert "<script>x</script>" not in page
+
+
 def test_village_names_are_escaped_in_page():
     g = villages(5, names=[XSS, "a&b", "<b>x</b>", "正常", "'q'"])
     page = render(maps.explore_villages(g))
