@@ -288,7 +288,13 @@ def convert_geometry(geoms, *, src: str, dst: str):
         if len(coords) == 0:
             return coords.copy()
         x, y = convert(coords[:, 0], coords[:, 1], src=src, dst=dst)
-        return np.column_stack([x, y])
+        return np.column_stack([x, y, coords[:, 2:]])  # heights (Z) pass through
+
+    def _transform(arr):
+        try:  # shapely >= 2.1 keeps each geometry's dimensionality (Z survives)
+            return shapely.transform(arr, _xy, include_z=None)
+        except (TypeError, ValueError):  # shapely 2.0: 2-D only
+            return shapely.transform(arr, _xy)
 
     try:
         import geopandas as gpd
@@ -309,11 +315,11 @@ def convert_geometry(geoms, *, src: str, dst: str):
         if isinstance(out, gpd.GeoDataFrame):
             col = out.geometry.name
             out[col] = gpd.GeoSeries(
-                shapely.transform(out.geometry.values, _xy), index=out.index, crs=out.crs)
+                _transform(np.asarray(out.geometry.values)), index=out.index, crs=out.crs)
         else:
-            out = gpd.GeoSeries(shapely.transform(np.asarray(out.values), _xy),
+            out = gpd.GeoSeries(_transform(np.asarray(out.values)),
                                 index=out.index, crs=out.crs, name=out.name)
         out.attrs = dict(geoms.attrs)
         out.attrs["datum"] = dst
         return out
-    return shapely.transform(geoms, _xy)
+    return _transform(geoms)

@@ -194,3 +194,11 @@ def test_convert_geometry_refuses_projected():
     s = gpd.GeoSeries([Point(500000, 3850000)], crs=32650)
     with pytest.raises(CRSError, match="longitude/latitude degrees.*to_crs"):
         coords.convert_geometry(s, src="wgs84", dst="gcj02")
+
+
+def test_convert_geometry_keeps_z_and_scalars():
+    arr = coords.convert_geometry(np.array([Point(115.5, 34.8, 42.0)]), src="wgs84", dst="gcj02")
+    assert arr[0].has_z and arr[0].z == 42.0
+    assert arr[0].x == pytest.approx(coords.wgs84_to_gcj02(115.5, 34.8)[0])
+    single = coords.convert_geometry(Point(115.5, 34.8), src="gcj02", dst="wgs84")
+    assert (single.x, single.y) == pytest.approx(coords.gcj02_to_wgs84(115.5, 34.8))
