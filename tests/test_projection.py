@@ -7,7 +7,6 @@ Independent references: geodesic distances and areas on the WGS 84 ellipsoid fro
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pytest
 from pyproj import CRS, Geod
 from shapely.geometry import Point, box
