@@ -646,3 +646,14 @@ def test_zipped_shapefile(tmp_path):
     gdf = read_villages(z)
     check_loaded(gdf)
     assert gdf.attrs["load_report"].format == "zipped shapefile"
+
+
+def test_line_numbers_with_crlf_blank_lines_and_multiline_fields(tmp_path):
+    p = tmp_path / "v.csv"
+    p.write_bytes(b'name,lon,lat\r\na,115.6,34.7\r\n\r\nb,"115.62",34.71\r\n'
+                  b'"c\r\nmultiline",115.5,34.6\r\nd,abc,34\r\n')
+    with pytest.raises(InputDataError, match=r"line 7, column 'lon': not a number: 'abc'"):
+        read_villages(p)
+    gdf = read_villages(p, on_invalid="drop")
+    assert list(gdf.index) == [2, 4, 5]
+    assert gdf["name"].iloc[2] == "c\r\nmultiline"
