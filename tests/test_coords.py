@@ -202,3 +202,13 @@ def test_convert_geometry_keeps_z_and_scalars():
     assert arr[0].x == pytest.approx(coords.wgs84_to_gcj02(115.5, 34.8)[0])
     single = coords.convert_geometry(Point(115.5, 34.8), src="gcj02", dst="wgs84")
     assert (single.x, single.y) == pytest.approx(coords.gcj02_to_wgs84(115.5, 34.8))
+
+
+def test_matches_wgs84_conversions_shipped_with_the_raw_town_seats():
+    import pandas as pd
+    from pathlib import Path
+
+    ref = pd.read_csv(Path(__file__).parent / "reference" / "gcj02_wgs84_town_seats.csv")
+    x, y = coords.gcj02_to_wgs84(ref["lon_gcj02"].to_numpy(), ref["lat_gcj02"].to_numpy())
+    d = GEOD.inv(x, y, ref["lon_wgs84"].to_numpy(), ref["lat_wgs84"].to_numpy())[2]
+    assert len(ref) == 16 and np.max(d) < 0.15  # the reference is rounded to 1e-6 degrees
