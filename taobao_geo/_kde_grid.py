@@ -237,8 +237,22 @@ def edge_grid(mask: np.ndarray, kernel: Kernel, h: float, grid: Grid) -> np.ndar
     way on its pixel grid).
     """
     _, half = plan(grid, kernel, h, None)
-    return _convolve(mask.astype(float) * grid.cs**2, _kernel_table(kernel, h, grid.cs, half),
-                     grid, 0)
+    table = _kernel_table(kernel, h, grid.cs, half)
+    # divide by the mass of the whole discrete kernel, so that e = 1 exactly wherever the whole
+    # kernel is inside the window (the cell sum of a narrow kernel is not exactly 1)
+    return _convolve(mask.astype(float), table / _lattice_mass(kernel, h, grid.cs), grid, 0)
+
+
+def _lattice_mass(kernel: Kernel, h: float, cs: float) -> float:
+    """Sum of the kernel over the whole infinite lattice of cell offsets (a density sum, 1/cs²)."""
+    kpad = pad_cells(kernel, h, cs)
+    if kernel.name == "gaussian":  # separable: the square of a 1-D sum
+        k = np.arange(-kpad, kpad + 1) * cs
+        g = np.exp(-0.5 * (k / h) ** 2).sum()
+        return float(g * g * kernel.const / (h * h))
+    if kpad <= 1024:
+        return float(_kernel_table(kernel, h, cs, kpad).sum())
+    return 1.0 / (cs * cs)  # kernel spans > 2,000 cells: its lattice sum is 1 to ~1e-6
 
 
 def rect_gauss_edge(x: np.ndarray, y: np.ndarray, rect: tuple[float, float, float, float],

@@ -277,6 +277,39 @@ def test_scott_converts_sigma_to_compact_radius(spat_points, bw_ref):
     assert q.bandwidth_m == pytest.approx(q.sigma_m * math.sqrt(8), rel=1e-12)
 
 
+def test_ppl_with_compact_kernel_uses_gaussian_sigma(spat_points):
+    pts = _bw_pattern("redwood", spat_points)
+    q = select_bandwidth(pts, rule="ppl", kernel="quartic", boundary=shapely.box(0, -1, 1, 0))
+    assert q.sigma_m == pytest.approx(0.0408057154673674, rel=1e-12)
+    assert q.bandwidth_m == pytest.approx(0.0408057154673674 * math.sqrt(8), rel=1e-12)
+
+
+def test_leave_one_out_of_isolated_points_is_exact():
+    # a point far from all others: its leave-one-out density is exactly 0 (quartic) or a tiny
+    # positive number (Gaussian), never the round-off of subtracting its own kernel
+    pts = _gdf([0.0, 10.0, 5000.0], [0.0, 0.0, 0.0])
+    q = kde(pts, bandwidth=100.0).at_points(leave_one_out=True)
+    assert q.iloc[2] == 0.0 and q.iloc[0] > 0
+    g = kde(pts, kernel="gaussian", bandwidth=400.0).at_points(leave_one_out=True)
+    expected = sum(math.exp(-0.5 * (d / 400) ** 2) for d in (5000, 4990)) / (2 * math.pi * 400**2)
+    assert g.iloc[2] == pytest.approx(expected * 1e6, rel=1e-12)
+    assert g.iloc[2] > 0
+
+
+def test_edge_correction_is_one_far_from_the_window_edge():
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 10_000, (200, 2))
+    pts = _gdf(xy[:, 0], xy[:, 1])
+    plain = kde(pts, bandwidth=800.0, extent=(0, 0, 10_000, 10_000), cell_size=100.0)
+    edged = kde(pts, bandwidth=800.0, extent=(0, 0, 10_000, 10_000), cell_size=100.0,
+                edge_correction=True)
+    centre = (slice(20, 80), slice(20, 80))  # > 800 m from every side
+    np.testing.assert_allclose(edged.density[centre], plain.density[centre], rtol=1e-12)
+    # at the corner cell only about a quarter of the kernel is inside: density x ~4
+    ratio = edged.density[-1, 0] / plain.density[-1, 0]
+    assert 3.0 < ratio < 4.0
+
+
 def test_ppl_in_kde_reports_rule(spat_points):
     pts = _bw_pattern("redwood", spat_points)
     res = kde(pts, kernel="gaussian", bandwidth="ppl", boundary=shapely.box(0, -1, 1, 0))
@@ -365,6 +398,7 @@ def test_cores_shares_and_region_names(clustered):
     assert top.n_villages == int(shapely.contains_xy(top.geometry, clustered.geometry.x,
                                                      clustered.geometry.y).sum())
     assert (cores.area_km2 > 0).all()
+    assert cores.attrs["min_mass_share"] == 0.001 and cores.attrs["n_dropped"] >= 0
     # cores nest: the 25 % zone lies within the 50 % zones
     z50 = shapely.union_all(cores[cores.share == 0.5].geometry.to_numpy())
     assert shapely.difference(top.geometry, z50).area < 1e-6 * top.geometry.area
