@@ -939,6 +939,8 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         bits.append(f"bandwidth {float(bw) / 1000:,.1f} km" + (f" ({rule})" if rule else ""))
     if getattr(kde, "cell_size_m", None):
         bits.append(f"cell {float(kde.cell_size_m) / 1000:,.2f} km")
+    if transparent_below > 0:
+        bits.append(f"transparent below {transparent_below:.0%} of the maximum")
     stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
     ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
                      note=", ".join(bits) or None).add_to(m)
