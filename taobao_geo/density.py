@@ -640,7 +640,9 @@ class KDEResult(ResultMixin):
             ``zone`` (e.g. ``"50%-1"``), ``share`` (or NaN), ``level`` (density), ``rank``,
             ``area_km2``, ``mass_share`` (share of the total mass inside), ``peak_density``,
             ``peak_x``, ``peak_y``, ``n_villages`` (points inside), ``weight`` (sum of their
-            weights), the name columns and ``label`` (names of the largest-overlap region).
+            weights); with ``regions`` also the name columns (largest overlap first),
+            ``peak_region`` (names of the region holding the peak) and ``label`` (the first
+            name column's top names and the peak region).
         """
         from scipy import ndimage
 
@@ -738,8 +740,13 @@ class KDEResult(ResultMixin):
         ]
         return "\n".join(lines)
 
-    def plot(self, ax=None, *, cmap: str = "magma_r", points: bool = True, cores=None):
-        """Quick-look map with matplotlib (imported here, never at module import)."""
+    def plot(self, ax=None, *, cmap: str = "magma_r", points: bool = True, cores=None,
+             background=None):
+        """Quick-look map with matplotlib (imported here, never at module import).
+
+        ``cores``: polygons to outline (e.g. ``self.cores()``); ``background``: polygons drawn
+        as thin grey outlines for context (e.g. counties), reprojected to the grid's CRS.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -750,6 +757,10 @@ class KDEResult(ResultMixin):
         cb.set_label("villages per km²" if self.units == "per_km2" else "expected villages per cell")
         if points and self.n_points <= 50_000:
             ax.scatter(self._xy[:, 0], self._xy[:, 1], s=2, c="k", alpha=0.4, linewidths=0)
+        if background is not None and len(background):
+            background.to_crs(self.crs).boundary.plot(ax=ax, color="0.55", linewidth=0.15)
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(y0, y1)
         if cores is not None and len(cores):
             cores.boundary.plot(ax=ax, color="tab:cyan", linewidth=1)
         if self._window is not None:
@@ -777,8 +788,8 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
     reg = regions.to_crs(gdf.crs)
     geoms = reg.geometry.to_numpy()
     out = {c: [] for c in name_columns}
-    labels = []
-    for zone in gdf.geometry:
+    labels, peak_names = [], []
+    for zone, px, py in zip(gdf.geometry, gdf["peak_x"], gdf["peak_y"]):
         idx = reg.sindex.query(zone, predicate="intersects")
         if len(idx):
             areas = shapely.area(shapely.intersection(geoms[idx], zone))
@@ -788,10 +799,20 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
             names = list(dict.fromkeys(str(v) for v in reg.iloc[idx][c] if pd.notna(v)))
             more = len(names) - max_names
             out[c].append(", ".join(names[:max_names]) + (f" (+{more} more)" if more > 0 else ""))
-        labels.append(" ".join(str(reg.iloc[idx[0]][c]) for c in name_columns) if len(idx) else "")
+        # the region holding the zone's peak names it better than the largest overlap
+        peak = shapely.Point(px, py)
+        at = reg.sindex.query(peak, predicate="intersects")
+        main = at[0] if len(at) else (idx[0] if len(idx) else None)
+        peak_names.append("" if main is None else
+                          " ".join(str(reg.iloc[main][c]) for c in name_columns
+                                   if pd.notna(reg.iloc[main][c])))
+        top = list(dict.fromkeys(str(v) for v in reg.iloc[idx][name_columns[0]] if pd.notna(v)))
+        lead = ", ".join(top[:3]) + (" …" if len(top) > 3 else "")
+        labels.append(f"{lead} (peak: {peak_names[-1]})" if lead else peak_names[-1])
     gdf = gdf.copy()
     for c in name_columns:
         gdf[c] = out[c]
+    gdf["peak_region"] = peak_names
     gdf["label"] = labels
     return gdf
 

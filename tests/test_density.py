@@ -394,7 +394,8 @@ def test_cores_shares_and_region_names(clustered):
     # the tight eastern cluster (200 points at (9000, 9000), sd 800) is the densest core
     top = cores[cores.zone == "25%-1"].iloc[0]
     assert top.geometry.contains(shapely.Point(9000, 9000))
-    assert top.county == "Ecounty" and top.label == "East Ecounty"
+    assert top.county == "Ecounty" and top.peak_region == "East Ecounty"
+    assert top.label == "East (peak: East Ecounty)"
     assert top.n_villages == int(shapely.contains_xy(top.geometry, clustered.geometry.x,
                                                      clustered.geometry.y).sum())
     assert (cores.area_km2 > 0).all()

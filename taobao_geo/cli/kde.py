@@ -48,14 +48,14 @@ def _regions(name: str | None):
     return load_boundary_input(name)
 
 
-def _quicklook(res, cores, path, title):
+def _quicklook(res, cores, path, title, background=None):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 6.5), dpi=120)
-    res.plot(ax=ax, cores=cores)
+    res.plot(ax=ax, cores=cores, background=background)
     if title:
         ax.set_title(title)
     ax.set_xlabel("x (m)")
@@ -138,7 +138,7 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     table.to_csv(out / "cores.csv", index=False, encoding="utf-8")
     png = out / "kde.png"
     _quicklook(res, cores, png, f"{source}: {kernel} KDE, h = {res.bandwidth_m / 1000:,.1f} km "
-                                f"({res.bandwidth_rule})")
+                                f"({res.bandwidth_rule})", background=reg)
     extra = {"projection": crs_choice, "n_cores": int(len(cores)),
              "outputs": {"geotiff": str(tif), "cores_gpkg": str(gpkg),
                          "cores_csv": str(out / "cores.csv"), "png": str(png)}}
