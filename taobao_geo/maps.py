@@ -857,8 +857,8 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     kde
         A :class:`taobao_geo.density.KDEResult` (``density`` array, ``transform``, ``crs``,
         ``units``, ``bandwidth_m``...). The grid is warped to Web Mercator (bilinear) so it
-        lines up with the tiles; on GCJ-02 tiles the image corners are shifted to GCJ-02 (the
-        shift varies by < 1 m per km across a grid, below pixel size).
+        lines up with the tiles; on GCJ-02 tiles it is resampled pixel by pixel onto the
+        GCJ-02 grid (the offset is not constant: it varies by up to ~4 m per km).
     cores
         Optional core-zone polygons (``kde.cores()``), drawn as red outlines with a popup of
         their area, villages and places.
@@ -872,7 +872,6 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         The overlay is downsampled above this many pixels to keep the page small.
     """
     folium = _folium()
-    import geopandas as gpd
     import matplotlib
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
@@ -907,22 +906,19 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     vmax = float(np.nanmax(dens)) if np.isfinite(dens).any() else 0.0
     if vmax <= 0:
         raise InputDataError("the density surface is zero everywhere; nothing to draw.")
+
+    # Web Mercator extent -> lon/lat corners.
+    x0, y1 = dst_transform @ (0, 0)
+    x1, y0 = dst_transform @ (w, h)
+    (w_lon, e_lon), (s_lat, n_lat) = _merc_to_ll([x0, x1], [y0, y1])
+    if map_datum(m) == "gcj02":
+        warped, (w_lon, s_lat, e_lon, n_lat) = _warp_to_gcj02(
+            warped, (x0, y0, x1, y1), (w_lon, s_lat, e_lon, n_lat))
     cm = matplotlib.colormaps[cmap]
     norm = np.clip(np.nan_to_num(warped, nan=0.0) / vmax, 0, 1)
     rgba = (cm(norm) * 255).astype(np.uint8)
     rgba[..., 3] = np.where((norm >= transparent_below) & np.isfinite(warped), 255, 0)
     url = _png_data_url(rgba)
-
-    # Web Mercator extent -> lon/lat corners (then GCJ-02 on Amap tiles).
-    x0, y1 = dst_transform @ (0, 0)
-    x1, y0 = dst_transform @ (w, h)
-    corners = gpd.GeoSeries(gpd.points_from_xy([x0, x1], [y0, y1]), crs=dst_crs).to_crs(4326)
-    corners = gpd.GeoDataFrame(geometry=corners, crs=4326)
-    if map_datum(m) == "gcj02":
-        from .coords import convert_geometry
-
-        corners = convert_geometry(corners, src="wgs84", dst="gcj02")
-    (w_lon, s_lat), (e_lon, n_lat) = [(p.x, p.y) for p in corners.geometry]
     units = getattr(kde, "units", None)
     units_text = _UNITS_TEXT.get(str(units), str(units) if units else "density")
     bw = getattr(kde, "bandwidth_m", None)
@@ -956,6 +952,44 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
                        line_color="#B10026", weight=2.5, dash="6 4")
     _finish(m, (w_lon, s_lat, e_lon, n_lat))
     return m
+
+
+def _merc_to_ll(x, y):
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    return t.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+
+def _warp_to_gcj02(img: np.ndarray, merc_bounds, ll_bounds):
+    """Resample a Web Mercator WGS 84 image onto the GCJ-02 grid Amap tiles are drawn in.
+
+    The GCJ-02 offset is not a constant shift: it changes by up to ~4 m per km, so shifting
+    only the corners would misplace the middle of a county-wide grid by tens of metres. Each
+    output pixel centre (in GCJ-02 Web Mercator) is mapped back to WGS 84 with the exact
+    inverse and the source image sampled there (bilinear).
+    """
+    from pyproj import Transformer
+    from scipy.ndimage import map_coordinates
+
+    from .coords import gcj02_to_wgs84, wgs84_to_gcj02
+
+    h, w = img.shape
+    x0, y0, x1, y1 = merc_bounds
+    w_lon, s_lat, e_lon, n_lat = ll_bounds
+    glon, glat = wgs84_to_gcj02(np.array([w_lon, e_lon]), np.array([s_lat, n_lat]))
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    gx, gy = to_m.transform(glon, glat)
+    cols = gx[0] + (np.arange(w) + 0.5) * (gx[1] - gx[0]) / w
+    rows = gy[1] - (np.arange(h) + 0.5) * (gy[1] - gy[0]) / h
+    X, Y = np.meshgrid(cols, rows)
+    lon_g, lat_g = _merc_to_ll(X.ravel(), Y.ravel())
+    lon_w, lat_w = gcj02_to_wgs84(lon_g, lat_g)
+    xw, yw = to_m.transform(lon_w, lat_w)
+    src_col = (xw - x0) / ((x1 - x0) / w) - 0.5
+    src_row = (y1 - yw) / ((y1 - y0) / h) - 0.5
+    out = map_coordinates(img, [src_row, src_col], order=1, mode="constant", cval=np.nan)
+    return out.reshape(h, w), (float(glon[0]), float(glat[0]), float(glon[1]), float(glat[1]))
 
 
 def _png_data_url(rgba: np.ndarray) -> str:

@@ -358,3 +358,31 @@ def test_carto_key_appended_and_default_needs_no_key():
     page = render(maps.base_map(tiles="carto", tile_key="K9"))
     assert "light_all/{z}/{x}/{y}{r}.png?key=K9" in page
     assert "tile.openstreetmap.org" in render(maps.base_map())
+
+
+def test_density_resampled_exactly_onto_gcj02_grid():
+    """A linear ramp (value = WGS 84 Web Mercator x) survives the GCJ-02 resampling exactly:
+    each output pixel must hold the x of the WGS 84 point that GCJ-02 maps onto it."""
+    from pyproj import Transformer
+
+    from taobao_geo.coords import gcj02_to_wgs84
+
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    to_ll = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    (x0, x1), (y0, y1) = to_m.transform([115.0, 116.0], [34.5, 35.5])
+    h, w = 120, 100
+    px = (x1 - x0) / w
+    img = np.tile(x0 + (np.arange(w) + 0.5) * px, (h, 1))
+    (lw, le), (ls, ln) = to_ll.transform([x0, x1], [y0, y1])
+    out, (gw, gs, ge, gn) = maps._warp_to_gcj02(img, (x0, y0, x1, y1), (lw, ls, le, ln))
+    (gx0, gx1), (gy0, gy1) = to_m.transform([gw, ge], [gs, gn])
+    i, j = 60, 50                                    # an interior pixel, far from the corners
+    cx = gx0 + (j + 0.5) * (gx1 - gx0) / w
+    cy = gy1 - (i + 0.5) * (gy1 - gy0) / h
+    lon_g, lat_g = to_ll.transform(cx, cy)
+    lon_w, lat_w = gcj02_to_wgs84(np.array([lon_g]), np.array([lat_g]))
+    want_x, _ = to_m.transform(lon_w[0], lat_w[0])
+    assert out[i, j] == pytest.approx(want_x, abs=1e-3)   # metres
+    # a constant shift taken at the corner would be off by tens of metres here
+    corner_shift = gx0 - x0
+    assert abs((cx - corner_shift) - want_x) > 5
