@@ -97,7 +97,8 @@ def main(argv=None):
     cs2 = size / cmp_side
     sk = gaussian_kde(xy2.T)  # Scott's factor on the data covariance
     sigma = float(np.sqrt(np.mean(np.diag(sk.covariance))))  # isotropic equivalent
-    gx, gy = np.meshgrid((np.arange(cmp_side) + 0.5) * cs2, size - (np.arange(cmp_side) + 0.5) * cs2)
+    centres = (np.arange(cmp_side) + 0.5) * cs2
+    gx, gy = np.meshgrid(centres, size - centres)
     cells = np.column_stack([gx.ravel(), gy.ravel()])
     m = len(cells) if args.full_scipy else min(len(cells), 2_500 if not args.quick else 1_000)
     sample = cells if args.full_scipy else cells[rng.choice(len(cells), m, replace=False)]

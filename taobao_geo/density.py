@@ -398,7 +398,8 @@ def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
                                 f"{len(xy)}. Give a bandwidth in metres instead.")
     if np.all(xy == xy[0]):
         raise TooFewPointsError(f"`kde`: all {len(xy)} points are at the same location, so "
-                                f"rule {rule!r} gives a zero bandwidth. Give a bandwidth in metres.")
+                                f"rule {rule!r} gives a zero bandwidth. Give a bandwidth in "
+                                "metres.")
     n = float(w.sum())
     cand = crit = None
     if rule == "arcgis":
@@ -407,8 +408,8 @@ def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
         sd = _weighted_sd(xy, w)
         sigma = math.sqrt(float(np.mean(sd**2)))
         h = kern.silverman_a * sigma * n ** (-1 / 6)
-        detail = (f"Silverman (1986) 2-D normal reference A(K)*sigma*n^(-1/6), A={kern.silverman_a:.3f},"
-                  f" sigma={sigma:,.1f} m, n={n:g}")
+        detail = (f"Silverman (1986) 2-D normal reference A(K)*sigma*n^(-1/6), "
+                  f"A={kern.silverman_a:.3f}, sigma={sigma:,.1f} m, n={n:g}")
     elif rule == "scott":
         sd = _weighted_sd(xy, w)
         s = math.exp(float(np.mean(np.log(np.maximum(sd, np.finfo(float).eps)))))
@@ -754,7 +755,8 @@ class KDEResult(ResultMixin):
         x0, y0, x1, y1 = self.bounds
         im = ax.imshow(self.density, extent=(x0, x1, y0, y1), origin="upper", cmap=cmap)
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label("villages per km²" if self.units == "per_km2" else "expected villages per cell")
+        cb.set_label("villages per km²" if self.units == "per_km2"
+                     else "expected villages per cell")
         if points and self.n_points <= 50_000:
             ax.scatter(self._xy[:, 0], self._xy[:, 1], s=2, c="k", alpha=0.4, linewidths=0)
         if background is not None and len(background):
@@ -841,13 +843,14 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         Every kernel integrates to 1; compact kernels have radius ``h``.
     bandwidth
         Metres (> 0), or a rule: ``"arcgis"`` (default search radius), ``"silverman"``,
-        ``"scott"``, ``"ppl"``, ``"diggle"`` (see :func:`select_bandwidth`). Reported as ``bandwidth_m`` and
-        ``bandwidth_rule``.
+        ``"scott"``, ``"ppl"``, ``"diggle"`` (see :func:`select_bandwidth`). Reported as
+        ``bandwidth_m`` and ``bandwidth_rule``.
     cell_size
         Cell side in metres. Default: the shorter side of the extent / 250 (ArcGIS), refined to
-        at most sigma_K/10 (the kernel's per-axis SD / 10; h/28.3 for the quartic, sigma/10 for
-        the Gaussian; /16 for the kinked Epanechnikov, triangular and uniform kernels), where linear binning + FFT is within 1e-3 of the exact sum -- but never
-        more than about 4 million cells.
+        at most sigma_K/10 (the kernel's per-axis SD / 10: h/28.3 for the quartic, sigma/10 for
+        the Gaussian; /16 for the kinked Epanechnikov, triangular and uniform kernels), where
+        linear binning + FFT is within 1e-3 of the exact sum -- but never more than about 4
+        million cells.
     boundary
         Study-area polygons (GeoDataFrame/GeoSeries in any CRS, or a shapely polygon in the
         points' CRS). Cells whose centre is outside are NaN; the grid covers its bounds; it is
@@ -892,8 +895,8 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     Examples
     --------
     >>> import geopandas as gpd
-    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([1000, -1000, 0, 0], [0, 0, 1000, -1000]),
-    ...                        crs="EPSG:32650")
+    >>> xy = gpd.points_from_xy([1000, -1000, 0, 0], [0, 0, 1000, -1000])
+    >>> pts = gpd.GeoDataFrame(geometry=xy, crs="EPSG:32650")
     >>> round(kde(pts).bandwidth_m, 2)   # ArcGIS default radius, METHODS.md hand case
     682.07
     """

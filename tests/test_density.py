@@ -164,8 +164,10 @@ def test_exact_grid_matches_spatstat_densityfun(name, spat_points, spat_grid):
     common = dict(extent=EXTENTS[name], cell_size=1 / 32, method="exact")
     cases = [
         (kde(pts, kernel="gaussian", bandwidth=sigma, **common), "gauss"),
-        (kde(pts, kernel="gaussian", bandwidth=sigma, edge_correction=True, **common), "gauss_edge"),
-        (kde(pts, kernel="gaussian", bandwidth=sigma, weights="weight", **common), "gauss_weighted"),
+        (kde(pts, kernel="gaussian", bandwidth=sigma, edge_correction=True, **common),
+         "gauss_edge"),
+        (kde(pts, kernel="gaussian", bandwidth=sigma, weights="weight", **common),
+         "gauss_weighted"),
         # spatstat gives compact kernels by their SD: radius = sigma / sd
         (kde(pts, kernel="quartic", bandwidth=sigma / KERNELS["quartic"].sd, **common), "quartic"),
         (kde(pts, kernel="epanechnikov", bandwidth=sigma / KERNELS["epanechnikov"].sd, **common),
@@ -383,7 +385,8 @@ def test_cores_shares_and_region_names(clustered):
     res = kde(clustered, bandwidth=2500.0)
     regions = gpd.GeoDataFrame(
         {"province": ["West", "East"], "county": ["Wcounty", "Ecounty"]},
-        geometry=[shapely.box(-30000, -30000, 4500, 30000), shapely.box(4500, -30000, 30000, 30000)],
+        geometry=[shapely.box(-30000, -30000, 4500, 30000),
+                  shapely.box(4500, -30000, 30000, 30000)],
         crs=CRS_M)
     cores = res.cores(shares=(0.5, 0.25), regions=regions)
     assert set(cores["share"]) == {0.5, 0.25}

@@ -75,10 +75,11 @@ def _quicklook(res, cores, path, title, background=None):
               help="Kernel: quartic (ArcGIS/QGIS), gaussian (spatstat), epanechnikov, "
                    "triangular, uniform.")
 @click.option("--bandwidth", default="arcgis", show_default=True,
-              help="Metres (radius; sigma for gaussian) or a rule: arcgis | silverman | scott | ppl | "
-                   "diggle.")
+              help="Metres (radius; sigma for gaussian) or a rule: arcgis | silverman | scott | "
+                   "ppl | diggle.")
 @click.option("--cell-size", type=float, default=None,
-              help="Cell size in metres (default: shorter side / 250, refined to resolve the kernel).")
+              help="Cell size in metres (default: shorter side / 250, refined to resolve the "
+                   "kernel).")
 @click.option("--units", type=click.Choice(["per_km2", "counts"]), default="per_km2",
               show_default=True, help="Villages per km² or expected villages per cell.")
 @click.option("--weights", "weights_col", default=None,
@@ -159,5 +160,5 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
         click.echo(f"projection: {crs_choice}")
         click.echo(f"{len(cores)} core zone(s); outputs in {out}")
         for row in extra.get("cores", [])[:12]:
-            click.echo(f"  {row['zone']}: {row['area_km2']:,.0f} km², {row['n_villages']} villages, "
-                       f"{row['mass_share']:.1%} of the mass  {row.get('label', '')}")
+            click.echo(f"  {row['zone']}: {row['area_km2']:,.0f} km², {row['n_villages']} "
+                       f"villages, {row['mass_share']:.1%} of the mass  {row.get('label', '')}")
