@@ -189,10 +189,13 @@ tgMap.points = function (group, data, opts) {
   var x = 0, y = 0;
   for (var i = 0; i < n; i++) {
     x += xy[2 * i]; y += xy[2 * i + 1];
+    var fill = data.colour ? tgMap.value(data.colour, i) : opts.fill;
+    var coarse = data.coarse && data.coarse[i];
+    // Villages located only to their county (or city): hollow rings in the layer's colour.
     var mk = L.circleMarker([y / s, x / s], {
-      renderer: renderer, radius: opts.radius, color: opts.stroke, weight: opts.weight,
-      opacity: 0.9, fillOpacity: opts.fillOpacity,
-      fillColor: data.colour ? tgMap.value(data.colour, i) : opts.fill});
+      renderer: renderer, radius: coarse ? opts.radius + 1 : opts.radius,
+      color: coarse ? fill : opts.stroke, weight: coarse ? 2 : opts.weight,
+      opacity: 0.9, fillOpacity: coarse ? 0.15 : opts.fillOpacity, fillColor: fill});
     mk._tgI = i; group.addLayer(mk);
   }
   group.bindPopup(function (layer) {
@@ -562,6 +565,12 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     simulated
         Mark the layer as simulated (title badge, legend, popup banner). Default: from the
         ``simulated`` column or ``points.attrs["dataset"]["simulated"]``.
+
+    Notes
+    -----
+    Rows whose ``loc_prec`` is ``county``/``city``/``province`` (placed at a representative
+    point of that area, not at the village) are drawn as hollow rings and counted in the
+    legend, so coarse locations are not mistaken for precise ones.
     decimals
         Coordinate decimals kept (5 = about 1 m).
 
@@ -640,6 +649,13 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
         legend_items = [(f"{c} (n={int(counts[c]):,})", colours[c]) for c in cats]
     else:
         legend_items = [(f"{name} (n={n:,})", color)]
+
+    if "loc_prec" in table.columns:
+        coarse = table["loc_prec"].astype(str).str.lower().isin(["county", "city", "province"])
+        if coarse.any():
+            data["coarse"] = coarse.astype(int).tolist()
+            legend_items.append((f"hollow ring: located to county/city only "
+                                 f"(n={int(coarse.sum()):,})", "#ffffff"))
 
     layer_name = name + (" (SIMULATED)" if simulated else "")
     fg = folium.FeatureGroup(name=layer_name, show=True)

@@ -104,6 +104,16 @@ def test_title_is_escaped_in_document_title():
     assert "<script>x</script>" not in page
 
 
+def test_coarse_locations_are_flagged():
+    g = villages(10)
+    g.loc[[1, 4], "loc_prec"] = "county"
+    page = render(maps.explore_villages(g))
+    data = point_block(page)
+    assert sum(data["coarse"]) == 2
+    assert "hollow ring: located to county/city only (n=2)" in page
+    assert "coarse" not in point_block(render(maps.explore_villages(villages(10))))
+
+
 def test_village_names_are_escaped_in_page():
     g = villages(5, names=[XSS, "a&b", "<b>x</b>", "正常", "'q'"])
     page = render(maps.explore_villages(g))
