@@ -154,29 +154,58 @@ def _pairs(xy: np.ndarray, rmax: float) -> tuple[np.ndarray, np.ndarray, np.ndar
     return i, j, d
 
 
-def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarray,
+                 owner: np.ndarray | None = None) -> np.ndarray:
     """Ripley's isotropic weights 2 pi r / length(circle(c, r) inside W), trimmed to [1, 100].
 
     Exact for polygons: with exteriors counter-clockwise and holes clockwise, the angle of the
     circle inside W is ``2 pi - sum over edges of the signed angle that the part of the edge
     inside the disc subtends at the centre`` (winding-number argument), so only edges closer
-    than r contribute, found with an STRtree.
+    than r contribute. Candidate edges are found once per point (STRtree, radius = its
+    largest r), not once per pair. ``owner`` labels circles sharing a centre (the point index).
     """
     w = np.ones(len(r))
     need = np.flatnonzero(r > b)
     if len(need) == 0:
         return w
-    c = centres[need].copy()
-    rr = r[need]
-    on_edge = b[need] <= 1e-12 * max(1.0, _diameter(ctx))
+    if owner is None:
+        owner = np.arange(len(r))
+    own = owner[need]
+    pts_id, inv = np.unique(own, return_inverse=True)
+    c_pt = np.empty((len(pts_id), 2))
+    c_pt[inv] = centres[need]
+    rmax_pt = np.zeros(len(pts_id))
+    np.maximum.at(rmax_pt, inv, r[need])
+    b_pt = np.empty(len(pts_id))
+    b_pt[inv] = b[need]
+    on_edge = b_pt <= 1e-12 * max(1.0, _diameter(ctx))
     if on_edge.any():  # points on the boundary (hull/bbox windows): move a hair inwards
         rep = np.asarray(ctx.window.geometry.representative_point().coords[0])
-        v = rep - c[on_edge]
-        c[on_edge] += 1e-9 * v
-    q, e = ctx.edge_tree.query(shapely.points(c), predicate="dwithin", distance=rr)
+        c_pt[on_edge] += 1e-9 * (rep - c_pt[on_edge])
+    qp, qe = ctx.edge_tree.query(shapely.points(c_pt), predicate="dwithin", distance=rmax_pt)
+    # Each (point, candidate edge) matters only for that point's circles with radius larger
+    # than the point-edge distance: with circles sorted by (point, radius) they form a
+    # contiguous run, so the (circle, edge) combinations are enumerated without waste.
+    rr = r[need]
+    srt = np.lexsort((rr, inv))
+    inv_s, r_s = inv[srt], rr[srt]
+    block_end = np.searchsorted(inv_s, np.arange(len(pts_id)), side="right")
+    E0 = ctx.window.edges[qe]
+    a0 = E0[:, :2]
+    dv0 = E0[:, 2:] - a0
+    rel = c_pt[qp] - a0
+    L2 = (dv0 * dv0).sum(1)
+    t0 = np.clip((rel * dv0).sum(1) / np.where(L2 > 0, L2, 1), 0, 1)
+    dpe = np.hypot(*(rel - t0[:, None] * dv0).T)
+    span = 2.0 * (r_s.max() + 1.0)
+    first = np.searchsorted(inv_s * span + r_s, qp * span + dpe, side="right")
+    k_cand = np.maximum(block_end[qp] - first, 0)
+    circ_s = np.repeat(first - np.cumsum(k_cand) + k_cand, k_cand) + np.arange(k_cand.sum())
+    circ = srt[circ_s]
+    e = np.repeat(qe, k_cand)
     E = ctx.window.edges[e]
-    cc = c[q]
-    R = rr[q]
+    cc = c_pt[inv[circ]]
+    R = r[need][circ]
     a = E[:, :2]
     dv = E[:, 2:] - a
     f = a - cc
@@ -186,14 +215,15 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
     disc = B * B - 4 * A * C
     ok = (disc > 0) & (A > 0)
     sq = np.sqrt(np.where(ok, disc, 0.0))
-    t1 = np.clip((-B - sq) / (2 * np.where(A > 0, A, 1)), 0, 1)
-    t2 = np.clip((-B + sq) / (2 * np.where(A > 0, A, 1)), 0, 1)
+    A2 = 2 * np.where(A > 0, A, 1)
+    t1 = np.clip((-B - sq) / A2, 0, 1)
+    t2 = np.clip((-B + sq) / A2, 0, 1)
     ok &= t2 > t1
     p1 = f + t1[:, None] * dv
     p2 = f + t2[:, None] * dv
     ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
     ang = np.where(ok, ang, 0.0)
-    inside = 2 * np.pi - np.bincount(q, weights=ang, minlength=len(need))
+    inside = 2 * np.pi - np.bincount(circ, weights=ang, minlength=len(need))
     with np.errstate(divide="ignore"):
         wt = 2 * np.pi / inside
     w[need] = np.clip(np.where(inside > 0, wt, MAX_EDGE_WEIGHT), 1.0, MAX_EDGE_WEIGHT)
@@ -263,8 +293,8 @@ def _k_estimates(xy: np.ndarray, ctx: _Context, br: Breaks, corrections) -> dict
             wt = _trans_weights(ctx, xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1])
             out[corr] = 2 * count(d, wt) / lam2area
         elif corr == "isotropic":
-            w_ij = _iso_weights(ctx, xy[i], d, b[i])
-            w_ji = _iso_weights(ctx, xy[j], d, b[j])
+            w_ij = _iso_weights(ctx, xy[i], d, b[i], owner=i)
+            w_ji = _iso_weights(ctx, xy[j], d, b[j], owner=j)
             out[corr] = count(d, w_ij + w_ji) / lam2area
     return out
 
