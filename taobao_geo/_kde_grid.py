@@ -219,13 +219,23 @@ def exact_at(query: np.ndarray, xy: np.ndarray, w: np.ndarray, kernel: Kernel, h
                 val[r, s + r] = 0.0
             out[s:s + step] = val @ w
     else:
-        # pairs within the support; the ndarray output keeps zero-distance pairs (self, duplicates)
-        pairs = cKDTree(query).sparse_distance_matrix(cKDTree(xy), kernel.support(h),
-                                                      output_type="ndarray")
-        if leave_one_out:
-            pairs = pairs[pairs["i"] != pairs["j"]]
-        vals = kernel.density(pairs["v"] ** 2, h) * w[pairs["j"]]
-        out = np.bincount(pairs["i"], weights=vals, minlength=m)
+        # pairs within the support, a chunk of query points at a time so that the pair list
+        # stays near 5 million entries; the ndarray output keeps zero-distance pairs (self,
+        # duplicates), which leave_one_out removes by index
+        radius = kernel.support(h)
+        tree = cKDTree(xy)
+        probe = query[:: max(1, m // 500)]
+        per_point = max(1.0, float(np.mean(tree.query_ball_point(probe, radius,
+                                                                 return_length=True))))
+        step = max(1, int(5_000_000 / per_point))
+        for s in range(0, m, step):
+            pairs = cKDTree(query[s:s + step]).sparse_distance_matrix(tree, radius,
+                                                                      output_type="ndarray")
+            if leave_one_out:
+                pairs = pairs[pairs["i"] + s != pairs["j"]]
+            vals = kernel.density(pairs["v"] ** 2, h) * w[pairs["j"]]
+            out[s:s + step] = np.bincount(pairs["i"], weights=vals,
+                                          minlength=min(step, m - s))
     return out
 
 

@@ -523,12 +523,22 @@ class KDEResult(ResultMixin):
         return 1e6 if self.units == "per_km2" else self.cell_size_m**2
 
     # -- values -----------------------------------------------------------------------------
-    def at_points(self, *, leave_one_out: bool = False) -> pd.Series:
-        """Exact kernel density at the input points, in the result's units.
+    def at_points(self, *, leave_one_out: bool = False,
+                  method: Literal["exact", "grid"] = "exact") -> pd.Series:
+        """Kernel density at the input points, in the result's units, indexed like the input.
 
-        Computed by direct summation (not read from the grid). ``leave_one_out=True`` drops each
-        point's own kernel, as spatstat ``density.ppp(at="points")`` does by default.
+        ``method="exact"`` sums the kernels directly (cost: the number of point pairs closer
+        than the kernel radius; about a minute for 1,000,000 points with 300 neighbours each);
+        ``"grid"`` interpolates the grid bilinearly (instant; accurate to the grid's own error,
+        NaN outside the boundary). ``leave_one_out=True`` (exact only) drops each point's own
+        kernel, as spatstat ``density.ppp(at="points")`` does by default.
         """
+        check_choice(method, ("exact", "grid"), name="method", func="at_points")
+        if method == "grid":
+            if leave_one_out:
+                raise TaobaoGeoError("`at_points`: leave_one_out needs method='exact'.")
+            vals = kg.interp_grid(self.density, self.grid, self._xy)
+            return pd.Series(vals, index=self._index, name=f"density_{self.units}")
         kern = get_kernel(self.kernel)
         val = kg.exact_at(self._xy, self._xy, self._w, kern, self.bandwidth_m,
                           leave_one_out=leave_one_out)

@@ -298,6 +298,16 @@ def test_leave_one_out_of_isolated_points_is_exact():
     assert g.iloc[2] > 0
 
 
+def test_at_points_grid_method_interpolates(clustered):
+    res = kde(clustered, bandwidth=2500.0)
+    exact = res.at_points()
+    grid = res.at_points(method="grid")
+    assert grid.index.equals(clustered.index)
+    assert np.max(np.abs(grid - exact)) / res.max_density < 2e-3
+    with pytest.raises(TaobaoGeoError, match="leave_one_out needs method='exact'"):
+        res.at_points(method="grid", leave_one_out=True)
+
+
 def test_edge_correction_is_one_far_from_the_window_edge():
     rng = np.random.default_rng(5)
     xy = rng.uniform(0, 10_000, (200, 2))
