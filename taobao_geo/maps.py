@@ -1161,14 +1161,18 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
     Parameters
     ----------
     trends
-        The per-period table from :func:`taobao_geo.centrography.centre_trends` (one row per
-        ``by`` value): a GeoDataFrame whose geometry is the mean centre, or a (Geo)DataFrame
-        with a centre column and an ellipse column of shapely geometries in the same CRS.
+        A :class:`taobao_geo.centrography.CentreTrendsResult` (``centre_trends(points,
+        by="year")``: its ``centres_gdf()``, ``ellipses`` and ``by`` are used), or a
+        GeoDataFrame with one row per period whose geometry is the mean centre, optionally
+        with an ellipse column of shapely polygons in the same CRS.
     by
-        Period column (ordered to draw the trajectory).
+        Period column (rows are drawn in this order for the trajectory); taken from the result
+        when it has ``by``.
     centre_col, ellipse_col
-        Geometry columns; default: the active geometry for centres (or ``mean_centre`` /
-        ``centre``), and the first of ``ellipse``, ``sde``, ``sde_geometry``.
+        For a GeoDataFrame: geometry columns (default: the active geometry, or ``mean_centre``
+        / ``centre``; and the first of ``ellipse``, ``sde``, ``sde_geometry``).
+    popup_fields
+        Columns in the centre popup (default: period, n, shift and ellipse columns present).
     """
     import geopandas as gpd
     from shapely.geometry import LineString
@@ -1176,63 +1180,84 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
     from ._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
-    df = getattr(trends, "table", None)
-    if df is None and hasattr(trends, "to_frame") and not isinstance(trends, pd.DataFrame):
-        df = trends.to_frame()
-    if df is None:
-        df = trends
-    crs = getattr(df, "crs", None) or getattr(trends, "crs", None)
-    if crs is None:
-        raise CRSError("the centre table has no CRS; cannot place the centres on a map.")
-    if centre_col is None:
-        for c in ("mean_centre", "mean_center", "centre", "center"):
-            if c in df.columns and _is_geom_col(df[c]):
-                centre_col = c
-                break
-        else:
-            if isinstance(df, gpd.GeoDataFrame) and set(df.geometry.geom_type) <= {"Point"}:
-                centre_col = df.geometry.name
-            else:
-                raise InputDataError("no centre geometry column found; pass centre_col=.")
-    if ellipse_col is None:
-        ellipse_col = next((c for c in ("ellipse", "sde", "sde_geometry", "sde_polygon")
-                            if c in df.columns and _is_geom_col(df[c])), None)
-    if by in df.columns:
-        df = df.sort_values(by)
-    scalars = [c for c in df.columns if c not in (centre_col, ellipse_col)
-               and not _is_geom_col(df[c])]
-    if popup_fields is None:
-        popup_fields = scalars[:12]
-    centres = gpd.GeoDataFrame(df[scalars].copy(), geometry=gpd.GeoSeries(
-        df[centre_col].to_numpy(), crs=crs, index=df.index), crs=crs)
+    centres, ellipses, by = _centres_and_ellipses(trends, by=by, centre_col=centre_col,
+                                                  ellipse_col=ellipse_col)
+    if by in centres.columns:
+        order = np.argsort(centres[by].to_numpy(), kind="stable")
+        centres = centres.iloc[order]
     cg = _to_map_coords(centres, m, what="centres")
-    periods = df[by].tolist() if by in df.columns else list(range(len(df)))
+    periods = cg[by].tolist() if by in cg.columns else list(range(len(cg)))
     colours = {p: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, p in enumerate(periods)}
     fill = pd.Series([colours[p] for p in periods], index=cg.index)
     items = [(str(p), colours[p]) for p in periods]
-    if ellipse_col is not None:
-        ell = gpd.GeoDataFrame(df[[by]] if by in df.columns else None,
-                               geometry=gpd.GeoSeries(df[ellipse_col].to_numpy(), crs=crs,
-                                                      index=df.index), crs=crs)
-        ell = ell[~(ell.geometry.isna() | ell.geometry.is_empty)]
-        if len(ell):
-            eg = _to_map_coords(ell, m, what="ellipses")
-            _geojson_layer(m, eg, name="Standard deviational ellipses",
-                           fill=fill.reindex(eg.index), popup_fields=[by] if by in eg else [],
-                           fill_opacity=0.08, weight=2.0, line_color="#555555")
+    if ellipses is not None and len(ellipses):
+        eg = _to_map_coords(ellipses, m, what="ellipses")
+        efill = (eg[by].map(colours) if by in eg.columns
+                 else pd.Series("#555555", index=eg.index))
+        efields = [c for c in (by, "n", "major_m", "minor_m", "rotation_deg",
+                               "ellipse_area_km2") if c in eg.columns]
+        _geojson_layer(m, eg, name="Standard deviational ellipses", fill=efill,
+                       popup_fields=efields, fill_opacity=0.08, weight=2.0,
+                       line_color="#555555")
     if len(cg) > 1:
         path = LineString(np.column_stack([cg.geometry.x, cg.geometry.y]))
         line = gpd.GeoDataFrame({"path": [f"{periods[0]} -> {periods[-1]}"]},
                                 geometry=[path], crs=4326)
         _geojson_layer(m, line, name="Centre trajectory", fill=None, popup_fields=["path"],
                        line_color="#222222", weight=2.5, dash="4 4")
+    if popup_fields is None:
+        popup_fields = [c for c in (by, "n", "shift_m", "shift_bearing_deg",
+                                    "cumulative_shift_m", "std_distance_m", "major_m", "minor_m",
+                                    "rotation_deg", "ellipse_area_km2", "nni_R", "nni_p",
+                                    "nni_pattern") if c in cg.columns]
+        if not popup_fields:
+            popup_fields = [c for c in cg.columns if c != cg.geometry.name][:12]
     layer = _geojson_layer(m, cg, name=name, fill=fill, popup_fields=popup_fields,
                            fill_opacity=1.0, weight=1.5, line_color="#000000", marker_radius=7)
+    note = "Line: trajectory of the mean centre"
+    if ellipses is not None and len(ellipses):
+        note += "; outlines: standard deviational ellipses"
     CategoricalLegend(f"{name} by {by}", items, shape="circle", layer=layer,
-                      note="Line: trajectory; outlines: standard deviational ellipses"
-                      if ellipse_col else "Line: trajectory").add_to(m)
+                      note=note).add_to(m)
     _finish(m, _bounds(cg))
     return m
+
+
+def _centres_and_ellipses(trends, *, by, centre_col, ellipse_col):
+    """(centres GeoDataFrame, ellipses GeoDataFrame or None, period column) from the input."""
+    import geopandas as gpd
+
+    if hasattr(trends, "centres_gdf"):          # centrography.CentreTrendsResult
+        by = getattr(trends, "by", by)
+        centres = trends.centres_gdf()
+        ellipses = getattr(trends, "ellipses", None)
+        return centres, ellipses, by
+    if not isinstance(trends, gpd.GeoDataFrame):
+        raise InputDataError(
+            "explore_centres needs centrography.centre_trends(...) or a GeoDataFrame of "
+            f"centres; got {type(trends).__name__}.")
+    df = trends
+    if df.crs is None:
+        raise CRSError("the centre table has no CRS; cannot place the centres on a map.")
+    if centre_col is None:
+        centre_col = next((c for c in ("mean_centre", "mean_center", "centre", "center")
+                           if c in df.columns and _is_geom_col(df[c])), df.geometry.name)
+    if ellipse_col is None:
+        ellipse_col = next((c for c in ("ellipse", "sde", "sde_geometry", "sde_polygon")
+                            if c in df.columns and _is_geom_col(df[c])), None)
+    scalars = [c for c in df.columns
+               if c not in (centre_col, ellipse_col, df.geometry.name) and not _is_geom_col(df[c])]
+    centres = gpd.GeoDataFrame(df[scalars].copy(), geometry=gpd.GeoSeries(
+        np.asarray(df[centre_col]), crs=df.crs, index=df.index), crs=df.crs)
+    bad = set(centres.geometry.geom_type.unique()) - {"Point"}
+    if bad:
+        raise GeometryTypeError(f"centres must be points; got {sorted(bad)}.")
+    ellipses = None
+    if ellipse_col is not None:
+        ellipses = gpd.GeoDataFrame(df[scalars].copy(), geometry=gpd.GeoSeries(
+            np.asarray(df[ellipse_col]), crs=df.crs, index=df.index), crs=df.crs)
+        ellipses = ellipses[~(ellipses.geometry.isna() | ellipses.geometry.is_empty)]
+    return centres, ellipses, by
 
 
 def _is_geom_col(s: pd.Series) -> bool:

@@ -396,3 +396,20 @@ def test_density_resampled_exactly_onto_gcj02_grid():
     # a constant shift taken at the corner would be off by tens of metres here
     corner_shift = gx0 - x0
     assert abs((cx - corner_shift) - want_x) > 5
+
+
+def test_real_centre_trends_render():
+    from taobao_geo import centrography, datasets, projection
+
+    pts = datasets.load("taobao_villages")
+    trends = centrography.centre_trends(projection.to_projected(pts), by="year", nni=False,
+                                        duplicates="merge")
+    m = maps.explore_centres(trends, tiles="amap")
+    page = render(m)
+    assert "Mean centres by year" in page and "Centre trajectory" in page
+    assert "Standard deviational ellipses" in page and '"major_m"' in page
+    # the centre drawn for 2016 is the GCJ-02 shift of the computed WGS 84 centre
+    c = trends.centres_gdf().to_crs(4326)
+    c16 = c[c["year"] == 2016].geometry.iloc[0]
+    gx, gy = wgs84_to_gcj02(np.array([c16.x]), np.array([c16.y]))
+    assert f"[{round(float(gx[0]), 5)}, {round(float(gy[0]), 5)}]" in page

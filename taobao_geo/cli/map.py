@@ -181,7 +181,11 @@ def _single(maps, pts, bnd, layers, *, tiles, key, title, bandwidth, cell_size, 
             except ImportError:
                 notes.append("centres left out: taobao_geo.centrography is not available.")
             else:
-                maps.explore_centres(centrography.centre_trends(proj, by="year"), m=m)
+                # Only the centres and ellipses are drawn: no NNI; coincident villages
+                # (one town seat) are fine for centres.
+                trends = centrography.centre_trends(proj, by="year", nni=False,
+                                                    duplicates="merge")
+                maps.explore_centres(trends, m=m)
     if bnd is not None:
         maps.explore_boundaries(bnd, m=m, name="Boundary")
     if "villages" in layers:
