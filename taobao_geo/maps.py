@@ -69,6 +69,7 @@ __all__ = [
     "explore_choropleth",
     "save_map",
     "to_html",
+    "notebook_html",
     "map_datum",
 ]
 
@@ -323,7 +324,21 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
             # branca writes <title>{{ title }}</title> without autoescaping.
             root.title = html.escape(title + (" (SIMULATED DATA)" if simulated else ""))
     m.taobao_geo_simulated_marked = bool(simulated)
+    _offline_repr(m)
     return m
+
+
+def _offline_repr(m) -> None:
+    """Make the notebook display self-contained too (folium's links the CDN, which is blocked
+    in many Chinese networks and offline, leaving an empty frame)."""
+    m._repr_html_ = lambda **_kw: notebook_html(m)
+
+
+def notebook_html(m, *, height: int = 520) -> str:
+    """HTML for a notebook cell: the self-contained page in an ``<iframe srcdoc>``."""
+    page = html.escape(to_html(m, offline=True), quote=True)
+    return (f'<iframe srcdoc="{page}" style="width:100%;height:{int(height)}px;border:none" '
+            'allowfullscreen></iframe>')
 
 
 def base_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
@@ -385,6 +400,7 @@ def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
     for sub, title in zip((dm.m1, dm.m2), titles, strict=True):
         _configure(sub, tiles=tiles, tile_key=tile_key, title=title, subtitle=None,
                    simulated=False, fullscreen=False)
+    _offline_repr(dm)
     return dm
 
 

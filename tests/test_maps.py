@@ -413,3 +413,11 @@ def test_real_centre_trends_render():
     c16 = c[c["year"] == 2016].geometry.iloc[0]
     gx, gy = wgs84_to_gcj02(np.array([c16.x]), np.array([c16.y]))
     assert f"[{round(float(gx[0]), 5)}, {round(float(gy[0]), 5)}]" in page
+
+
+def test_notebook_display_is_self_contained():
+    m = maps.explore_villages(villages(5))
+    out = m._repr_html_()
+    assert out.startswith("<iframe srcdoc=") and "inlined from https://cdn.jsdelivr.net" in out
+    assert "&lt;script src=&quot;https:" not in out
+    assert maps.dual_map()._repr_html_().startswith("<iframe srcdoc=")
