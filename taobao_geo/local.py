@@ -25,6 +25,7 @@ A unit is significant when its (adjusted) p-value is ``<= alpha``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,9 +132,15 @@ class LocalMoranResult(ResultMixin):
     n_significant: int
     fdr_threshold: float | None
     dropped: tuple = ()
+    notes: tuple = ()
 
     def to_frame(self):
         return self.gdf
+
+    def plot(self, ax=None):
+        """Static LISA cluster map (matplotlib, imported here); returns the Axes."""
+        return _plot_classes(self.gdf, "cluster", LISA_COLORS, ax,
+                             f"LISA clusters of {self.column} (alpha {self.alpha})")
 
     def summary(self) -> str:
         c = self.counts
@@ -150,6 +157,7 @@ class LocalMoranResult(ResultMixin):
         ]
         if self.dropped:
             lines.append(f"{len(self.dropped)} island(s) left out: {row_list(self.dropped)}.")
+        lines.extend(self.notes)
         return "\n".join(lines)
 
     def cluster_units(self, label: str = "HH") -> pd.DataFrame:
@@ -185,9 +193,16 @@ class HotspotResult(ResultMixin):
     n_hot: int
     n_cold: int
     dropped: tuple = ()
+    notes: tuple = ()
 
     def to_frame(self):
         return self.gdf
+
+    def plot(self, ax=None):
+        """Static Gi* confidence-bin map (matplotlib, imported here); returns the Axes."""
+        colors = {GI_BIN_LABELS[k]: v for k, v in GI_BIN_COLORS.items()}
+        colors[ISLAND] = LISA_COLORS[ISLAND]
+        return _plot_classes(self.gdf, "gi_label", colors, ax, f"Gi* hot and cold spots of {self.column}")
 
     def summary(self) -> str:
         b = self.bins
@@ -204,11 +219,45 @@ class HotspotResult(ResultMixin):
         ]
         if self.dropped:
             lines.append(f"{len(self.dropped)} island(s) left out: {row_list(self.dropped)}.")
+        lines.extend(self.notes)
         return "\n".join(lines)
 
 
 def _seed(rng):
     return int(rng) if isinstance(rng, (int, np.integer)) else None
+
+
+def _plot_classes(gdf, column, colors, ax, title):
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 6))
+    present = [c for c in colors if (gdf[column] == c).any()]
+    for label in present:
+        gdf[gdf[column] == label].plot(ax=ax, color=colors[label], edgecolor="white", linewidth=0.2)
+    ax.legend(handles=[Patch(color=colors[c], label=c) for c in present], loc="lower left",
+              fontsize=8, frameon=False)
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
+
+
+def _resolution_notes(inference, permutations, alternative, correction, alpha, n) -> tuple:
+    """Warn when the permutation p-value floor makes corrected significance (nearly) impossible."""
+    if inference != "permutation" or correction is None:
+        return ()
+    floor = (2.0 if alternative == "two-sided" else 1.0) / (permutations + 1)
+    if floor <= alpha / n:
+        return ()
+    need = int(np.ceil((2.0 if alternative == "two-sided" else 1.0) * n / alpha))
+    what = "no unit can be significant" if correction == "bonferroni" else (
+        "only many units tied at that floor can be significant")
+    note = (f"Note: the smallest attainable permutation p is {floor:.2g} but {correction} over "
+            f"{n} units needs p <= {alpha / n:.2g} for the strongest unit, so {what}. Use at "
+            f"least {need:,} permutations or inference='analytic'.")
+    warnings.warn(note, UserWarning, stacklevel=3)
+    return (note,)
 
 
 def local_moran(
@@ -330,6 +379,7 @@ def local_moran(
         counts={k: int(v) for k, v in counts.items()}, n_significant=int(sig.sum()),
         fdr_threshold=fdr_cutoff(p_used, alpha) if correction == "fdr" else None,
         dropped=pr.dropped,
+        notes=_resolution_notes(inference, permutations, alternative, correction, alpha, n),
     )
 
 
@@ -461,4 +511,5 @@ def getis_ord(
         transform=transform, weights_kind=pr.weights_kind,
         bins={int(k): int(v) for k, v in bins.items()}, n_hot=int((gbin > 0).sum()),
         n_cold=int((gbin < 0).sum()), dropped=pr.dropped,
+        notes=_resolution_notes(inference, permutations, alternative, correction, 0.10, n),
     )

@@ -212,3 +212,25 @@ def test_bad_inputs():
         local.local_moran(u, column="CRIME", weights=g, correction="holm")
     with pytest.raises(ValueError, match="alpha"):
         local.getis_ord(u, column="CRIME", weights=g, alpha=5)
+
+
+def test_permutation_floor_note_and_plots(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    s = 30
+    r, c = np.divmod(np.arange(s * s), s)
+    g = lattice_graph(r, c, kind="queen")
+    y = pd.Series(np.random.default_rng(0).poisson(2, s * s).astype(float))
+    with pytest.warns(UserWarning, match="smallest attainable permutation p"):
+        lm = local.local_moran(y, weights=g, permutations=99, correction="bonferroni", rng=0)
+    assert lm.n_significant == 0 and "permutations or inference='analytic'" in lm.summary()
+    ok = local.local_moran(y, weights=g, permutations=99, rng=0)
+    assert ok.notes == ()
+    grid = gpd.GeoDataFrame(
+        {"v": y.to_numpy()},
+        geometry=gpd.GeoSeries.from_xy(c, r).buffer(0.5, cap_style="square"), crs="EPSG:32650")
+    lm = local.local_moran(grid, column="v", weights=g, rng=0)
+    assert "LISA clusters" in lm.plot().get_title()
+    hs = local.getis_ord(grid, column="v", weights=g)
+    assert "Gi*" in hs.plot().get_title()
