@@ -28,6 +28,31 @@ Villages are drawn as canvas circle markers from one compact, column-oriented da
 built on click, instead of one ``folium.CircleMarker`` per village (folium#416, #1814): 10,000
 villages with popups stay well under 1 MB. ``folium.plugins.HeatMap`` is not used for density
 (its radius is in screen pixels, folium#2128); the KDE surface is drawn as an image overlay.
+
+Examples
+--------
+Villages of 2016 with the kernel density underneath, on Amap tiles (GCJ-02), saved as one
+self-contained file::
+
+    from taobao_geo import datasets, density, maps, projection
+
+    pts = datasets.load("taobao_villages", year=2016)
+    kde = density.kde(projection.to_projected(pts))
+    m = maps.explore_density(kde, tiles="amap", cores=kde.cores(),
+                             title="Taobao villages 2016")
+    maps.explore_villages(pts, m=m)
+    maps.save_map(m, "out/villages_2016.html")        # offline=True by default
+
+Two years side by side, panning together::
+
+    dm = maps.dual_map(titles=("2014", "2016"))
+    v = datasets.load("taobao_villages")
+    maps.explore_villages(v[v.year == 2014], m=dm.m1)
+    maps.explore_villages(v[v.year == 2016], m=dm.m2)
+    maps.save_map(dm, "out/compare.html")
+
+The same from the shell: ``taobao-geo map taobao_villages --year 2016 --layers villages,kde
+--tiles amap`` and ``taobao-geo map taobao_villages --compare-years 2014 2016``.
 """
 
 from __future__ import annotations
@@ -551,7 +576,7 @@ def _round_coords(geoms, decimals: int = 5):
 # --------------------------------------------------------------------------- villages
 def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
                      name: str = "Taobao villages", color_by: str | None = "auto",
-                     color: str = "#D7301F", radius: float = 4.0,
+                     color: str = "#1F4E9C", radius: float = 4.0,
                      popup_fields: Sequence[str] | None = None,
                      labels: dict[str, str] | None = None, tooltip: str | None = "village",
                      simulated: bool | None = None, title: str | None = None,
@@ -569,7 +594,8 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
         Column whose categories colour the points (legend added). ``"auto"``: ``year`` when the
         layer has several years, else one colour. ``None``: one colour.
     color
-        Fill colour when not colouring by a column.
+        Fill colour when not colouring by a column (default dark blue, visible on the base
+        maps and on the yellow-red density surface).
     radius
         Marker radius in screen pixels.
     popup_fields
@@ -969,6 +995,8 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         bits.append(f"cell {float(kde.cell_size_m) / 1000:,.2f} km")
     if transparent_below > 0:
         bits.append(f"transparent below {transparent_below:.0%} of the maximum")
+    if cores is not None and len(cores):
+        bits.append("dashed red outlines: core zones")
     stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
     ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
                      note=", ".join(bits) or None).add_to(m)
