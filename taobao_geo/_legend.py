@@ -119,7 +119,7 @@ class CategoricalLegend(_Control):
     note
         Small print under the swatches, e.g. significance level and correction.
     shape
-        ``"square"`` (polygons) or ``"circle"`` (points).
+        ``"square"`` (filled polygons), ``"circle"`` (points) or ``"outline"`` (boundaries).
     layer
         The folium layer the legend describes: the legend hides while that layer is switched
         off in the layer control.
@@ -130,9 +130,14 @@ class CategoricalLegend(_Control):
 
     def __init__(self, title: str, items, *, note: str | None = None, shape: str = "square",
                  position: str = "bottomright", layer=None):
+        def swatch(colour):
+            if shape == "outline":  # boundaries: the line colour, no fill
+                return f"background:transparent;border:2px solid {_esc(colour)}"
+            return f"background:{_esc(colour)}"
+
         rows = "".join(
             f'<div class="tg-row"><span class="tg-sw{" tg-circle" if shape == "circle" else ""}"'
-            f' style="background:{_esc(colour)}"></span><span>{_esc(label)}</span></div>'
+            f' style="{swatch(colour)}"></span><span>{_esc(label)}</span></div>'
             for label, colour in items
         )
         note_html = f'<div class="tg-ln">{_esc(note)}</div>' if note else ""

@@ -814,8 +814,12 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
                             if c in gdf.columns]
         else:
             popup_fields = [label_col] if label_col else []
-    _geojson_layer(m, gdf, name=name, fill=None, popup_fields=popup_fields, line_color=color,
-                   weight=weight, dash=dash, simplify=simplify)
+    from ._legend import CategoricalLegend
+
+    layer = _geojson_layer(m, gdf, name=name, fill=None, popup_fields=popup_fields,
+                           line_color=color, weight=weight, dash=dash, simplify=simplify)
+    CategoricalLegend(name, [(f"{name} ({len(gdf):,} polygons)", color)], shape="outline",
+                      layer=layer).add_to(m)
     _finish(m, _bounds(gdf))
     return m
 

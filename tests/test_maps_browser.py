@@ -209,7 +209,8 @@ def test_cli_map_from_real_analyses_opens_offline(chromium, tmp_path):
         assert mp.js_errors == []
         state = mp.eval(JS_MAP_STATE, mp.eval(JS_MAPS)[0])
         assert state["circles"] == 48 and state["images"] == 1
-        assert len(state["legends"]) == 4
+        assert len(state["legends"]) == 5            # kde, lisa, gi*, boundary, villages
+        assert any(t.startswith("Boundary") for t in state["legends"])
         assert any("SIMULATED" in t for t in state["titles"])
         mp.screenshot("cli_map_caoxian_amap")
     finally:
