@@ -485,7 +485,7 @@ class KDEResult(ResultMixin):
     cell_size_rule: str
     extent_rule: str
     method: str
-    edge_correction: bool
+    edge_correction: str
     n_points: int
     total_weight: float
     mass_on_grid: float
@@ -540,9 +540,10 @@ class KDEResult(ResultMixin):
             vals = kg.interp_grid(self.density, self.grid, self._xy)
             return pd.Series(vals, index=self._index, name=f"density_{self.units}")
         kern = get_kernel(self.kernel)
-        val = kg.exact_at(self._xy, self._xy, self._w, kern, self.bandwidth_m,
+        w = self._w / self._edge_at(self._xy) if self.edge_correction == "diggle" else self._w
+        val = kg.exact_at(self._xy, self._xy, w, kern, self.bandwidth_m,
                           leave_one_out=leave_one_out)
-        if self.edge_correction:
+        if self.edge_correction == "uniform":
             val = val / self._edge_at(self._xy)
         return pd.Series(val * self._unit_factor, index=self._index, name=f"density_{self.units}")
 
@@ -565,7 +566,7 @@ class KDEResult(ResultMixin):
             dst.update_tags(units=self.units, kernel=self.kernel,
                             bandwidth_m=f"{self.bandwidth_m:.6f}",
                             bandwidth_rule=self.bandwidth_rule, method=self.method,
-                            edge_correction=str(self.edge_correction))
+                            edge_correction=self.edge_correction)
             dst.set_band_description(1, f"kernel density ({self.units})")
         return path
 
@@ -744,7 +745,7 @@ class KDEResult(ResultMixin):
             f"  grid: {self.nrows:,} x {self.ncols:,} cells of {self.cell_size_m:,.1f} m "
             f"({self.cell_size_rule}); extent: {self.extent_rule}",
             f"  method: {self.method}; edge correction: "
-            f"{'uniform (spatstat edge=TRUE)' if self.edge_correction else 'none'}",
+            f"{_EDGE_TEXT[self.edge_correction]}",
             f"  units: {unit}; maximum {self.max_density:.6g}; share of the kernel mass on "
             f"the grid: {self.mass_on_grid:.4f}",
             f"  CRS: {self.crs.name if self.crs.name != 'unknown' else self.crs.srs}",
@@ -836,7 +837,7 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
 def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         bandwidth: float | str = "arcgis", cell_size: float | None = None,
         boundary=None, extent: tuple[float, float, float, float] | None = None,
-        weights=None, edge_correction: bool = False,
+        weights=None, edge_correction: bool | Literal["uniform", "diggle"] = False,
         units: Literal["per_km2", "counts"] = "per_km2",
         method: Literal["auto", "fft", "exact"] = "auto",
         max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> KDEResult:
@@ -874,8 +875,13 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         Column name or array of non-negative weights (ArcGIS "population field"), e.g. villages
         per town seat.
     edge_correction
-        spatstat's uniform correction (``edge=TRUE, diggle=FALSE``): divide by the kernel mass
-        inside the window, ``e(u) = integral_W K_h(u - v) dv``.
+        ``True`` or ``"uniform"``: spatstat's default correction (``edge=TRUE, diggle=FALSE``),
+        divide the density at u by the kernel mass inside the window,
+        ``e(u) = integral_W K_h(u - v) dv``. ``"diggle"``: Jones-Diggle (``diggle=TRUE``),
+        weight each point by ``1 / e(x_i)`` instead. ``False``: none (ArcGIS, QGIS). The window
+        is ``boundary`` or, without one, ``extent`` or the points' bounding box. For a Gaussian
+        in a rectangle e is exact (normal CDFs, as spatstat); otherwise it is the kernel summed
+        over the window's cells, divided by the kernel's own cell sum.
     units
         ``"per_km2"`` (weighted points per km², ArcGIS DENSITIES) or ``"counts"`` (expected
         points per cell = density x cell area, ArcGIS EXPECTED_COUNTS).
@@ -916,6 +922,12 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     check_choice(method, METHODS, name="method", func=func)
     geoms, crs, xy, w = _points_and_weights(points, weights, func=func, min_n=1)
     kern = get_kernel(kernel)
+    edge_mode = _EDGE_MODES.get(edge_correction if isinstance(edge_correction, str)
+                                else bool(edge_correction))
+    if edge_mode is None:
+        raise ValueError(f"`kde`: `edge_correction` must be True/False, 'uniform' or 'diggle'; "
+                         f"got {edge_correction!r}.")
+    edge_correction = edge_mode != "none"
     window = _window_geometry(boundary, crs, func=func)
 
     # bandwidth
@@ -1008,26 +1020,38 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         method_used = "exact" if work <= limit_work else "fft"
     else:
         method_used = method
-    if method_used == "exact":
-        dens = kg.exact_density(xy, w, kern, h, grid)
-    else:
-        dens = kg.fft_density(xy, w, kern, h, grid)
-    np.maximum(dens, 0.0, out=dens)  # FFT round-off can leave -1e-18 where there is no mass
-    mass_on_grid = float(dens.sum() * cs * cs / w.sum())
-
     mask = _mask(window, grid) if window is not None else None
     edge = None
+    w_eff = w
     if edge_correction:
         if window_rect is not None and kern.name == "gaussian":
             gx, gy = np.meshgrid(grid.xs, grid.ys)
             edge = kg.rect_gauss_edge(gx, gy, window_rect, h)
+            e_pts = kg.rect_gauss_edge(xy[:, 0], xy[:, 1], window_rect, h)
         else:
             emask = mask if mask is not None else _rect_mask(window_rect, grid)
             edge = kg.edge_grid(emask, kern, h, grid)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dens = np.where(edge > 0, dens / edge, np.nan)
+            e_pts = kg.interp_grid(edge, grid, xy)
         if mask is None and window_rect is not None:
             mask = _rect_mask(window_rect, grid)
+        if edge_mode == "diggle":
+            far = e_pts <= 1e-9
+            if far.any():
+                raise InputDataError(
+                    f"`kde`: edge_correction='diggle' divides each point by the share of its "
+                    f"kernel inside the window, which is 0 for {int(far.sum())} point(s) outside "
+                    f"it (rows {geoms.index[far].tolist()[:10]}). Drop them or use 'uniform'.",
+                    rows=geoms.index[far].tolist())
+            w_eff = w / e_pts
+    if method_used == "exact":
+        dens = kg.exact_density(xy, w_eff, kern, h, grid)
+    else:
+        dens = kg.fft_density(xy, w_eff, kern, h, grid)
+    np.maximum(dens, 0.0, out=dens)  # FFT round-off can leave -1e-18 where there is no mass
+    mass_on_grid = float(dens.sum() * cs * cs / w_eff.sum())
+    if edge_mode == "uniform":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dens = np.where(edge > 0, dens / edge, np.nan)
     if mask is not None:
         dens = np.where(mask, dens, np.nan)
     factor = 1e6 if units == "per_km2" else cs * cs
@@ -1042,11 +1066,17 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         density=dens, transform=Affine(cs, 0.0, grid.xmin, 0.0, -cs, grid.ymax), crs=crs,
         kernel=kernel, bandwidth_m=float(h), bandwidth_rule=rule, bandwidth_detail=detail,
         sigma_m=float(h * kern.sd), units=units, cell_size_m=float(cs), cell_size_rule=cell_rule,
-        extent_rule=extent_rule, method=method_used, edge_correction=bool(edge_correction),
+        extent_rule=extent_rule, method=method_used, edge_correction=edge_mode,
         n_points=len(xy), total_weight=float(w.sum()), mass_on_grid=mass_on_grid,
         nrows=grid.ny, ncols=grid.nx,
         max_density=float(np.nanmax(dens)) if np.isfinite(dens).any() else float("nan"),
         _xy=xy, _w=w, _index=geoms.index, _window=window, _window_rect=window_rect, _edge=edge)
+
+
+_EDGE_MODES = {False: "none", True: "uniform", "none": "none", "uniform": "uniform",
+               "diggle": "diggle"}
+_EDGE_TEXT = {"none": "none", "uniform": "uniform (spatstat edge=TRUE)",
+              "diggle": "Jones-Diggle (spatstat edge=TRUE, diggle=TRUE)"}
 
 
 def _rect_mask(rect, grid: kg.Grid) -> np.ndarray:

@@ -168,6 +168,8 @@ def test_exact_grid_matches_spatstat_densityfun(name, spat_points, spat_grid):
          "gauss_edge"),
         (kde(pts, kernel="gaussian", bandwidth=sigma, weights="weight", **common),
          "gauss_weighted"),
+        (kde(pts, kernel="gaussian", bandwidth=sigma, edge_correction="diggle", **common),
+         "gauss_diggle"),
         # spatstat gives compact kernels by their SD: radius = sigma / sd
         (kde(pts, kernel="quartic", bandwidth=sigma / KERNELS["quartic"].sd, **common), "quartic"),
         (kde(pts, kernel="epanechnikov", bandwidth=sigma / KERNELS["epanechnikov"].sd, **common),
@@ -186,8 +188,11 @@ def test_at_points_matches_spatstat(name, spat_points):
     plain = kde(pts, kernel="gaussian", bandwidth=sigma, extent=EXTENTS[name], cell_size=1 / 32)
     edged = kde(pts, kernel="gaussian", bandwidth=sigma, extent=EXTENTS[name], cell_size=1 / 32,
                 edge_correction=True)
+    diggle = kde(pts, kernel="gaussian", bandwidth=sigma, extent=EXTENTS[name], cell_size=1 / 32,
+                 edge_correction="diggle")
     for res, loo, col in [(plain, False, "gauss"), (plain, True, "gauss_loo"),
-                          (edged, False, "gauss_edge"), (edged, True, "gauss_loo_edge")]:
+                          (edged, False, "gauss_edge"), (edged, True, "gauss_loo_edge"),
+                          (diggle, False, "gauss_diggle"), (diggle, True, "gauss_loo_diggle")]:
         got = res.at_points(leave_one_out=loo)
         assert got.index.equals(pts.index)
         np.testing.assert_allclose(got.to_numpy() / 1e6, p[col].to_numpy(), rtol=1e-10,
@@ -355,6 +360,26 @@ def test_edge_correction_polygon_path_matches_rectangle_closed_form(spat_points)
     err = np.nanmax(np.abs(closed.density - discrete.density)) / np.nanmax(closed.density)
     assert err < 5e-3
     np.testing.assert_allclose(discrete.at_points(), closed.at_points(), rtol=5e-3)
+
+
+def test_diggle_edge_correction_keeps_the_mass_in_the_window():
+    # Jones-Diggle weights 1/e(x_i) restore each point's kernel mass lost outside the window
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0, 5000, (150, 2))
+    pts = _gdf(xy[:, 0], xy[:, 1])
+    window = shapely.Point(2500, 2500).buffer(3600)  # holds the whole square
+    res = kde(pts, bandwidth=600.0, boundary=window, edge_correction="diggle", cell_size=20.0)
+    mass = np.nansum(res.density) * 400 / 1e6
+    assert mass == pytest.approx(150, rel=2e-3)
+    plain = kde(pts, bandwidth=600.0, boundary=window, cell_size=20.0)
+    assert np.nansum(plain.density) * 400 / 1e6 < mass - 0.05  # corners lose mass
+    assert res.edge_correction == "diggle" and "Jones-Diggle" in res.summary()
+    with pytest.raises(ValueError, match="edge_correction"):
+        kde(pts, bandwidth=600.0, edge_correction="border")
+    far = _gdf([0.0, 100.0, 50_000.0], [0.0, 50.0, 0.0])
+    with pytest.raises(InputDataError, match="outside"):
+        kde(far, bandwidth=300.0, boundary=shapely.box(-1000, -1000, 1000, 1000),
+            edge_correction="diggle")
 
 
 def test_boundary_masks_cells_outside(clustered):

@@ -29,11 +29,13 @@ for (cs in cases) {
   wts <- 1 + (seq_len(npoints(X)) %% 3)
   f0 <- densityfun(X, sigma = cs$sigma, edge = FALSE)
   f1 <- densityfun(X, sigma = cs$sigma, edge = TRUE)
+  fd <- densityfun(X, sigma = cs$sigma, edge = TRUE, diggle = TRUE)
   fw <- densityfun(X, sigma = cs$sigma, edge = FALSE, weights = wts)
   fq <- densityfun(X, sigma = cs$sigma, edge = FALSE, kernel = "quartic")
   fe <- densityfun(X, sigma = cs$sigma, edge = FALSE, kernel = "epanechnikov")
   grids[[cs$name]] <- data.frame(dataset = cs$name, sigma = cs$sigma, x = G$x, y = G$y,
                                  gauss = f0(G$x, G$y), gauss_edge = f1(G$x, G$y),
+                                 gauss_diggle = fd(G$x, G$y),
                                  gauss_weighted = fw(G$x, G$y),
                                  quartic = fq(G$x, G$y), epanechnikov = fe(G$x, G$y))
   # pixel images from density.ppp (binned + FFT), same pixel centres
@@ -49,7 +51,9 @@ for (cs in cases) {
     gauss = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = FALSE, edge = FALSE)),
     gauss_loo = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = TRUE, edge = FALSE)),
     gauss_edge = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = FALSE, edge = TRUE)),
-    gauss_loo_edge = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = TRUE, edge = TRUE))
+    gauss_loo_edge = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = TRUE, edge = TRUE)),
+    gauss_diggle = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = FALSE, edge = TRUE, diggle = TRUE)),
+    gauss_loo_diggle = as.numeric(density(X, sigma = cs$sigma, at = "points", leaveoneout = TRUE, edge = TRUE, diggle = TRUE))
   )
 }
 write.csv(do.call(rbind, grids), file.path(out, "kde_spatstat_grid.csv"), row.names = FALSE)
