@@ -42,9 +42,11 @@ def test_kde_on_shipped_layer_writes_all_outputs(tmp_path):
 
 def test_kde_rule_and_human_output(tmp_path):
     res = run("kde", "caoxian_villages_simulated", "--bandwidth", "silverman", "--kernel",
-              "gaussian", "--regions", "none", "--out", tmp_path / "k")
+              "gaussian", "--regions", "none", "--boundary", "caoxian_boundary",
+              "--edge-correction", "diggle", "--out", tmp_path / "k")
     assert res.exit_code == 0, res.output
     assert "gaussian kernel" in res.output and "(silverman)" in res.output
+    assert "Jones-Diggle" in res.output
     assert "projection: extent" in res.output
 
 

@@ -84,8 +84,10 @@ def _quicklook(res, cores, path, title, background=None):
               show_default=True, help="Villages per km² or expected villages per cell.")
 @click.option("--weights", "weights_col", default=None,
               help="Numeric column of weights (e.g. villages per town seat).")
-@click.option("--edge-correction", is_flag=True,
-              help="spatstat's uniform edge correction (window: --boundary or the points' box).")
+@click.option("--edge-correction", type=click.Choice(["none", "uniform", "diggle"]),
+              default="none", show_default=True,
+              help="spatstat's edge correction: uniform (edge=TRUE) or Jones-Diggle "
+                   "(diggle=TRUE); window: --boundary or the points' box.")
 @click.option("--method", type=click.Choice(["auto", "fft", "exact"]), default="auto",
               show_default=True, help="Binned FFT (fast) or exact direct sum.")
 @click.option("--shares", default="0.5,0.25", show_default=True,
@@ -121,7 +123,8 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     bnd = load_boundary_input(boundary)
     reg = _regions(regions)
     res = kde(proj, kernel=kernel, bandwidth=bw, cell_size=cell_size, boundary=bnd,
-              weights=weights_col, edge_correction=edge_correction, units=units, method=method)
+              weights=weights_col, edge_correction=False if edge_correction == "none" else
+              edge_correction, units=units, method=method)
     cores = res.cores(shares=share_values, threshold=threshold, regions=reg)
 
     out = prepare_out(out_dir)
