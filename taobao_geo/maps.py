@@ -58,6 +58,7 @@ The same from the shell: ``taobao-geo map taobao_villages --year 2016 --layers v
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import json
@@ -257,6 +258,7 @@ def _add_helpers(element) -> None:
     add_css(element)
 
 
+@functools.cache
 def _point_data_element():
     from branca.element import MacroElement
     from jinja2 import Template
@@ -471,6 +473,7 @@ def _finish(m, bounds) -> None:
                 name="taobao_geo_layer_control")
 
 
+@functools.cache
 def _fit_bounds_element():
     from branca.element import MacroElement
     from jinja2 import Template
@@ -776,14 +779,21 @@ def _auto_tolerance(gdf) -> float | None:
 
 
 def _helpers_element():
+    return _helpers_class()()
+
+
+@functools.cache
+def _helpers_class():
     from branca.element import MacroElement
 
     class Helpers(MacroElement):
+        """Puts the shared JS/CSS helpers in the page header when rendered."""
+
         def render(self, **kwargs):
             _add_helpers(self)
             super().render(**kwargs)
 
-    return Helpers()
+    return Helpers
 
 
 def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
