@@ -534,6 +534,7 @@ class IncrementalResult(ResultMixin):
     alpha: float
     n: int
     column: str
+    trimmed: tuple = ()
 
     def to_frame(self) -> pd.DataFrame:
         t = self.table.copy()
@@ -553,6 +554,8 @@ class IncrementalResult(ResultMixin):
             f"{self.increment_m:,.0f} m ({self.increment_rule}).",
             f"Moran's I ranges {t['I'].min():.3f}–{t['I'].max():.3f}, z {t['z'].min():.2f}–{t['z'].max():.2f}.",
         ]
+        if self.trimmed:
+            lines.append(f"Left out as remote outliers: {row_list(self.trimmed)}.")
         if self.first_peak_m is None:
             lines.append(f"No significant peak of z (alpha {self.alpha}): z rises or falls "
                          "monotonically over these bands; try other distances.")
@@ -573,6 +576,8 @@ def incremental_moran(
     transform: str = "r",
     alternative: str = "two-sided",
     alpha: float = 0.05,
+    trim_outliers: bool = True,
+    islands: str = "raise",
 ) -> IncrementalResult:
     """Global Moran's I over increasing distance bands, with the first and maximum peaks of z.
 
@@ -597,6 +602,13 @@ def incremental_moran(
         For the p-values (two-sided by default, as ArcGIS).
     alpha
         Significance level for the peaks.
+    trim_outliers
+        Leave out units whose nearest-neighbour distance is an outlier (log distance above
+        Q3 + 3 IQR), such as remote islands, before choosing the start distance and the increment; otherwise one
+        island 800 km offshore makes every band continental (ArcGIS also trims such outliers in
+        Optimized Hot Spot Analysis). They are listed in ``trimmed``.
+    islands
+        Island policy for bands given by the caller that leave units without neighbours.
 
     Returns
     -------
@@ -609,6 +621,8 @@ def incremental_moran(
 
     func = "incremental_moran"
     xy = _centroids(units, func=func)
+    pr_ids = pd.Index(units.index)
+    trimmed: tuple = ()
     ensure_min_n(len(xy), 4, what="units", func=func)
     if distances is not None:
         dists = np.sort(np.asarray(distances, dtype=float))
@@ -617,25 +631,43 @@ def incremental_moran(
         incr_v = float(np.diff(dists).mean()) if len(dists) > 1 else 0.0
     else:
         nnd = cKDTree(xy).query(xy, k=2)[0][:, 1]
+        typical = nnd
+        if trim_outliers:
+            # outliers on a log scale: remote islands, not merely large (western) units
+            lg = np.log(np.maximum(nnd, 1e-9))
+            q1, q3 = np.percentile(lg, [25, 75])
+            far = lg > q3 + 3 * (q3 - q1)
+            if far.any():
+                typical = nnd[~far]
+                trimmed = tuple(pr_ids[far].tolist())
         if start is None:
-            start_v = auto_threshold(xy)
-            start_rule = "smallest distance giving every unit a neighbour"
+            if trimmed:
+                start_v = float(typical.max()) * (1 + 1e-9)
+                start_rule = (
+                    f"smallest distance giving every unit a neighbour, after leaving out "
+                    f"{len(trimmed)} remote unit(s) whose nearest neighbour is an outlier "
+                    f"(log distance > Q3 + 3 IQR; kept out of every band)"
+                )
+            else:
+                start_v = auto_threshold(xy)
+                start_rule = "smallest distance giving every unit a neighbour"
         else:
             start_v, start_rule = float(start), "given by the caller"
         if increment is None:
-            incr_v = float(nnd.mean())
+            incr_v = float(typical.mean())
             increment_rule = "mean nearest-neighbour distance"
         else:
             incr_v, increment_rule = float(increment), "given by the caller"
         dists = start_v + incr_v * np.arange(int(n_bands))
     rows = []
+    data = units[~units.index.isin(list(trimmed))] if trimmed else units
     for d in dists:
-        sw = build_graph(units, kind="distance", threshold=float(d), islands="raise")
-        r = moran(units, column=column, weights=sw, transform=transform, permutations=0,
+        sw = build_graph(data, kind="distance", threshold=float(d), islands=islands)
+        r = moran(data, column=column, weights=sw, transform=transform, permutations=0,
                   alternative=alternative)
         rows.append({"distance_m": float(d), "I": r.value, "expected": r.expected,
                      "variance": r.variance_rand, "z": r.z_rand, "p": r.p_rand,
-                     "mean_neighbours": sw.mean_neighbours})
+                     "n_units": r.n, "mean_neighbours": sw.mean_neighbours})
     table = pd.DataFrame(rows)
     z = table["z"].to_numpy()
     p = table["p"].to_numpy()
@@ -646,4 +678,5 @@ def incremental_moran(
         table=table, first_peak_m=first, max_peak_m=maxp, start_m=float(dists[0]),
         increment_m=incr_v, start_rule=start_rule, increment_rule=increment_rule,
         transform=transform, alternative=alternative, alpha=alpha, n=len(xy), column=column,
+        trimmed=trimmed,
     )

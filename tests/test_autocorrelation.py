@@ -140,3 +140,17 @@ def test_bad_inputs():
     isl = Graph.from_arrays([0, 1, 2], [1, 0, 2], [1.0, 1.0, 0.0])
     with pytest.raises(IslandError, match=r"no neighbours: 2"):
         ac.moran(pd.Series([1.0, 2.0, 4.0]), weights=isl)
+
+
+def test_incremental_trims_remote_islands():
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 10_000, (80, 2))
+    xy = np.vstack([xy, [[400_000, 400_000]]])  # one island 400 km away
+    pts = gpd.GeoDataFrame({"v": rng.poisson(3, 81).astype(float)},
+                           geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs="EPSG:32650")
+    res = ac.incremental_moran(pts, column="v", n_bands=5)
+    assert res.trimmed == (80,)
+    assert res.start_m < 5_000 and (res.table["n_units"] == 80).all()
+    assert "remote" in res.summary()
+    kept = ac.incremental_moran(pts, column="v", n_bands=3, trim_outliers=False)
+    assert kept.trimmed == () and kept.start_m > 390_000
