@@ -30,10 +30,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._errors import InputDataError
+from ._errors import InputDataError, IslandError
 from ._inference import PERM_ALTERNATIVES, normal_p, perm_p
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_min_n, ensure_numeric, ensure_rng, row_list
+from ._validate import (
+    check_choice,
+    ensure_aligned,
+    ensure_min_n,
+    ensure_numeric,
+    ensure_rng,
+    row_list,
+)
 from .weights import SpatialWeights, as_sparse, build_graph
 
 __all__ = [
@@ -82,14 +89,12 @@ def _values(data, column, func):
     )
 
 
-def prepare(data, *, column=None, weights, transform="r", func="prepare", self_weight=None):
+def prepare(data, *, column=None, weights, transform="r", func="prepare"):
     """Validate values and weights and align them (shared by global and local statistics).
 
     Units dropped by the weights' island policy are removed (and reported); every other
     mismatch between the data index and the weights ids raises :class:`AlignmentError`.
     """
-    from ._validate import ensure_aligned
-
     check_choice(transform, TRANSFORMS, name="transform", func=func)
     x, index, name = _values(data, column, func)
     mat, gids = as_sparse(weights)
@@ -111,8 +116,6 @@ def prepare(data, *, column=None, weights, transform="r", func="prepare", self_w
     card = np.diff(mat.indptr)
     if (card == 0).any():
         isl = gids[card == 0].tolist()
-        from ._errors import IslandError
-
         raise IslandError(
             f"`{func}`: {len(isl)} unit(s) have no neighbours: {row_list(isl)}. Build the weights "
             "with taobao_geo.weights.build_graph(..., islands='nearest' or 'drop')."
