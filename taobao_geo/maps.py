@@ -408,25 +408,39 @@ def base_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
 
 def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
              titles: Sequence[str | None] = (None, None), layout: str = "horizontal",
-             location: Sequence[float] | None = None, zoom_start: int = 5):
-    """Two synchronised maps side by side (folium ``DualMap``, Leaflet.Sync) for comparisons.
+             sync: bool = True, location: Sequence[float] | None = None, zoom_start: int = 5):
+    """Two maps side by side (folium ``DualMap``) for comparisons.
 
-    Draw on each panel with ``explore_*(..., m=dm.m1)`` and ``m=dm.m2`` (e.g. two years, or two
-    counties), then :func:`save_map` the ``DualMap``. Panning or zooming one pans the other.
+    Draw on each panel with ``explore_*(..., m=dm.m1)`` and ``m=dm.m2``, then
+    :func:`save_map` the ``DualMap``.
+
+    Parameters
+    ----------
+    sync
+        ``True`` (two years of one area): panning or zooming one panel moves the other
+        (Leaflet.Sync). ``False`` (two different counties): each panel keeps its own view.
+    layout
+        ``"horizontal"`` (left/right) or ``"vertical"`` (top/bottom).
     """
     _folium()
     from folium.plugins import DualMap
+    from jinja2 import Template
 
     dm = DualMap(location=list(location) if location is not None else [35.0, 105.0],
                  layout=layout, tiles=None, zoom_start=zoom_start, control_scale=True,
                  prefer_canvas=True)
-    dm.default_js = [("Leaflet.Sync", DualMap.default_js[0][1])]
+    if sync:
+        dm.default_js = [("Leaflet.Sync", DualMap.default_js[0][1])]
+    else:
+        dm.default_js = []
+        dm._template = Template("")   # no .sync() calls
     titles = list(titles)
     if len(titles) != 2:
         raise TaobaoGeoError(f"`titles` needs two entries (left, right); got {len(titles)}.")
     for sub, title in zip((dm.m1, dm.m2), titles, strict=True):
         _configure(sub, tiles=tiles, tile_key=tile_key, title=title, subtitle=None,
                    simulated=False, fullscreen=False)
+        sub.taobao_geo_compact = True
     _offline_repr(dm)
     return dm
 
@@ -469,7 +483,8 @@ def _finish(m, bounds) -> None:
     overlays = sum(1 for c in m._children.values()
                    if isinstance(c, folium.map.Layer) and c.overlay and c.control)
     # Open when short; collapsed (hover to open) when it would cover the legends.
-    m.add_child(folium.LayerControl(collapsed=overlays > 3, position="topright"),
+    compact = getattr(m, "taobao_geo_compact", False)   # half-width panels of a dual map
+    m.add_child(folium.LayerControl(collapsed=compact or overlays > 3, position="topright"),
                 name="taobao_geo_layer_control")
 
 
@@ -828,7 +843,9 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
 
     layer = _geojson_layer(m, gdf, name=name, fill=None, popup_fields=popup_fields,
                            line_color=color, weight=weight, dash=dash, simplify=simplify)
-    CategoricalLegend(name, [(f"{name} ({len(gdf):,} polygons)", color)], shape="outline",
+    n = len(gdf)
+    CategoricalLegend(name, [(f"{name} ({n:,} polygon{'s' if n != 1 else ''})", color)],
+                      shape="outline",
                       layer=layer).add_to(m)
     _finish(m, _bounds(gdf))
     return m

@@ -76,3 +76,14 @@ def test_bad_options(tmp_path):
     assert res.exit_code != 0 and "--boundary" in res.output
     res = run("caoxian_villages_simulated", "--tiles", "tianditu", "--out", tmp_path)
     assert res.exit_code != 0 and "key" in res.output
+
+
+def test_compare_counties_unsynced(tmp_path):
+    res = run("taobao_villages", "--boundary", "china_counties", "--compare-counties", "曹县",
+              "沭阳县", "--out", tmp_path, "--name", "cc")
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "cc.html").read_text(encoding="utf-8")
+    assert page.count("tgMap.points(") == 2 and ".sync(" not in page
+    assert "Leaflet.Sync" not in page and "L.Map.Sync" not in page
+    bad = run("taobao_villages", "--compare-counties", "曹县", "无此县", "--out", tmp_path)
+    assert bad.exit_code != 0 and "无此县" in bad.output

@@ -62,6 +62,9 @@ def _bandwidth(value: str):
 @click.option("--title", default=None, help="Map title (default: the source name).")
 @click.option("--compare-years", nargs=2, type=int, default=None,
               help="Two synchronised side-by-side maps of the villages of two years.")
+@click.option("--compare-counties", nargs=2, default=None,
+              help="Two side-by-side maps (each zoomed to its county) of two counties' "
+                   "villages, by the 'county' column, e.g. --compare-counties 曹县 沭阳县.")
 @click.option("--bandwidth", default="arcgis", show_default=True,
               help="KDE bandwidth: arcgis | silverman | scott | ppl | diggle | metres.")
 @click.option("--cell-size", type=float, default=None, help="KDE cell size in metres.")
@@ -82,7 +85,8 @@ def _bandwidth(value: str):
 @rng_option
 @json_option
 def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_dir, layers_opt,
-            tiles, tile_key, offline, file_name, title, compare_years, bandwidth, cell_size,
+            tiles, tile_key, offline, file_name, title, compare_years, compare_counties,
+            bandwidth, cell_size,
             units_opt, unit_size, value, weights_kind, k, alpha, correction, permutations, seed,
             as_json):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
@@ -109,8 +113,13 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     title = title or str(source)
     notes: list[str] = []
     try:
+        if compare_years and compare_counties:
+            raise click.UsageError("use --compare-years or --compare-counties, not both.")
         if compare_years:
             m = _compare_years(maps, pts, compare_years, tiles=tiles, key=tile_key, bnd=bnd)
+        elif compare_counties:
+            m = _compare_counties(maps, pts, compare_counties, tiles=tiles, key=tile_key,
+                                  bnd=bnd)
         else:
             m = _single(maps, pts, bnd, layers, tiles=tiles, key=tile_key, title=title,
                         bandwidth=_bandwidth(bandwidth), cell_size=cell_size, units_opt=units_opt,
@@ -121,7 +130,8 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     except TaobaoGeoError as exc:
         raise click.ClickException(str(exc)) from exc
     info = {"map": str(path), "bytes": path.stat().st_size, "offline": offline,
-            "tiles": tiles, "layers": layers if not compare_years else ["villages"] * 2,
+            "tiles": tiles,
+            "layers": ["villages"] * 2 if compare_years or compare_counties else layers,
             "notes": notes}
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
@@ -210,4 +220,25 @@ def _compare_years(maps, pts, years, *, tiles, key, bnd):
         if bnd is not None:
             maps.explore_boundaries(bnd, m=sub, name="Boundary")
         maps.explore_villages(part, m=sub, name=f"Taobao villages {y}", color_by=None)
+    return dm
+
+
+def _compare_counties(maps, pts, counties, *, tiles, key, bnd):
+    if "county" not in pts.columns:
+        raise click.BadParameter("--compare-counties needs a 'county' column.",
+                                 param_hint="--compare-counties")
+    have = pts["county"].dropna().astype(str)
+    missing = [c for c in counties if c not in set(have)]
+    if missing:
+        top = have.value_counts().index[:15].tolist()
+        raise click.BadParameter(f"no villages in county {missing}; counties with most "
+                                 f"villages: {', '.join(top)}.", param_hint="--compare-counties")
+    parts = [pts[have.reindex(pts.index) == c] for c in counties]
+    dm = maps.dual_map(tiles=tiles, tile_key=key, sync=False,
+                       titles=tuple(f"{c}: {len(p):,} villages"
+                                    for c, p in zip(counties, parts, strict=True)))
+    for sub, part, c in zip((dm.m1, dm.m2), parts, counties, strict=True):
+        if bnd is not None and "county" in bnd.columns and (bnd["county"] == c).any():
+            maps.explore_boundaries(bnd[bnd["county"] == c], m=sub, name=f"{c} boundary")
+        maps.explore_villages(part, m=sub, name=f"Taobao villages, {c}")
     return dm
