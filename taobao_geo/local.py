@@ -390,7 +390,7 @@ def getis_ord(
     weights,
     star: bool = True,
     transform: str = "b",
-    self_weight: float = 1.0,
+    self_weight: float | None = None,
     permutations: int = 0,
     alternative: str = "two-sided",
     alpha: float = 0.05,
@@ -421,7 +421,10 @@ def getis_ord(
     transform
         ``"b"`` (binary, default), ``"r"`` or ``"none"`` (distance/kernel weights as built).
     self_weight
-        Weight of the unit itself in Gi* (1 for binary weights, as ArcGIS and spdep).
+        Weight of the unit itself in Gi*. ``None``: 1 with binary or row-standardised weights
+        (ArcGIS, spdep ``include.self``); with ``transform="none"`` (inverse distance, kernel)
+        the largest weight in the unit's row, as esda, so the unit counts as much as its
+        closest neighbour.
     permutations
         Conditional permutations for ``gi_p_sim`` (default 0 = analytic only, as ArcGIS).
     alternative
@@ -450,11 +453,18 @@ def getis_ord(
         if transform == "r":
             # row-standardise the graph *with* the self weight included (as spdep include.self + W)
             raw = prepare(data, column=column, weights=weights, transform="b", func=func).w
-            ws = (raw + sp.identity(n) * self_weight).tocsr()
+            ws = (raw + sp.identity(n) * (1.0 if self_weight is None else self_weight)).tocsr()
             rs = np.asarray(ws.sum(axis=1)).ravel()
             ws = (sp.diags(1.0 / rs) @ ws).tocsr()
         else:
-            ws = (w + sp.identity(n) * self_weight).tocsr()
+            if self_weight is None:
+                # binary: 1 (ArcGIS, spdep include.self); other weights: the row's largest weight
+                # (esda's convention), so the unit counts as much as its closest neighbour
+                self_diag = np.ones(n) if transform == "b" else np.maximum.reduceat(
+                    w.data, w.indptr[:-1])
+            else:
+                self_diag = np.full(n, float(self_weight))
+            ws = (w + sp.diags(self_diag)).tocsr()
         wself = ws.diagonal()
         wo = (ws - sp.diags(ws.diagonal())).tocsr()
         wo.eliminate_zeros()

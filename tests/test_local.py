@@ -234,3 +234,21 @@ def test_permutation_floor_note_and_plots(tmp_path):
     assert "LISA clusters" in lm.plot().get_title()
     hs = local.getis_ord(grid, column="v", weights=g)
     assert "Gi*" in hs.plot().get_title()
+
+
+def test_gistar_with_distance_weights_general_path():
+    # inverse-distance weights (unequal within rows): self weight = the row's largest weight,
+    # and the permutation engine's general path; Gi* z equals the closed form computed here
+    g, u = graph("nc", "knn6")
+    pts = gpd.GeoDataFrame(u, geometry=gpd.points_from_xy(u["x"], u["y"]), crs="EPSG:32119")
+    sw = build_graph(pts, kind="idw", threshold=60_000, islands="nearest")
+    h = local.getis_ord(pts, column="SID74", weights=sw, transform="none", permutations=199, rng=0)
+    w = sw.sparse.toarray()
+    np.fill_diagonal(w, w.max(axis=1))
+    x = pts["SID74"].to_numpy(float)
+    n = len(x)
+    wi, s1 = w.sum(1), (w**2).sum(1)
+    s2 = ((x - x.mean()) ** 2).sum() / n
+    z = (w @ x - wi * x.mean()) / np.sqrt(s2 * (n * s1 - wi**2) / (n - 1))
+    np.testing.assert_allclose(h.gdf["gi_z"], z, rtol=1e-10)
+    assert h.gdf["gi_p_sim"].between(1 / 200, 1).all()
