@@ -21,6 +21,7 @@ import shapely
 
 from taobao_geo import density
 from taobao_geo._errors import (
+    AlignmentError,
     CRSError,
     GridTooLargeError,
     InputDataError,
@@ -534,6 +535,35 @@ def test_bad_boundary_and_extent(clustered):
         kde(clustered, bandwidth=1000.0, boundary=gpd.GeoSeries([shapely.box(0, 0, 1, 1)]))
     with pytest.raises(TaobaoGeoError, match="extent must be"):
         kde(clustered, bandwidth=1000.0, extent=(10, 0, 0, 10))
+
+
+@pytest.mark.parametrize("variant", ["geoseries", "str_index", "shuffled"])
+def test_input_variants_give_the_same_surface(variant, clustered):
+    base = kde(clustered, bandwidth=2000.0, weights="w")
+    data = clustered.copy()
+    if variant == "str_index":
+        data.index = [f"v{i}" for i in range(len(data))]
+    elif variant == "shuffled":
+        data = data.sample(frac=1.0, random_state=3)
+    if variant == "geoseries":
+        res = kde(data.geometry, bandwidth=2000.0, weights=data["w"].to_numpy())
+    else:
+        res = kde(data, bandwidth=2000.0, weights="w")
+    np.testing.assert_allclose(res.density, base.density, rtol=1e-9, atol=1e-12)
+    at = res.at_points()
+    assert at.index.equals(data.index)
+    expected = base.at_points()
+    if variant == "shuffled":
+        expected = expected.loc[data.index]
+    np.testing.assert_allclose(at.to_numpy(), expected.to_numpy(), rtol=1e-9)
+    assert res.crs.equals(clustered.crs)
+
+
+def test_weights_series_must_align(clustered):
+    w = clustered["w"].copy()
+    w.index = w.index + 1000
+    with pytest.raises(AlignmentError, match="do not share an index"):
+        kde(clustered, bandwidth=1000.0, weights=w)
 
 
 def test_module_exports():
