@@ -251,11 +251,14 @@ def _resolution_notes(inference, permutations, alternative, correction, alpha, n
     if floor <= alpha / n:
         return ()
     need = int(np.ceil((2.0 if alternative == "two-sided" else 1.0) * n / alpha))
-    what = "no unit can be significant" if correction == "bonferroni" else (
-        "only many units tied at that floor can be significant")
-    note = (f"Note: the smallest attainable permutation p is {floor:.2g} but {correction} over "
-            f"{n} units needs p <= {alpha / n:.2g} for the strongest unit, so {what}. Use at "
-            f"least {need:,} permutations or inference='analytic'.")
+    if correction == "bonferroni":
+        what = f"Bonferroni over {n} units needs p <= {alpha / n:.2g}, so no unit can be significant"
+    else:
+        k = int(np.ceil(floor * n / alpha))
+        what = (f"with FDR over {n} units a unit at that p is significant only if at least {k} "
+                "units reach it")
+    note = (f"Note: the smallest attainable permutation p is {floor:.2g}; {what}. Use at least "
+            f"{need:,} permutations or inference='analytic'.")
     warnings.warn(note, UserWarning, stacklevel=3)
     return (note,)
 

@@ -116,13 +116,14 @@ def test_against_esda_same_definitions():
     assert (r.gdf["quadrant"].map({"HH": 1, "LH": 2, "LL": 3, "HL": 4}).to_numpy() == ml.q).all()
     # same conditional-permutation definition and folded p: agree up to Monte Carlo error
     assert np.abs(r.gdf["p_sim"].to_numpy() - ml.p_sim).max() < 0.03
-    gl = esda.G_Local(y, g, transform="B", star=True, permutations=P, seed=5)
+    gl = esda.G_Local(y, g, transform="B", star=1.0, permutations=P, seed=5)
     h = local.getis_ord(u, column="CRIME", weights=g, permutations=P, alternative="folded", rng=5)
     np.testing.assert_allclose(h.gdf["gi_z"], gl.Zs, rtol=1e-10)
     np.testing.assert_allclose(h.gdf["gi"], gl.Gs, rtol=1e-10)
     assert np.abs(h.gdf["gi_p_sim"].to_numpy() - gl.p_sim).max() < 0.03
     # the esda pitfall: its default transform='R' analytic z is not Getis-Ord's
-    bad = esda.G_Local(y, g, transform="R", star=True, permutations=0)
+    with pytest.warns(UserWarning, match="self-weight"):
+        bad = esda.G_Local(y, g, transform="R", star=True, permutations=0)
     assert np.abs(bad.Zs - h.gdf["gi_z"].to_numpy()).max() > 0.1
 
 
@@ -144,8 +145,10 @@ def test_corrections_against_scipy_and_labels():
     g, u = graph("nc", "queen")
     kw = dict(column="SIDR74", weights=g, permutations=999, rng=2)
     none = local.local_moran(u, **kw)
-    fdr = local.local_moran(u, correction="fdr", **kw)
-    bonf = local.local_moran(u, correction="bonferroni", **kw)
+    with pytest.warns(UserWarning, match="at least 4 units reach it"):
+        fdr = local.local_moran(u, correction="fdr", **kw)
+    with pytest.warns(UserWarning, match="no unit can be significant"):
+        bonf = local.local_moran(u, correction="bonferroni", **kw)
     s0, s1, s2 = (set(r.gdf.index[r.gdf["significant"]]) for r in (none, fdr, bonf))
     assert s2 <= s1 <= s0 and len(s1) < len(s0)
     assert fdr.fdr_threshold is not None and "Benjamini" in fdr.summary()
@@ -193,7 +196,8 @@ def test_lattice_grid_runs_and_finds_planted_cluster():
     rng = np.random.default_rng(0)
     y = pd.Series(rng.poisson(1, s * s).astype(float) + 6 * ((r < 8) & (c < 8)))
     # two-sided p >= 2/(P+1): with 1,600 tests BH needs many permutations
-    lm = local.local_moran(y, weights=g, rng=1, correction="fdr", permutations=9999)
+    with pytest.warns(UserWarning, match="at least 7 units reach it"):
+        lm = local.local_moran(y, weights=g, rng=1, correction="fdr", permutations=9999)
     hh = lm.gdf.index[lm.gdf["cluster"] == "HH"]
     assert len(hh) > 30 and ((r[hh] < 10) & (c[hh] < 10)).mean() > 0.9
     gi = local.getis_ord(y, weights=g, correction="fdr")
