@@ -337,6 +337,7 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
             folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
                              attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
                              control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
+    m.add_child(_asset_guard_class()(), name="taobao_geo_asset_guard")
     datum = TILES[keys[0]]["datum"]
     m.taobao_geo_datum = datum
     m.taobao_geo_bounds = None
@@ -486,6 +487,39 @@ def _finish(m, bounds) -> None:
     compact = getattr(m, "taobao_geo_compact", False)   # half-width panels of a dual map
     m.add_child(folium.LayerControl(collapsed=compact or overlays > 3, position="topright"),
                 name="taobao_geo_layer_control")
+
+
+@functools.cache
+def _asset_guard_class():
+    from branca.element import CssLink, Figure, JavascriptLink, MacroElement
+
+    class AssetGuard(MacroElement):
+        """Our maps load only Leaflet. If the user adds folium ``Icon`` markers (Font Awesome /
+        glyphicon "awesome markers"), put folium's usual assets back, at render time."""
+
+        def render(self, **kwargs):
+            folium = _folium()
+            figure = self.get_root()
+            if isinstance(figure, Figure) and _has_descendant(self._parent, folium.Icon):
+                for name, url in folium.Map.default_js:
+                    if name != "leaflet":
+                        figure.header.add_child(JavascriptLink(url), name=name)
+                for name, url in folium.Map.default_css:
+                    if name != "leaflet_css":
+                        figure.header.add_child(CssLink(url), name=name)
+            super().render(**kwargs)
+
+    return AssetGuard
+
+
+def _has_descendant(element, cls) -> bool:
+    stack = list(element._children.values())
+    while stack:
+        child = stack.pop()
+        if isinstance(child, cls):
+            return True
+        stack.extend(child._children.values())
+    return False
 
 
 @functools.cache

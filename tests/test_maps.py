@@ -421,3 +421,16 @@ def test_notebook_display_is_self_contained():
     assert out.startswith("<iframe srcdoc=") and "inlined from https://cdn.jsdelivr.net" in out
     assert "&lt;script src=&quot;https:" not in out
     assert maps.dual_map()._repr_html_().startswith("<iframe srcdoc=")
+
+
+def test_user_icon_markers_bring_their_assets_back():
+    import folium
+
+    lean = maps.to_html(maps.base_map(), offline=False)
+    assert "awesome-markers" not in lean
+    m = maps.base_map()
+    folium.Marker([35, 115], icon=folium.Icon(color="red", icon="info-sign")).add_to(m)
+    page = maps.to_html(m, offline=False)
+    assert "leaflet.awesome-markers.js" in page and "bootstrap" in page
+    assert "inlined from https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers" in (
+        maps.to_html(m, offline=True))
