@@ -286,16 +286,19 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
         if check_inside:
             _check_inside(sa, xy, geoms.index, func=func)
         return sa
-    mp = shapely.multipoints(xy)
     if area == "bbox":
-        geom = shapely.envelope(mp)
+        x0, y0 = xy.min(axis=0)
+        x1, y1 = xy.max(axis=0)
+        geom = shapely.box(x0, y0, x1, y1)
         desc = "axis-aligned bounding box of the points (QGIS, pointpats default)"
-    elif area == "mbr":
-        geom = shapely.minimum_rotated_rectangle(mp)
-        desc = "minimum-area enclosing rectangle of the points (rotated; ArcGIS default)"
     else:
-        geom = shapely.convex_hull(mp)
-        desc = "convex hull of the points"
+        hull = _convex_hull(xy)
+        if area == "mbr":
+            geom = shapely.minimum_rotated_rectangle(hull)
+            desc = "minimum-area enclosing rectangle of the points (rotated; ArcGIS default)"
+        else:
+            geom = hull
+            desc = "convex hull of the points"
     if geom.geom_type != "Polygon" or geom.area <= 0:
         raise GeometryTypeError(
             f"`{func}`: the {area} of the points has zero area (all points identical or on one "
@@ -303,6 +306,17 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
             "`area=` in m²."
         )
     return StudyArea(geom, float(geom.area), area, desc, crs_s)
+
+
+def _convex_hull(xy: np.ndarray) -> BaseGeometry:
+    """Convex hull (scipy's Qhull: fast for a million points); degenerate input -> a line."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    try:
+        h = ConvexHull(xy)
+    except (QhullError, ValueError):
+        return shapely.convex_hull(shapely.multipoints(xy))
+    return shapely.Polygon(xy[h.vertices])
 
 
 def _check_inside(window: StudyArea, xy: np.ndarray, index, *, func: str) -> None:
@@ -438,9 +452,15 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
         raise TooFewPointsError(
             f"`{func}` needs at least {min_n} points; got {n_input}."
         )
-    uniq, first, inverse, counts = np.unique(xy, axis=0, return_index=True,
-                                             return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    # hash-based test first (fast for a million points); group only when there are duplicates
+    dup_mask = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
+    if dup_mask.any():
+        uniq, first, inverse, counts = np.unique(xy, axis=0, return_index=True,
+                                                 return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+    else:
+        uniq, first, inverse, counts = xy, np.arange(n_input), np.arange(n_input), np.ones(
+            n_input, dtype=int)
     if len(uniq) == 1:
         raise InputDataError(
             f"`{func}`: all {n_input} points are at the same location "
