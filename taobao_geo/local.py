@@ -318,6 +318,18 @@ def local_moran(
     -------
     LocalMoranResult
 
+    Examples
+    --------
+    >>> from taobao_geo import datasets
+    >>> from taobao_geo.projection import to_projected
+    >>> from taobao_geo.units import aggregate
+    >>> from taobao_geo.weights import build_graph
+    >>> pts = to_projected(datasets.load("caoxian_villages_simulated"))
+    >>> cells = aggregate(pts, "fishnet", size_m=3000, boundary=datasets.load("caoxian_boundary"))
+    >>> lm = local_moran(cells, column="count", weights=build_graph(cells, kind="queen"), rng=42)
+    >>> lm.counts["HH"], lm.n_significant
+    (6, 12)
+
     Raises
     ------
     InputDataError, TooFewPointsError, AlignmentError, IslandError

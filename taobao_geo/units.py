@@ -226,6 +226,15 @@ def aggregate(
         Non-point input, non-polygon units.
     InputDataError
         ``weights`` missing or non-numeric.
+
+    Examples
+    --------
+    >>> from taobao_geo import datasets
+    >>> from taobao_geo.projection import to_projected
+    >>> pts = to_projected(datasets.load("caoxian_villages_simulated"))
+    >>> cells = aggregate(pts, "fishnet", size_m=3000, boundary=datasets.load("caoxian_boundary"))
+    >>> len(cells), int(cells["count"].sum()), int((cells["count"] == 0).sum())
+    (267, 48, 248)
     """
     func = "aggregate"
     geoms = ensure_points(points, func=func)
