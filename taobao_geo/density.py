@@ -39,7 +39,13 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from . import _kde_grid as kg
-from ._errors import GridTooLargeError, InputDataError, TaobaoGeoError, TooFewPointsError
+from ._errors import (
+    CRSError,
+    GridTooLargeError,
+    InputDataError,
+    TaobaoGeoError,
+    TooFewPointsError,
+)
 from ._kde_kernels import KERNELS, Kernel, get_kernel
 from ._results import ResultMixin, jsonable
 from ._validate import (
@@ -47,6 +53,7 @@ from ._validate import (
     ensure_aligned,
     ensure_numeric,
     ensure_points,
+    ensure_polygons,
     ensure_projected,
 )
 
@@ -125,10 +132,7 @@ def _window_geometry(boundary, crs: CRS, *, func: str):
                                  "boundary.set_crs('EPSG:4326')).")
         if not CRS.from_user_input(gs.crs).equals(crs):
             gs = gs.to_crs(crs)
-        bad = gs.isna() | gs.is_empty | ~gs.geom_type.isin(["Polygon", "MultiPolygon"])
-        if bad.any():
-            raise TaobaoGeoError(f"`{func}`: the boundary must be non-empty polygons; rows "
-                                 f"{gs.index[bad].tolist()[:10]} are not.")
+        ensure_polygons(gs, func=func)
         geom = _dissolve(shapely.make_valid(gs.to_numpy()))
     elif isinstance(boundary, shapely.Geometry):
         geom = boundary  # assumed to be in the points' CRS
@@ -138,6 +142,18 @@ def _window_geometry(boundary, crs: CRS, *, func: str):
     if geom.is_empty or geom.area <= 0:
         raise TaobaoGeoError(f"`{func}`: the boundary has zero area.")
     return geom
+
+
+def _check_overlap(window, xy: np.ndarray, *, func: str) -> None:
+    """A boundary that misses every point is almost always in another CRS."""
+    if window is None:
+        return
+    if not shapely.intersects(window, shapely.box(*_rect_of(xy))):
+        raise CRSError(f"`{func}`: the boundary (bounds {tuple(round(v) for v in window.bounds)})"
+                       f" does not overlap the points (bounds "
+                       f"{tuple(round(v) for v in _rect_of(xy))}); is it in the points' CRS? A "
+                       "shapely polygon is taken to be in the points' CRS; pass a GeoDataFrame "
+                       "with its CRS set to have it reprojected.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -933,6 +949,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
                          f"got {edge_correction!r}.")
     edge_correction = edge_mode != "none"
     window = _window_geometry(boundary, crs, func=func)
+    _check_overlap(window, xy, func=func)
 
     # bandwidth
     if isinstance(bandwidth, str):
@@ -1009,10 +1026,10 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     if need > limit:
         fit = cs * math.sqrt(need / limit) * 1.05
         raise GridTooLargeError(
-            f"`kde`: a {grid.ny:,} x {grid.nx:,} grid of {cs:,.2f} m cells (bandwidth "
-            f"{h:,.1f} m) needs about {need / 2**30:,.2f} GB of memory; the limit is "
+            f"`kde`: a {grid.ny:,} x {grid.nx:,} grid of {cs:,.4g} m cells (bandwidth "
+            f"{h:,.4g} m) needs about {need / 2**30:,.2f} GB of memory; the limit is "
             f"{limit / 2**30:,.2f} GB (max_memory_mb={max_memory_mb:g}). Use cell_size >= "
-            f"{fit:,.0f} m, a smaller extent, or raise max_memory_mb.")
+            f"{fit:,.4g} m, a smaller extent, or raise max_memory_mb.")
 
     # engine
     pad = kg.pad_cells(kern, h, cs)

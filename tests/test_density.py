@@ -23,6 +23,7 @@ from taobao_geo import density
 from taobao_geo._errors import (
     AlignmentError,
     CRSError,
+    GeometryTypeError,
     GridTooLargeError,
     InputDataError,
     TaobaoGeoError,
@@ -528,6 +529,14 @@ def test_bad_weights(clustered):
         kde(clustered, bandwidth=1000.0, weights="population")
     with pytest.raises(InputDataError, match="sum to zero"):
         kde(clustered, bandwidth=1000.0, weights=np.zeros(len(clustered)))
+
+
+def test_boundary_in_degrees_is_caught(clustered):
+    utm = _gdf([500_000.0, 503_000.0, 501_000.0], [3_800_000.0, 3_801_000.0, 3_799_500.0])
+    with pytest.raises(CRSError, match="does not overlap the points"):
+        kde(utm, bandwidth=1000.0, boundary=shapely.box(115, 34, 116, 35))
+    with pytest.raises(GeometryTypeError, match="Polygon or MultiPolygon"):
+        kde(clustered, bandwidth=1000.0, boundary=clustered.geometry)
 
 
 def test_bad_boundary_and_extent(clustered):
