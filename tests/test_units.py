@@ -109,3 +109,13 @@ def test_errors(pts):
         aggregate(pts, "triangles")
     with pytest.raises(ValueError, match="size_m"):
         aggregate(pts, "fishnet", size_m=-5)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from taobao_geo import autocorrelation, local, units
+
+    for mod in (units, autocorrelation, local):
+        res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__
