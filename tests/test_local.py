@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from _autocorr_ref import graph, local_refs
@@ -256,3 +258,32 @@ def test_gistar_with_distance_weights_general_path():
     z = (w @ x - wi * x.mean()) / np.sqrt(s2 * (n * s1 - wi**2) / (n - 1))
     np.testing.assert_allclose(h.gdf["gi_z"], z, rtol=1e-10)
     assert h.gdf["gi_p_sim"].between(1 / 200, 1).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(5, 40), seed=st.integers(0, 10_000), chunk=st.sampled_from([100, 997, 10**6]))
+def test_conditional_engine_property(n, seed, chunk):
+    """Any graph, values with ties, chunk size: counts equal brute force with the same draws."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, n).astype(float)  # many ties
+    kmax = min(4, n - 1)
+    rows, cols, vals = [], [], []
+    for i in range(n):
+        k = int(rng.integers(1, kmax + 1))
+        nb = rng.choice(np.delete(np.arange(n), i), k, replace=False)
+        w = np.full(k, 1.0 / k) if rng.random() < 0.5 else rng.random(k) + 0.1
+        rows += [i] * k
+        cols += list(nb)
+        vals += list(w)
+    w = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    w.sort_indices()
+    P = 49
+    obs, n_ge, n_le, _, _ = conditional_lag_counts(x, w, permutations=P,
+                                                   rng=np.random.default_rng(seed), chunk_elems=chunk)
+    card = np.diff(w.indptr)
+    rids = draw_positions(n - 1, P, int(card.max()), np.random.default_rng(seed))
+    for i in range(n):
+        sims = np.delete(x, i)[rids[:, : card[i]]] @ w.data[w.indptr[i]:w.indptr[i + 1]]
+        tol = 1e-9 * (abs(obs[i]) + 4 * card[i])
+        assert n_ge[i] == (sims >= obs[i] - tol).sum()
+        assert n_le[i] == (sims <= obs[i] + tol).sum()
