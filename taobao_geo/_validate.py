@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from ._errors import (
@@ -99,9 +100,11 @@ def ensure_points(
             f"`{func}`: {len(missing)} row(s) have a missing or empty geometry: "
             f"{row_list(missing)}. Drop or fix them explicitly first."
         )
-    types = geoms.geom_type
-    bad = types[types != "Point"]
-    if len(bad):
+    # shapely's integer type ids are ~10x cheaper than geom_type strings at 10^6 points;
+    # the strings are built only for the rows that fail.
+    not_point = shapely.get_type_id(geoms.array) != 0
+    if not_point.any():
+        bad = geoms.geom_type[not_point]
         hint = (
             " Try: gdf.explode(ignore_index=True) to split MultiPoints."
             if (bad == "MultiPoint").any()
