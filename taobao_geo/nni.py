@@ -154,7 +154,8 @@ def _cdf_mean(xy: np.ndarray, nnd: np.ndarray, window: StudyArea) -> float:
     ok = np.isfinite(f)
     num = f[ok].sum()
     den = dm[np.isfinite(dm)].sum()
-    return num / den
+    # no uncensored nearest-neighbour distance (tiny patterns): the estimate does not exist
+    return num / den if den > 0 else math.nan
 
 
 def _statistic(xy: np.ndarray, window: StudyArea, correction: str, area: float) -> float:
@@ -255,7 +256,7 @@ def nearest_neighbour_index(
     ...                             crs="EPSG:32650")
     >>> res = nearest_neighbour_index(pts, area="bbox")
     >>> round(res.R, 4), res.area_method
-    (1.7497, 'bbox')
+    (3.1623, 'bbox')
     """
     func = "nearest_neighbour_index"
     check_choice(correction, CORRECTIONS, name="correction", func=func)

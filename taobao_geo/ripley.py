@@ -65,6 +65,7 @@ from ._ppbins import (
 )
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_rng
+from .nni import nn_distances
 from .windows import StudyArea, _sample, boundary_distance, prepare_pattern, study_area
 
 __all__ = [
@@ -299,8 +300,7 @@ def _k_estimates(xy: np.ndarray, ctx: _Context, br: Breaks, corrections) -> dict
 
 
 def _g_estimates(xy: np.ndarray, ctx: _Context, br: Breaks, corrections) -> dict[str, np.ndarray]:
-    dist, _ = cKDTree(xy).query(xy, k=2, workers=-1)
-    nnd = dist[:, 1]
+    nnd = nn_distances(xy)
     b = boundary_distance(ctx.window, xy)
     return _censored_estimates(nnd, b, ctx, br, corrections, "han")
 
@@ -422,15 +422,23 @@ class RipleyResult(ResultMixin):
         return "\n".join(lines)
 
     def plot(self, ax=None, *, path=None, show_all: bool = False):
-        """Estimate, theoretical curve and envelope (matplotlib; Agg when saving to ``path``)."""
-        import matplotlib
+        """Estimate, theoretical curve and envelope; returns the matplotlib Axes.
 
-        if path is not None and ax is None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
+        With ``path`` and no ``ax`` the figure is drawn on an off-screen Agg canvas and saved
+        (pyplot and the session's backend are not touched); with neither, pyplot makes a new
+        figure (notebooks).
+        """
         fig = None
-        if ax is None:
+        if ax is None and path is not None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(6, 4.5))
+            FigureCanvasAgg(fig)
+            ax = fig.add_subplot()
+        elif ax is None:
+            import matplotlib.pyplot as plt
+
             fig, ax = plt.subplots(figsize=(6, 4.5))
         m = self._main()
         r = m["r_m"].to_numpy()
@@ -449,8 +457,6 @@ class RipleyResult(ResultMixin):
         ax.legend(fontsize=8, frameon=False)
         if path is not None:
             (fig or ax.figure).savefig(path, dpi=150, bbox_inches="tight")
-            if fig is not None:
-                plt.close(fig)
         return ax
 
 

@@ -187,3 +187,12 @@ def test_result_contract():
     assert "Nearest-neighbour index R = 1.6717" in res.summary()
     d = nearest_neighbour_index(pts, boundary=win, test="mc", nsim=9, rng=1).to_dict()
     assert "sim" not in d and "window" not in d and d["test"] == "mc"
+
+
+def test_docstring_example():
+    import doctest
+
+    from taobao_geo import nni
+
+    res = doctest.testmod(nni, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 1 and res.failed == 0

@@ -165,9 +165,12 @@ def test_plot_writes_png(tmp_path):
     pts, win = pattern("cells")
     res = g_function(pts, boundary=win, nsim=9, rng=1)
     out = tmp_path / "g.png"
-    res.plot(path=out)
+    backend = matplotlib.get_backend()
+    ax = res.plot(path=out)
     assert out.stat().st_size > 1000
-    assert matplotlib.get_backend().lower() == "agg" or out.exists()
+    assert matplotlib.get_backend() == backend  # the session's backend is left alone
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("envelope" in t for t in labels) and any("observed (km)" in t for t in labels)
 
 
 def test_ripley_errors():
@@ -184,3 +187,14 @@ def test_ripley_errors():
         k_function(pts, boundary=win, r=[0.1, 0.2])
     with pytest.raises(ValueError, match="nrank = 30 is too large"):
         k_function(pts, boundary=win, nsim=19, nrank=30)
+
+
+def test_statistics_modules_do_not_import_plotting_or_cli():
+    import subprocess
+    import sys
+
+    code = ("import sys, taobao_geo.windows, taobao_geo.nni, taobao_geo.ripley, "
+            "taobao_geo.centrography; "
+            "print(sorted(m for m in ('matplotlib', 'folium', 'click') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
