@@ -434,3 +434,18 @@ def test_user_icon_markers_bring_their_assets_back():
     assert "leaflet.awesome-markers.js" in page and "bootstrap" in page
     assert "inlined from https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers" in (
         maps.to_html(m, offline=True))
+
+
+def test_inputs_are_not_modified_and_odd_frames_work():
+    g = villages(30).rename_geometry("pt")
+    g.index = [f"id{i}" for i in range(30)][::-1]          # str, reversed index
+    before = g.copy()
+    units = grid_units()
+    u_before = units.copy()
+    lisa = SimpleNamespace(gdf=units.assign(cluster="ns"), alpha=0.05, correction=None)
+    m = maps.explore_villages(g, tiles="amap")
+    maps.explore_lisa(lisa, m=m)
+    maps.explore_choropleth(units, "count", m=m)
+    pd.testing.assert_frame_equal(g, before)
+    pd.testing.assert_frame_equal(units, u_before)
+    assert decode_xy(point_block(render(m))).shape == (30, 2)
