@@ -43,6 +43,8 @@ from ._inference import (
 )
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_rng, row_list
+from .palettes import GI_BIN_COLOURS as _GI_BIN
+from .palettes import LISA_COLOURS as _LISA
 from .autocorrelation import prepare
 
 __all__ = [
@@ -58,15 +60,15 @@ __all__ = [
 QUADRANTS = ("HH", "LH", "LL", "HL")
 NOT_SIG = "not significant"
 ISLAND = "island (no neighbours)"
-# one palette for maps and reports (GeoDa's LISA colours)
-LISA_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61",
-               NOT_SIG: "#eeeeee", ISLAND: "#999999"}
+# one palette for maps and reports: GeoDa's LISA colours and ArcGIS's Gi_Bin colours, defined
+# once in taobao_geo.palettes (shared with maps.py and report.py)
+LISA_COLORS = {"HH": _LISA["HH"], "LL": _LISA["LL"], "LH": _LISA["LH"], "HL": _LISA["HL"],
+               NOT_SIG: _LISA["ns"], ISLAND: _LISA["island"]}
 GI_BIN_LABELS = {
     3: "hot spot (99%)", 2: "hot spot (95%)", 1: "hot spot (90%)", 0: NOT_SIG,
     -1: "cold spot (90%)", -2: "cold spot (95%)", -3: "cold spot (99%)",
 }
-GI_BIN_COLORS = {3: "#d7191c", 2: "#fc8d59", 1: "#fee090", 0: "#eeeeee",
-                 -1: "#e0f3f8", -2: "#91bfdb", -3: "#4575b4"}
+GI_BIN_COLORS = dict(_GI_BIN)
 
 
 def _check_common(alternative, correction, alpha, permutations, inference, func):
