@@ -43,9 +43,9 @@ from ._inference import (
 )
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_rng, row_list
+from .autocorrelation import prepare
 from .palettes import GI_BIN_COLOURS as _GI_BIN
 from .palettes import LISA_COLOURS as _LISA
-from .autocorrelation import prepare
 
 __all__ = [
     "LocalMoranResult",
