@@ -91,14 +91,19 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
             as_json):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
 
+    Statistics are computed here with the library defaults (KDE: ArcGIS radius, quartic;
+    LISA: 999 conditional permutations; Gi*: analytic z, binary weights); the map only
+    draws them. The page is self-contained unless --cdn; only the base-map tiles need
+    the network.
+
+    \b
     Examples:
-
       taobao-geo map taobao_villages --year 2016 --layers villages,kde --out out/maps
-
-      taobao-geo map caoxian_villages_simulated --boundary caoxian_boundary
+      taobao-geo map caoxian_villages_simulated --boundary caoxian_boundary \\
           --layers villages,kde,lisa,hotspots --units fishnet --tiles amap
-
       taobao-geo map taobao_villages --compare-years 2014 2016 --name compare
+      taobao-geo map taobao_villages --boundary china_counties \\
+          --compare-counties 曹县 沭阳县
     """
     import json
 
