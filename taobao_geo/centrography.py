@@ -294,12 +294,14 @@ class CentreTrendsResult(ResultMixin):
             s = (f"  {row[self.by]}: n = {row['n']}, mean centre ({row['mean_x']:,.0f}, "
                  f"{row['mean_y']:,.0f})")
             if np.isfinite(row["shift_m"]):
-                s += f", moved {row['shift_m'] / 1000:,.1f} km towards {row['shift_bearing_deg']:.0f}°"
+                s += (f", moved {row['shift_m'] / 1000:,.1f} km towards "
+                      f"{row['shift_bearing_deg']:.0f}°")
             if "nni_R" in t and np.isfinite(row["nni_R"]):
                 s += f"; NNI R = {row['nni_R']:.3f} (p = {row['nni_p']:.3g})"
             lines.append(s)
         lines.append(f"Net shift {self.net_shift_m / 1000:,.1f} km at bearing "
-                     f"{self.net_bearing_deg:.0f}° (path length {self.total_shift_m / 1000:,.1f} km)")
+                     f"{self.net_bearing_deg:.0f}° (path length "
+                     f"{self.total_shift_m / 1000:,.1f} km)")
         return "\n".join(lines)
 
 

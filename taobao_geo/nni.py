@@ -326,7 +326,8 @@ def nearest_neighbour_index(
         z = (R - sims.mean()) / sd if sd > 0 else math.nan
         p = _p_mc(R, sims, alternative)
     return NNIResult(
-        R=float(R), observed_mean_m=float(d_report), expected_mean_m=float(d_exp), z=float(z), p=float(p),
+        R=float(R), observed_mean_m=float(d_report), expected_mean_m=float(d_exp), z=float(z),
+        p=float(p),
         n=n, area_m2=float(A), area_method=window.method, area_description=window.description,
         correction=correction, test=test, alternative=alternative, R_naive=float(r_naive),
         R_donnelly=float(r_donn), R_cdf=float(r_cdf), se_m=float(se), z_arcgis=float(z_arc),

@@ -621,7 +621,8 @@ def distance_function(
         br = breaks_from_r(r)
     elif rmax is not None:
         if not rmax > 0:
-            raise ValueError(f"`{func}`: `rmax` must be a positive distance in metres; got {rmax!r}.")
+            raise ValueError(f"`{func}`: `rmax` must be a positive distance in metres; "
+                             f"got {rmax!r}.")
         br = even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
     else:
         br = _default_breaks(function, ctx, lam)

@@ -45,9 +45,16 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ._errors import GeometryTypeError, InputDataError
+from ._errors import GeometryTypeError, InputDataError, TooFewPointsError
 from ._results import ResultMixin
-from ._validate import ensure_projected, row_list
+from ._validate import (
+    check_choice,
+    ensure_points,
+    ensure_projected,
+    ensure_rng,
+    point_coords,
+    row_list,
+)
 
 __all__ = [
     "AREA_METHODS",
@@ -101,7 +108,7 @@ class StudyArea(ResultMixin):
 
     @functools.cached_property
     def is_rectangle(self) -> bool:
-        """True for a single rectangle (axis-aligned or rotated), where Donnelly's correction holds."""
+        """True for one rectangle (axis-aligned or rotated): Donnelly's correction holds."""
         g = self.geometry
         if not isinstance(g, Polygon) or len(g.interiors) or g.is_empty:
             return False
@@ -142,7 +149,8 @@ class StudyArea(ResultMixin):
         """Triangulation of the window: vertex array (t, 3, 2) and cumulative area weights."""
         tris = shapely.get_parts(shapely.constrained_delaunay_triangles(self.geometry))
         tris = tris[shapely.area(tris) > 0]
-        coords = shapely.get_coordinates(shapely.get_exterior_ring(tris)).reshape(len(tris), 4, 2)[:, :3]
+        rings = shapely.get_exterior_ring(tris)
+        coords = shapely.get_coordinates(rings).reshape(len(tris), 4, 2)[:, :3]
         areas = shapely.area(tris)
         cum = np.cumsum(areas)
         return coords, cum / cum[-1]
@@ -179,7 +187,7 @@ def _edges(geom: BaseGeometry) -> np.ndarray:
 
 
 def _as_geometry(boundary: Any, target_crs) -> tuple[BaseGeometry, str]:
-    """Union of a boundary (GeoDataFrame/GeoSeries/shapely) in ``target_crs``; note on reprojection."""
+    """Union of a boundary (GeoDataFrame/GeoSeries/shapely) in ``target_crs``, and a note."""
     note = ""
     if isinstance(boundary, BaseGeometry):
         geom = boundary
@@ -390,8 +398,6 @@ def simulate_csr(window: StudyArea, n: int, *, nsim: int = 1,
     numpy.ndarray
         Shape ``(nsim, n, 2)``: x, y in the window's CRS (metres).
     """
-    from ._validate import ensure_rng
-
     window.require_geometry("simulate_csr")
     gen = ensure_rng(rng)
     return np.stack([_sample(window, int(n), gen) for _ in range(int(nsim))])
@@ -440,9 +446,6 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
     location, its multiplicity kept as a weight) or ``"keep"`` (leave them; nearest-neighbour
     distances of 0 enter the statistic).
     """
-    from ._errors import TooFewPointsError
-    from ._validate import check_choice, ensure_points, point_coords
-
     check_choice(duplicates, DUPLICATE_POLICIES, name="duplicates", func=func)
     geoms = ensure_points(points, func=func, min_n=1)
     crs = ensure_projected(points, func=func)

@@ -135,7 +135,8 @@ def test_window_errors():
 def test_prepare_pattern():
     pts = gpd.GeoSeries.from_xy([0.0, 0, 1, 2, 2, 2], [0.0, 0, 1, 0, 0, 0], crs=CRS,
                                 index=list("abcdef"))
-    with pytest.raises(InputDataError, match=r"3 row\(s\) share a location with another row \(2 location"):
+    with pytest.raises(InputDataError,
+                       match=r"3 row\(s\) share a location with another row \(2 location"):
         prepare_pattern(pts, func="t")
     m = prepare_pattern(pts, duplicates="merge", func="t")
     assert m.n == 3 and list(m.weights) == [2.0, 1.0, 3.0] and list(m.index) == ["a", "c", "d"]
