@@ -589,15 +589,16 @@ def _county_shift(pts, y0, y1) -> dict:
         return out
     try:
         c = _mod("centrography")
-        ca, cb = c.mean_centre(a), c.mean_centre(b)
+        tr = c.centre_trends(pts[pts["_year"].isin([y0, y1])], by="_year", nni=False)
     except ModuleNotFoundError as exc:
         out["centre_note"] = f"not computed: {exc.name} unavailable"
         return out
-    pa = getattr(ca, "geometry", ca)
-    pb = getattr(cb, "geometry", cb)
-    dx, dy = pb.x - pa.x, pb.y - pa.y
-    out["centre_shift_km"] = float(np.hypot(dx, dy) / 1000.0)
-    out["centre_bearing_deg"] = float(np.degrees(np.arctan2(dx, dy)) % 360.0) if (dx or dy) else np.nan
+    except TaobaoGeoError as exc:  # e.g. fewer than 3 villages in a year
+        out["centre_note"] = f"not computed: {exc}"
+        return out
+    out["centre_shift_km"] = float(tr.net_shift_m) / 1000.0
+    out["centre_bearing_deg"] = float(tr.net_bearing_deg)
+    out["centre_note"] = f"mean centre {y0} -> {y1}"
     return out
 
 

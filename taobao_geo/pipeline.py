@@ -55,6 +55,9 @@ __all__ = ["AnalysisResult", "RegionBriefing", "StepRecord", "analyze", "brief_r
 
 # Steps that draw random numbers, in a FIXED order: each gets its own SeedSequence child.
 RANDOM_STEPS = ("nni", "ripley", "moran", "lisa", "gistar", "trends")
+# Above this many window vertices Ripley's isotropic correction (edge arcs per pair) is too
+# costly in memory; the border correction needs only distances to the boundary.
+_MAX_ISO_VERTICES = 5_000
 _STEP_ORDER = ("prepare", "nni", "ripley", "kde", "units", "weights", "moran", "lisa", "gistar",
                "centrography", "trends", "maps")
 
@@ -251,6 +254,7 @@ def analyze(
     year: int | None = None,
     permutations: int = 999,
     envelope_simulations: int = 99,
+    ripley_max_n: int | None = 20_000,
     rng: int | np.random.Generator | None = 12345,
     crs=None,
     nni_area: str | float | None = None,
@@ -293,7 +297,10 @@ def analyze(
         Monte Carlo simulations for the NNI test and permutations for Moran / LISA / Gi* (999, as
         GeoDa, esda and spdep examples; ArcGIS's Cluster and Outlier uses 499).
     envelope_simulations
-        CSR simulations for Ripley's L envelopes (99, spatstat ``envelope``'s default).
+        CSR simulations for Ripley's L envelopes (99, spatstat ``envelope``'s default; a global
+        envelope from 19 on).
+    ripley_max_n
+        Skip Ripley's L (recorded, with the reason) above this many points; ``None`` never skips.
     rng
         Seed (int), numpy Generator or None. Split into one stream per random step.
     crs
@@ -396,7 +403,7 @@ def analyze(
                               choices=choices, projection=projection))
         runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
         bar.update(1)
-        pts, bnd = state["points"], state["boundary"]
+        pts, bnd, win = state["points"], state["boundary"], state["window"]
         layers["points"] = state["points_wgs84"]
         if boundary is not None:
             layers["boundary"] = boundary.to_crs(4326)
@@ -410,21 +417,39 @@ def analyze(
             choices["nni"]["area_reason"] = (
                 "the boundary polygon (the real study area, as spatstat's window)" if bnd is not None
                 else "minimum enclosing rectangle, ArcGIS's default (no boundary given)")
-        step("nni", _nni, pts, bnd, area=area, nsim=permutations, duplicates=duplicates,
+        step("nni", _nni, pts, win, area=area, nsim=permutations, duplicates=duplicates,
              rng=seeds["nni"])
 
         # 3. Ripley L ----------------------------------------------------------------------
+        nv = state.get("window_vertices", 0)
+        if nv > _MAX_ISO_VERTICES or len(pts) > 3000:
+            ripley_corr = "none"
+            corr_text = (f"none (ArcGIS Multi-Distance's default): the window has {nv:,} vertices"
+                         f" and n = {len(pts):,}, too costly for edge corrections; the envelope "
+                         "is simulated with the same estimator, so the test stays valid")
+        else:
+            ripley_corr = None
+            corr_text = ("the ripley module's default (isotropic + border, as spatstat); the "
+                         "first correction gets the envelope")
         choices["ripley"] = {"function": "L", "envelope_simulations": int(envelope_simulations),
+                             "correction": corr_text, "max_n": ripley_max_n,
                              "envelope": "global (simultaneous)" if envelope_simulations >= 19
                              else "pointwise",
                              "window": "boundary" if bnd is not None
                              else "the ripley module's default window",
                              "duplicates": duplicates}
-        step("ripley", _ripley, pts, bnd, nsim=envelope_simulations, duplicates=duplicates,
-             rng=seeds["ripley"])
+        if ripley_max_n is not None and len(pts) > ripley_max_n:
+            runner.records.append(StepRecord(
+                "ripley", "skipped", f"n = {len(pts):,} points > ripley_max_n = {ripley_max_n:,}: "
+                "the envelope's pair counts would dominate the run; pass ripley_max_n=None to "
+                "force it, or run taobao_geo.ripley on a region"))
+            bar.update(1)
+        else:
+            step("ripley", _ripley, pts, win, nsim=envelope_simulations, duplicates=duplicates,
+                 correction=ripley_corr, rng=seeds["ripley"])
 
         # 4. KDE + cores ---------------------------------------------------------------------
-        step("kde", _kde, pts, bnd, bandwidth=bandwidth, kernel=kernel,
+        step("kde", _kde, pts, win, bandwidth=bandwidth, kernel=kernel,
              cell_size=cell_size, core_shares=core_shares, choices=choices)
 
         # 5-6. units and weights ---------------------------------------------------------------
@@ -462,7 +487,7 @@ def analyze(
         choices["centrography"] = {"ellipse": "standard deviational ellipse, ArcGIS convention "
                                    "(sqrt(2) factor, rotation clockwise from north, degrees)"}
         if state.get("all_points") is not None:
-            step("trends", _trends, state["all_points"], by=state["year_col"], bnd=bnd,
+            step("trends", _trends, state["all_points"], by=state["year_col"], bnd=win,
                  area=area, duplicates=duplicates, nsim=permutations, rng=seeds["trends"])
         else:
             runner.records.append(StepRecord("trends", "skipped", state["trend_reason"]))
@@ -554,6 +579,15 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
     state["points"] = pts
     state["points_wgs84"] = points.to_crs(4326)
     state["boundary"] = None if boundary is None else boundary.to_crs(target)
+    state["window"] = None
+    if state["boundary"] is not None:
+        # The study window of NNI, Ripley and KDE is the DISSOLVED boundary: internal edges
+        # between units are not edges of the window (and would cost memory in edge corrections).
+        import shapely
+
+        union = shapely.union_all(state["boundary"].geometry.values)
+        state["window"] = gpd.GeoDataFrame(geometry=[union], crs=target)
+        state["window_vertices"] = int(shapely.get_num_coordinates(union))
     if state["all_points"] is not None:
         state["all_points"] = projection.to_projected(state["all_points"], to_crs=target)
     choices["points"] = {"n_cross_section": int(len(points)), "n_all_years": int(len(pts_all)),
@@ -575,10 +609,11 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng):
     return nni.nearest_neighbour_index(pts, **kw)
 
 
-def _ripley(pts, bnd, *, nsim, duplicates, rng):
+def _ripley(pts, bnd, *, nsim, duplicates, correction, rng):
     ripley = _mod("ripley")
+    kw = {} if correction is None else {"correction": correction}
     return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
-                             else "pointwise", duplicates=duplicates, rng=rng)
+                             else "pointwise", duplicates=duplicates, rng=rng, **kw)
 
 
 def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
@@ -671,8 +706,11 @@ def _centrography(pts):
 
 
 def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng):
+    # NNI per year with the same study area and duplicate rule as the cross-section NNI (z-test,
+    # so the years are comparable without simulation noise).
     c = _mod("centrography")
-    return c.centre_trends(all_pts, by=by)
+    return c.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
+                           duplicates=duplicates)
 
 
 def _maps(results, layers, folder: Path, *, title, year, tiles="carto"):
@@ -739,7 +777,11 @@ def _result_layers(results: dict, state: dict, *, core_shares) -> dict:
     layers = {}
     if "kde" in results:
         try:
-            cores = results["kde"].cores(shares=tuple(core_shares))
+            regions = state.get("boundary")
+            if regions is not None and not {"province", "city", "county", "town", "name"} & set(
+                    regions.columns):
+                regions = None
+            cores = results["kde"].cores(shares=tuple(core_shares), regions=regions)
         except TaobaoGeoError as exc:  # e.g. a flat surface: no core to draw
             state["cores_reason"] = str(exc)
         else:
@@ -748,6 +790,13 @@ def _result_layers(results: dict, state: dict, *, core_shares) -> dict:
     for name in ("lisa", "gistar"):
         if name in results and hasattr(results[name], "gdf"):
             layers[f"units_{name}"] = results[name].gdf.to_crs(4326)
+    if "trends" in results:
+        tr = results["trends"]
+        layers["centres_by_year"] = tr.centres_gdf().to_crs(4326)
+        if getattr(tr, "ellipses", None) is not None and len(tr.ellipses):
+            layers["ellipses_by_year"] = tr.ellipses.to_crs(4326)
+    elif "centrography" in results and hasattr(results["centrography"], "to_gdf"):
+        layers["centrography"] = results["centrography"].to_gdf().to_crs(4326)
     if "units" in state and "units_lisa" not in layers:
         layers["units"] = state["units"].to_crs(4326)
     return layers

@@ -160,3 +160,21 @@ def test_save_writes_table_figures_and_map(villages, counties, tmp_path):
     for key in ("small_multiples", "map_png", "map_html"):
         assert paths[key].stat().st_size > 1000, key
     assert "County comparison" in paths["map_html"].read_text(encoding="utf-8")
+
+
+def test_centre_shift_matches_projected_means(counties):
+    # three villages in 2014 and three in 2016 in county 371701; the shift of the mean centre is
+    # checked against the means of the UTM coordinates computed here with geopandas directly
+    pts = [(115.10, 34.60), (115.20, 34.70), (115.15, 34.90), (115.30, 34.62), (115.40, 34.71),
+           (115.35, 34.93)]
+    g = gpd.GeoDataFrame({"year": [2014] * 3 + [2016] * 3, "county_code": "371701"},
+                         geometry=[Point(x, y) for x, y in pts], crs=4326)
+    r = compare_counties(g, counties, names="371701", permutations=9, rng=1,
+                         progress=False).table.iloc[0]
+    utm = g.to_crs(32650)
+    a = utm[utm.year == 2014].geometry
+    b = utm[utm.year == 2016].geometry
+    dx, dy = b.x.mean() - a.x.mean(), b.y.mean() - a.y.mean()
+    assert r["centre_shift_km"] == pytest.approx(np.hypot(dx, dy) / 1000, rel=1e-9)
+    assert r["centre_bearing_deg"] == pytest.approx(np.degrees(np.arctan2(dx, dy)) % 360, abs=1e-7)
+    assert 80 < r["centre_bearing_deg"] < 100  # moved east
