@@ -105,6 +105,25 @@ class CentrographyResult(ResultMixin):
             geometry=[self.mean_centre, self.median_centre, self.std_distance_circle,
                       self.ellipse], crs=self.crs)
 
+    def plot(self, ax=None, *, path=None, points=None):
+        """Ellipse, standard-distance circle and both centres (optionally over ``points``)."""
+        from ._ppplot import axes, save
+
+        fig, ax = axes(ax, path=path, figsize=(6.5, 6))
+        if points is not None:
+            points.plot(ax=ax, markersize=3, color="0.6")
+        ex, ey = self.ellipse.exterior.xy
+        ax.plot(ex, ey, color="C0", label=f"ellipse ({self.sde}, {self.n_std:g} SD)")
+        cx, cy = self.std_distance_circle.exterior.xy
+        ax.plot(cx, cy, "--", color="C2", label="standard distance")
+        ax.plot(self.mean_x, self.mean_y, "o", color="crimson", label="mean centre")
+        ax.plot(self.median_x, self.median_y, "^", color="k", label="median centre")
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
+        ax.legend(fontsize=8, frameon=False)
+        return save(fig, ax, path)
+
     def summary(self) -> str:
         return "\n".join([
             f"Mean centre ({self.mean_x:,.1f}, {self.mean_y:,.1f}); median centre "
@@ -285,6 +304,25 @@ class CentreTrendsResult(ResultMixin):
         t = self.table
         return gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["mean_x"], t["mean_y"]),
                                 crs=self.crs)
+
+    def plot(self, ax=None, *, path=None, points=None):
+        """Ellipse per period, the centre trajectory and the centres (optionally over points)."""
+        from ._ppplot import axes, save
+
+        fig, ax = axes(ax, path=path, figsize=(6.5, 6))
+        if points is not None:
+            points.plot(ax=ax, markersize=3, color="0.7")
+        for k, (_, row) in enumerate(self.ellipses.iterrows()):
+            x, y = row.geometry.exterior.xy
+            ax.plot(x, y, color=f"C{k % 10}", lw=1.2, label=f"{row[self.by]} ellipse")
+        t = self.table
+        ax.plot(t["mean_x"], t["mean_y"], "-o", color="crimson", lw=2, ms=4,
+                label="mean centre trajectory")
+        ax.set_aspect("equal")
+        ax.set_xlabel("x (m)")
+        ax.set_ylabel("y (m)")
+        ax.legend(fontsize=8, frameon=False)
+        return save(fig, ax, path)
 
     def summary(self) -> str:
         t = self.table

@@ -108,6 +108,25 @@ class NNIResult(ResultMixin):
         d["pattern"] = self.pattern
         return pd.DataFrame([d])
 
+    def plot(self, ax=None, *, path=None):
+        """Observed R against its null distribution (simulated histogram or normal curve)."""
+        from ._ppplot import axes, save
+
+        fig, ax = axes(ax, path=path, figsize=(6, 4))
+        if self.sim is not None:
+            ax.hist(self.sim, bins=40, color="0.7",
+                    label=f"R under CSR ({self.nsim} simulations in the window)")
+        else:
+            se_r = self.se_m / self.expected_mean_m
+            x = np.linspace(min(self.R, 1 - 4 * se_r), max(self.R, 1 + 4 * se_r), 200)
+            ax.plot(x, stats.norm.pdf(x, 1, se_r), color="0.5", label="R under CSR (normal)")
+        ax.axvline(self.R, color="crimson", lw=2, label=f"observed R = {self.R:.3f}")
+        ax.set_xlabel(f"nearest-neighbour index R ({self.correction} correction)")
+        ax.set_title(f"{self.pattern} (p = {self.p:.3g}; {self.area_method} area, "
+                     f"{self.area_km2:,.1f} km²)", fontsize=10)
+        ax.legend(fontsize=8, frameon=False)
+        return save(fig, ax, path)
+
     def summary(self) -> str:
         test = ("normal z-test" if self.test == "z"
                 else f"Monte Carlo test, {self.nsim} CSR simulations in the window")

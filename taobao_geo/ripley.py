@@ -482,18 +482,9 @@ class RipleyResult(ResultMixin):
         (pyplot and the session's backend are not touched); with neither, pyplot makes a new
         figure (notebooks).
         """
-        fig = None
-        if ax is None and path is not None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
+        from ._ppplot import axes, save
 
-            fig = Figure(figsize=(6, 4.5))
-            FigureCanvasAgg(fig)
-            ax = fig.add_subplot()
-        elif ax is None:
-            import matplotlib.pyplot as plt
-
-            fig, ax = plt.subplots(figsize=(6, 4.5))
+        fig, ax = axes(ax, path=path)
         m = self._main()
         r = m["r_m"].to_numpy()
         if self.nsim:
@@ -509,9 +500,7 @@ class RipleyResult(ResultMixin):
         ax.set_xlabel("distance r (m)")
         ax.set_ylabel(f"{self.function}(r)" + (" (m)" if self.function == "L" else ""))
         ax.legend(fontsize=8, frameon=False)
-        if path is not None:
-            (fig or ax.figure).savefig(path, dpi=150, bbox_inches="tight")
-        return ax
+        return save(fig, ax, path)
 
 
 # --------------------------------------------------------------------------- main function

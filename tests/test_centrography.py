@@ -151,3 +151,14 @@ def test_errors():
         centrography(_gs(xy), sde="esri")
     with pytest.raises(InputDataError, match="'year' column"):
         centre_trends(gpd.GeoDataFrame(geometry=_gs(xy).values, crs=CRS))
+
+
+def test_plots(tmp_path):
+    gdf = _three_years()
+    res = centre_trends(gdf, nni=False)
+    ax = res.plot(path=tmp_path / "t.png", points=gdf)
+    assert (tmp_path / "t.png").stat().st_size > 1000
+    assert len(ax.get_legend().get_texts()) == 4  # three ellipses and the trajectory
+    one = centrography(gdf)
+    one.plot(path=tmp_path / "c.png")
+    assert (tmp_path / "c.png").stat().st_size > 1000

@@ -196,3 +196,12 @@ def test_docstring_example():
 
     res = doctest.testmod(nni, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert res.attempted >= 1 and res.failed == 0
+
+
+def test_plot(tmp_path):
+    pts, win = pattern("redwood")
+    for test in ("z", "mc"):
+        res = nearest_neighbour_index(pts, boundary=win, test=test, nsim=49, rng=1)
+        ax = res.plot(path=tmp_path / f"{test}.png")
+        assert (tmp_path / f"{test}.png").stat().st_size > 1000
+        assert "clustered" in ax.get_title()

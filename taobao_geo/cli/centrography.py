@@ -8,25 +8,6 @@ from ._pointpattern import area_options, duplicates_option, load_projected, writ
 from .options import boundary_option, emit, input_options, json_option, out_option, prepare_out
 
 
-def _plot(pts, layers, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 6), dpi=120)
-    pts.plot(ax=ax, markersize=3, color="0.6")
-    for name, gdf, kw in layers:
-        if gdf is not None and len(gdf):
-            gdf.plot(ax=ax, **kw)
-    ax.set_title(title)
-    ax.set_xlabel("x (m)")
-    ax.set_ylabel("y (m)")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 @click.command("centrography")
 @input_options
 @boundary_option
@@ -78,21 +59,14 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, to_crs
                 if res.trajectory is not None else None)
         if traj is not None:
             traj.to_file(out / "centrography.gpkg", layer="trajectory", driver="GPKG")
-        _plot(pts, [("ellipses", res.ellipses, {"facecolor": "none", "edgecolor": "C0"}),
-                    ("trajectory", traj, {"color": "crimson", "linewidth": 2}),
-                    ("centres", centres, {"color": "crimson", "markersize": 20})],
-              out / "centrography.png", f"Centre and ellipse by {by}")
+        res.plot(path=out / "centrography.png", points=pts)
         files = ["trends.csv", "centrography.gpkg", "centrography.png", "summary.json"]
     else:
         res = centrography(pts, weights=weights_col, sde=sde, n_std=float(n_std))
         res.to_frame().to_csv(out / "centrography.csv", index=False)
         layer = res.to_gdf()
         layer.to_file(out / "centrography.gpkg", layer="centrography", driver="GPKG")
-        _plot(pts, [("ellipse", layer.iloc[[3]], {"facecolor": "none", "edgecolor": "C0"}),
-                    ("sd", layer.iloc[[2]], {"facecolor": "none", "edgecolor": "C2",
-                                             "linestyle": "--"}),
-                    ("centres", layer.iloc[[0, 1]], {"color": "crimson", "markersize": 20})],
-              out / "centrography.png", "Mean centre, standard distance and ellipse")
+        res.plot(path=out / "centrography.png", points=pts)
         files = ["centrography.csv", "centrography.gpkg", "centrography.png", "summary.json"]
     extra["outputs"] = [str(out / f) for f in files]
     write_summary(out, {**res.to_dict(), **extra})

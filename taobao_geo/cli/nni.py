@@ -23,30 +23,6 @@ from .options import (
 )
 
 
-def _plot(res, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from scipy import stats
-
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
-    if res.sim is not None:
-        ax.hist(res.sim, bins=40, color="0.7", label=f"R under CSR ({res.nsim} simulations)")
-    else:
-        se_r = res.se_m / res.expected_mean_m
-        x = np.linspace(min(res.R, 1 - 4 * se_r), max(res.R, 1 + 4 * se_r), 200)
-        ax.plot(x, stats.norm.pdf(x, 1, se_r), color="0.5", label="R under CSR (normal)")
-    ax.axvline(res.R, color="crimson", lw=2, label=f"observed R = {res.R:.3f}")
-    ax.set_xlabel("nearest-neighbour index R")
-    ax.set_title(f"{res.pattern} (p = {res.p:.3g}, {res.area_method} area)")
-    ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 @click.command("nni")
 @input_options
 @boundary_option
@@ -88,7 +64,7 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, to_crs
     frame.insert(0, "source", source)
     frame["crs_choice"] = choice
     frame.to_csv(out / "nni.csv", index=False)
-    _plot(res, out / "nni.png")
+    res.plot(path=out / "nni.png")
     extra = {"crs_choice": choice, "outputs": [str(out / f) for f in
                                                ("nni.csv", "nni.png", "summary.json")]}
     write_summary(out, {**res.to_dict(), **extra})
