@@ -488,7 +488,8 @@ def analyze(
                                    "(sqrt(2) factor, rotation clockwise from north, degrees)"}
         if state.get("all_points") is not None:
             step("trends", _trends, state["all_points"], by=state["year_col"], bnd=win,
-                 area=area, duplicates=duplicates, nsim=permutations, rng=seeds["trends"])
+                 area=area, duplicates=duplicates, nsim=permutations, rng=seeds["trends"],
+                 choices=choices)
         else:
             runner.records.append(StepRecord("trends", "skipped", state["trend_reason"]))
             bar.update(1)
@@ -705,12 +706,20 @@ def _centrography(pts):
     return c.centrography(pts)
 
 
-def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng):
+def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng, choices):
     # NNI per year with the same study area and duplicate rule as the cross-section NNI (z-test,
     # so the years are comparable without simulation noise).
     c = _mod("centrography")
-    return c.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
-                           duplicates=duplicates)
+    from ._errors import TooFewPointsError
+
+    try:
+        return c.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
+                               duplicates=duplicates)
+    except TooFewPointsError as exc:
+        # one year with too few distinct locations for an NNI: keep the centres, drop the NNI
+        res = c.centre_trends(all_pts, by=by, nni=False)
+        choices["trends"] = {"nni_per_year": f"left out: {exc}"}
+        return res
 
 
 def _maps(results, layers, folder: Path, *, title, year, tiles="carto"):

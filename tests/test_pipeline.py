@@ -154,7 +154,8 @@ def test_real_errors_are_raised_not_hidden(villages, boundary, tmp_path, monkeyp
 def test_steps_that_ran_report_their_module_results(run):
     res, out = run
     # every step whose module is installed ran on this clustered pattern
-    for name in ("nni", "kde", "units", "weights", "moran", "lisa", "gistar"):
+    for name in ("nni", "ripley", "kde", "units", "weights", "moran", "lisa", "gistar",
+                 "centrography", "trends"):
         assert res.step(name).status == "ok", (name, res.step(name).reason)
     assert res.results["nni"].R < 1  # two tight clusters
     assert res.choices["kde"]["bandwidth_rule"] == "arcgis"
@@ -164,6 +165,7 @@ def test_steps_that_ran_report_their_module_results(run):
     import pyogrio
 
     layers = {name for name, _ in pyogrio.list_layers(out / "layers" / "analysis.gpkg")}
-    assert {"points", "boundary", "units_lisa", "units_gistar"} <= layers
+    assert {"points", "boundary", "units_lisa", "units_gistar", "centres_by_year"} <= layers
+    assert list(res.results["trends"].to_frame()["year"]) == [2014, 2015, 2016]
     pts = gpd.read_file(out / "layers" / "analysis.gpkg", layer="points")
     assert len(pts) == 40 and pts.crs.to_epsg() == 4326
