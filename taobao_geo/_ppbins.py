@@ -77,21 +77,20 @@ def searchsorted_even(r: np.ndarray, x: np.ndarray, side: str = "left") -> np.nd
     if m < 3 or len(x) < 5000:
         return np.searchsorted(r, x, side=side)
     step = (r[-1] - r[0]) / (m - 1)
-    with np.errstate(invalid="ignore"):
-        t = (x - r[0]) / step
+    t = (x - r[0]) * (1.0 / step)
+    if not np.isfinite(t).all():
+        t = np.nan_to_num(t, nan=m + 1.0, posinf=m + 1.0, neginf=-2.0)
+    np.clip(t, -2.0, m + 1.0, out=t)
     if side == "left":  # number of r_k < x
-        k = np.clip(np.ceil(np.nan_to_num(t, nan=m, posinf=m, neginf=0)), 0, m).astype(np.intp)
-        km = np.maximum(k - 1, 0)
-        k = np.where((k > 0) & (r[km] >= x), k - 1, k)
-        kk = np.minimum(k, m - 1)
-        k = np.where((k < m) & (r[kk] < x), k + 1, k)
+        k = np.ceil(t).astype(np.intp)
+        np.clip(k, 0, m, out=k)
+        k -= (k > 0) & (r[np.maximum(k - 1, 0)] >= x)
+        k += (k < m) & (r[np.minimum(k, m - 1)] < x)
     else:  # number of r_k <= x
-        k = np.clip(np.floor(np.nan_to_num(t, nan=m, posinf=m, neginf=-1)) + 1, 0, m
-                    ).astype(np.intp)
-        km = np.maximum(k - 1, 0)
-        k = np.where((k > 0) & (r[km] > x), k - 1, k)
-        kk = np.minimum(k, m - 1)
-        k = np.where((k < m) & (r[kk] <= x), k + 1, k)
+        k = np.floor(t).astype(np.intp) + 1
+        np.clip(k, 0, m, out=k)
+        k -= (k > 0) & (r[np.maximum(k - 1, 0)] > x)
+        k += (k < m) & (r[np.minimum(k, m - 1)] <= x)
     return k
 
 
@@ -157,14 +156,30 @@ def km_rs(o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
     return rs, km
 
 
-def reduced_sample_counts(dij: np.ndarray, bi: np.ndarray, b: np.ndarray, breaks: Breaks
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """spatstat ``Kount``: numerator and denominator counts of the border-corrected K."""
+def _cells(x: np.ndarray, val: np.ndarray) -> np.ndarray:
+    """whist cell index of each x (R findInterval, rightmost closed)."""
+    cell = _search(val, np.asarray(x, dtype=float), "right")
+    cell[x == val[-1]] = len(val) - 1
+    return cell
+
+
+def reduced_sample_counts(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
+                          breaks: Breaks) -> tuple[np.ndarray, np.ndarray]:
+    """spatstat ``Kount`` from unordered pairs (distance ``d`` between points ``i`` and ``j``;
+    ``b`` boundary distance of every point): numerator and denominator counts of the
+    border-corrected K. Each pair is used from both ends, as spatstat's ordered pairs."""
     val = breaks.val
-    unc = dij <= bi
-    nco, _ = whist(dij[unc], val)
-    ncc, _ = whist(bi[unc], val)
-    cen, _ = whist(b, val)
+    nv = len(val)
+    cd = _cells(d, val)
+    cb = _cells(b, val)
+    nco = np.zeros(nv + 1)
+    ncc = np.zeros(nv + 1)
+    for a in (i, j):
+        unc = d <= b[a]
+        nco += np.bincount(cd[unc], minlength=nv + 1)
+        ncc += np.bincount(cb[a][unc], minlength=nv + 1)
+    nco, ncc = nco[1:nv], ncc[1:nv]
+    cen = np.bincount(cb, minlength=nv + 1)[1:nv].astype(float)
     uppercen = float(np.sum(b > val[-1]))
     denom = np.cumsum(cen[::-1])[::-1] + uppercen
     num = np.cumsum(nco) - np.concatenate([[0.0], np.cumsum(ncc)[:-1]])
@@ -179,20 +194,20 @@ def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = N
     return np.cumsum(h).astype(float)
 
 
-def border_counts_closed(d: np.ndarray, bi: np.ndarray, bj: np.ndarray, b: np.ndarray,
+def border_counts_closed(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
                          r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Border-corrected K counts as spatstat's rectangle engine ``Krect``, from unordered pairs
-    (distance ``d``, boundary distances ``bi``, ``bj`` of the two ends): numerator
-    ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""
+    (distance ``d`` between points ``i`` and ``j``; ``b`` boundary distance of every point):
+    numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""
     m = len(r)
     kd = searchsorted_even(r, d, side="left")  # first k with r_k >= d
+    kbp = searchsorted_even(r, b, side="left") - 1  # per point: last k with r_k < b
     diff = np.zeros(m + 1)
-    for bx in (bi, bj):  # each unordered pair counts once from each end
-        kb = searchsorted_even(r, bx, side="left") - 1  # last k with r_k < b
+    for a in (i, j):  # each unordered pair counts once from each end
+        kb = kbp[a]
         ok = kd <= kb
         diff += np.bincount(kd[ok], minlength=m + 1)[: m + 1]
         diff -= np.bincount(kb[ok] + 1, minlength=m + 1)[: m + 1]
     num = np.cumsum(diff)[:m]
-    kbi = searchsorted_even(r, b, side="left") - 1
-    den = np.cumsum(np.bincount(kbi[kbi >= 0], minlength=m)[::-1])[::-1][:m].astype(float)
+    den = np.cumsum(np.bincount(kbp[kbp >= 0], minlength=m)[::-1])[::-1][:m].astype(float)
     return num, den

@@ -334,10 +334,9 @@ def _k_estimates(xy: np.ndarray, ctx: _Context, br: Breaks, corrections) -> dict
             out[corr] = 2 * count(d) / lam2area
         elif corr == "border":
             if closed:
-                num, den = border_counts_closed(d, b[i], b[j], b, br.r)
+                num, den = border_counts_closed(d, i, j, b, br.r)
             else:
-                num, den = reduced_sample_counts(np.concatenate([d, d]),
-                                                 np.concatenate([b[i], b[j]]), b, br)
+                num, den = reduced_sample_counts(d, i, j, b, br)
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[corr] = num / (lam * den)
         elif corr == "translate":
