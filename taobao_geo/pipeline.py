@@ -418,7 +418,7 @@ def analyze(
                 "the boundary polygon (the real study area, as spatstat's window)" if bnd is not None
                 else "minimum enclosing rectangle, ArcGIS's default (no boundary given)")
         step("nni", _nni, pts, win, area=area, nsim=permutations, duplicates=duplicates,
-             rng=seeds["nni"])
+             rng=seeds["nni"], progress=progress)
 
         # 3. Ripley L ----------------------------------------------------------------------
         nv = state.get("window_vertices", 0)
@@ -446,7 +446,7 @@ def analyze(
             bar.update(1)
         else:
             step("ripley", _ripley, pts, win, nsim=envelope_simulations, duplicates=duplicates,
-                 correction=ripley_corr, rng=seeds["ripley"])
+                 correction=ripley_corr, rng=seeds["ripley"], progress=progress)
 
         # 4. KDE + cores ---------------------------------------------------------------------
         step("kde", _kde, pts, win, bandwidth=bandwidth, kernel=kernel,
@@ -473,7 +473,7 @@ def analyze(
             step("moran", _moran, state["units"], g, value=value, permutations=permutations,
                  rng=seeds["moran"])
             step("lisa", _lisa, state["units"], g, value=value, permutations=permutations,
-                 alpha=alpha, correction=correction, rng=seeds["lisa"])
+                 alpha=alpha, correction=correction, rng=seeds["lisa"], progress=progress)
             step("gistar", _gistar, state["units"], g, value=value, permutations=permutations,
                  alpha=alpha, correction=correction, rng=seeds["gistar"])
         else:
@@ -599,10 +599,10 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
     return state
 
 
-def _nni(pts, bnd, *, area, nsim, duplicates, rng):
+def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
     nni = _mod("nni")
     kw = {"area": area, "test": "mc", "nsim": int(nsim), "alternative": "two-sided",
-          "duplicates": duplicates, "rng": rng}
+          "duplicates": duplicates, "rng": rng, "progress": progress}
     if bnd is not None:
         kw["boundary"] = bnd
     if nsim <= 0:
@@ -610,9 +610,10 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng):
     return nni.nearest_neighbour_index(pts, **kw)
 
 
-def _ripley(pts, bnd, *, nsim, duplicates, correction, rng):
+def _ripley(pts, bnd, *, nsim, duplicates, correction, rng, progress=None):
     ripley = _mod("ripley")
-    kw = {} if correction is None else {"correction": correction}
+    kw = {"progress": progress} if correction is None else {"correction": correction,
+                                                              "progress": progress}
     return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
                              else "pointwise", duplicates=duplicates, rng=rng, **kw)
 
@@ -686,10 +687,10 @@ def _moran(unit_gdf, sw, *, value, permutations, rng):
                       alternative="two-sided", rng=rng)
 
 
-def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
+def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress=None):
     local = _mod("local")
     return local.local_moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
-                             alpha=alpha, correction=correction, rng=rng)
+                             alpha=alpha, correction=correction, rng=rng, progress=progress)
 
 
 def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):

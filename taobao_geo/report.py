@@ -38,7 +38,7 @@ __all__ = ["briefing", "print_pdf", "find_pdf_engine", "LABELS"]
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "briefing": "Taobao villages: planning briefing",
+        "briefing": "Taobao villages planning briefing",
         "key": "Key figures",
         "q_cluster": "Question: are the villages more clustered than chance?",
         "q_where": "Question: where are the high-density cores and hot spots?",
