@@ -42,6 +42,7 @@ enclosing rectangle, with a CSR envelope and the distance of maximum clustering.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +158,9 @@ def _pairs(xy: np.ndarray, rmax: float) -> tuple[np.ndarray, np.ndarray, np.ndar
     return i, j, d
 
 
+ISO_MAX_COMBOS = 2_000_000  # (circle, edge) combinations per vectorised batch: bounds memory
+
+
 def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarray,
                  owner: np.ndarray | None = None) -> np.ndarray:
     """Ripley's isotropic weights 2 pi r / length(circle(c, r) inside W), trimmed to [1, 100].
@@ -165,7 +169,10 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
     circle inside W is ``2 pi - sum over edges of the signed angle that the part of the edge
     inside the disc subtends at the centre`` (winding-number argument), so only edges closer
     than r contribute. Candidate edges are found once per point (STRtree, radius = its
-    largest r), not once per pair. ``owner`` labels circles sharing a centre (the point index).
+    largest r), and each (point, edge) candidate is paired only with that point's circles
+    larger than the point-edge distance (circles sorted by radius form a contiguous run).
+    Work is done in batches of at most ``ISO_MAX_COMBOS`` combinations, so memory stays
+    bounded for detailed boundaries. ``owner`` labels circles sharing a centre.
     """
     w = np.ones(len(r))
     need = np.flatnonzero(r > b)
@@ -174,59 +181,76 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
     if owner is None:
         owner = np.arange(len(r))
     own = owner[need]
+    rr = r[need]
     pts_id, inv = np.unique(own, return_inverse=True)
-    c_pt = np.empty((len(pts_id), 2))
+    npt = len(pts_id)
+    c_pt = np.empty((npt, 2))
     c_pt[inv] = centres[need]
-    rmax_pt = np.zeros(len(pts_id))
-    np.maximum.at(rmax_pt, inv, r[need])
-    b_pt = np.empty(len(pts_id))
+    rmax_pt = np.zeros(npt)
+    np.maximum.at(rmax_pt, inv, rr)
+    b_pt = np.empty(npt)
     b_pt[inv] = b[need]
     on_edge = b_pt <= 1e-12 * max(1.0, _diameter(ctx))
     if on_edge.any():  # points on the boundary (hull/bbox windows): move a hair inwards
         rep = np.asarray(ctx.window.geometry.representative_point().coords[0])
         c_pt[on_edge] += 1e-9 * (rep - c_pt[on_edge])
-    qp, qe = ctx.edge_tree.query(shapely.points(c_pt), predicate="dwithin", distance=rmax_pt)
-    # Each (point, candidate edge) matters only for that point's circles with radius larger
-    # than the point-edge distance: with circles sorted by (point, radius) they form a
-    # contiguous run, so the (circle, edge) combinations are enumerated without waste.
-    rr = r[need]
-    srt = np.lexsort((rr, inv))
+    srt = np.lexsort((rr, inv))  # circles sorted by (point, radius)
     inv_s, r_s = inv[srt], rr[srt]
-    block_end = np.searchsorted(inv_s, np.arange(len(pts_id)), side="right")
-    E0 = ctx.window.edges[qe]
-    a0 = E0[:, :2]
-    dv0 = E0[:, 2:] - a0
-    rel = c_pt[qp] - a0
-    L2 = (dv0 * dv0).sum(1)
-    t0 = np.clip((rel * dv0).sum(1) / np.where(L2 > 0, L2, 1), 0, 1)
-    dpe = np.hypot(*(rel - t0[:, None] * dv0).T)
+    block_end = np.searchsorted(inv_s, np.arange(npt), side="right")
     span = 2.0 * (r_s.max() + 1.0)
-    first = np.searchsorted(inv_s * span + r_s, qp * span + dpe, side="right")
-    k_cand = np.maximum(block_end[qp] - first, 0)
-    circ_s = np.repeat(first - np.cumsum(k_cand) + k_cand, k_cand) + np.arange(k_cand.sum())
-    circ = srt[circ_s]
-    e = np.repeat(qe, k_cand)
-    E = ctx.window.edges[e]
-    cc = c_pt[inv[circ]]
-    R = r[need][circ]
-    a = E[:, :2]
-    dv = E[:, 2:] - a
-    f = a - cc
-    A = (dv * dv).sum(1)
-    B = 2 * (f * dv).sum(1)
-    C = (f * f).sum(1) - R * R
-    disc = B * B - 4 * A * C
-    ok = (disc > 0) & (A > 0)
-    sq = np.sqrt(np.where(ok, disc, 0.0))
-    A2 = 2 * np.where(A > 0, A, 1)
-    t1 = np.clip((-B - sq) / A2, 0, 1)
-    t2 = np.clip((-B + sq) / A2, 0, 1)
-    ok &= t2 > t1
-    p1 = f + t1[:, None] * dv
-    p2 = f + t2[:, None] * dv
-    ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
-    ang = np.where(ok, ang, 0.0)
-    inside = 2 * np.pi - np.bincount(circ, weights=ang, minlength=len(need))
+    key_s = inv_s * span + r_s
+    edges = ctx.window.edges
+    tree = ctx.edge_tree
+    acc = np.zeros(len(need))  # summed chord angles, in sorted-circle order
+    chunk = int(np.clip(ISO_MAX_COMBOS // max(1, len(edges)), 1, 4096))
+    for p0 in range(0, npt, chunk):
+        sl = slice(p0, min(npt, p0 + chunk))
+        qp, qe = tree.query(shapely.points(c_pt[sl]), predicate="dwithin", distance=rmax_pt[sl])
+        if len(qp) == 0:
+            continue
+        qp = qp + p0
+        E0 = edges[qe]
+        a0 = E0[:, :2]
+        dv0 = E0[:, 2:] - a0
+        rel = c_pt[qp] - a0
+        L2 = (dv0 * dv0).sum(1)
+        t0 = np.clip((rel * dv0).sum(1) / np.where(L2 > 0, L2, 1), 0, 1)
+        dpe = np.hypot(*(rel - t0[:, None] * dv0).T)
+        first = np.searchsorted(key_s, qp * span + dpe, side="right")
+        k_cand = np.maximum(block_end[qp] - first, 0)
+        cum = np.cumsum(k_cand)
+        bounds = np.searchsorted(cum, np.arange(ISO_MAX_COMBOS, cum[-1], ISO_MAX_COMBOS))
+        for c0, c1 in zip(np.r_[0, bounds], np.r_[bounds, len(qp)]):
+            if c1 <= c0:
+                continue
+            kc = k_cand[c0:c1]
+            tot = int(kc.sum())
+            if tot == 0:
+                continue
+            circ_s = np.repeat(first[c0:c1] - np.cumsum(kc) + kc, kc) + np.arange(tot)
+            e = np.repeat(qe[c0:c1], kc)
+            E = edges[e]
+            cc = c_pt[inv_s[circ_s]]
+            R = r_s[circ_s]
+            a = E[:, :2]
+            dv = E[:, 2:] - a
+            f = a - cc
+            A = (dv * dv).sum(1)
+            B = 2 * (f * dv).sum(1)
+            C = (f * f).sum(1) - R * R
+            disc = B * B - 4 * A * C
+            ok = (disc > 0) & (A > 0)
+            sq = np.sqrt(np.where(ok, disc, 0.0))
+            A2 = 2 * np.where(A > 0, A, 1)
+            t1 = np.clip((-B - sq) / A2, 0, 1)
+            t2 = np.clip((-B + sq) / A2, 0, 1)
+            ok &= t2 > t1
+            p1 = f + t1[:, None] * dv
+            p2 = f + t2[:, None] * dv
+            ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
+            acc += np.bincount(circ_s, weights=np.where(ok, ang, 0.0), minlength=len(need))
+    inside = np.empty(len(need))
+    inside[srt] = 2 * np.pi - acc
     with np.errstate(divide="ignore"):
         wt = 2 * np.pi / inside
     w[need] = np.clip(np.where(inside > 0, wt, MAX_EDGE_WEIGHT), 1.0, MAX_EDGE_WEIGHT)
@@ -504,12 +528,21 @@ class RipleyResult(ResultMixin):
 
 # --------------------------------------------------------------------------- main function
 
-def _default_corrections(function: str, window: StudyArea, n: int) -> tuple[str, ...]:
-    if function in ("G",):
-        return ("km", "rs", "han")
+COMPLEX_WINDOW_EDGES = 2000  # above: exact-geometry corrections only on request
+
+
+def _default_corrections(function: str, window: StudyArea, n: int, notes: set
+                         ) -> tuple[str, ...]:
+    complex_window = len(window.edges) > COMPLEX_WINDOW_EDGES
+    if complex_window:
+        notes.add(f"the window has {len(window.edges):,} edges, so the default corrections "
+                  "leave out the exact-geometry ones (isotropic, Hanisch/Chiu-Stoyan); ask for "
+                  "them with correction=..., or simplify the boundary first")
+    if function == "G":
+        return ("km", "rs") if complex_window else ("km", "rs", "han")
     if function == "F":
-        return ("km", "rs", "cs")
-    if n >= 3000:  # spatstat's nlarge: border only for big patterns
+        return ("km", "rs") if complex_window else ("km", "rs", "cs")
+    if n >= 3000 or complex_window:  # spatstat's nlarge: border only for big patterns
         return ("border",)
     if window.is_axis_rectangle:
         return ("isotropic", "translate", "border")
@@ -599,7 +632,7 @@ def distance_function(
     n = len(xy)
     lam = n / window.area_m2
     if correction is None:
-        corrs = _default_corrections(function, window, n)
+        corrs = _default_corrections(function, window, n, ctx.notes)
     else:
         corrs = (correction,) if isinstance(correction, str) else tuple(correction)
         corrs = tuple(_ALIASES.get(c, c) for c in corrs)
@@ -635,7 +668,11 @@ def distance_function(
                       disable=None if progress is None else not progress):
             sim_xy = _sample(window, n, gen)
             sims[s] = _transform(function, est_fn(sim_xy, ctx, br, (primary,))[primary])
-        mean_sim = np.nanmean(sims, axis=0)
+        with warnings.catch_warnings():
+            # distances where no simulated pattern has an estimate (border: no point that far
+            # inside the window) stay NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean_sim = np.nanmean(sims, axis=0)
         if envelope == "pointwise":
             srt = np.sort(sims, axis=0)
             lo, hi = srt[nrank - 1], srt[nsim - nrank]

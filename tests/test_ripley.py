@@ -224,3 +224,32 @@ def test_translate_raster_setcov_close_to_exact():
     assert "set covariance" in res.notes and "set covariance" in res.summary()
     K = table("kest", "demopat")
     _cmp(res.wide()["translate"].to_numpy(), K["trans_exact"].to_numpy(), rtol=1e-2)
+
+
+def test_isotropic_batches_give_identical_weights():
+    from taobao_geo import ripley as rp
+
+    pts, win = pattern("demopat")
+    base = k_function(pts, boundary=win, correction="isotropic", nsim=0).wide()["isotropic"]
+    old = rp.ISO_MAX_COMBOS
+    try:
+        rp.ISO_MAX_COMBOS = 50  # many tiny batches and point chunks
+        small = k_function(pts, boundary=win, correction="isotropic", nsim=0).wide()["isotropic"]
+    finally:
+        rp.ISO_MAX_COMBOS = old
+    np.testing.assert_allclose(small, base, rtol=1e-13, atol=1e-12)
+
+
+def test_complex_window_defaults_reported():
+    from taobao_geo import ripley as rp
+
+    pts, win = pattern("demopat")
+    old = rp.COMPLEX_WINDOW_EDGES
+    try:
+        rp.COMPLEX_WINDOW_EDGES = 10
+        res = k_function(pts, boundary=win, nsim=0)
+        g = g_function(pts, boundary=win, nsim=0)
+    finally:
+        rp.COMPLEX_WINDOW_EDGES = old
+    assert res.corrections == ("border",) and "44 edges" in res.notes
+    assert g.corrections == ("km", "rs")
