@@ -12,13 +12,14 @@ Methods (``area=``):
     default whenever a boundary is given; this is spatstat's "window". Holes and several
     parts (MultiPolygon) are kept.
 ``"mbr"``
-    The minimum-area enclosing rectangle of the points (rotated; ``shapely``'s
-    ``minimum_rotated_rectangle``), the default without a boundary. ArcGIS *Average Nearest
-    Neighbor* uses "the area of a minimum enclosing rectangle around the input features" when
-    no area is given; its documentation does not say whether that rectangle may rotate. We take
-    the rotated minimum-area rectangle (ArcGIS *Minimum Bounding Geometry* RECTANGLE_BY_AREA);
-    for the axis-aligned one use ``"bbox"``. The two agree when the pattern's long axis runs
-    north-south or east-west; otherwise ``"mbr"`` is smaller.
+    The minimum-area enclosing rectangle of the points, which may be rotated (``shapely``'s
+    ``minimum_rotated_rectangle``); the default without a boundary. This is what ArcGIS
+    *Average Nearest Neighbor* uses when no area is given: ESRI's tool script
+    (``NearestNeighbor.py``, ArcGIS 10.1) builds it with ``minBoundGeomPoints(...,
+    geomType="RECTANGLE_BY_AREA")``, i.e. the rotated minimum-area rectangle of *Minimum
+    Bounding Geometry*, not the axis-aligned extent. For the axis-aligned one use ``"bbox"``.
+    The two agree when the pattern's long axis runs north-south or east-west; otherwise
+    ``"mbr"`` is smaller and R is lower.
 ``"bbox"``
     The axis-aligned bounding box (QGIS *Nearest neighbour analysis*, pointpats
     ``PointPattern`` without a window).

@@ -205,3 +205,20 @@ def test_plot(tmp_path):
         ax = res.plot(path=tmp_path / f"{test}.png")
         assert (tmp_path / f"{test}.png").stat().st_size > 1000
         assert "clustered" in ax.get_title()
+
+
+def test_arcgis_default_area_is_rotation_invariant():
+    # ArcGIS's default area is the minimum-area rectangle (RECTANGLE_BY_AREA in ESRI's
+    # NearestNeighbor.py), which turns with the pattern; the axis-aligned bbox does not.
+    pts, _ = pattern("japanesepines")
+    turned = pts.rotate(30, origin=(0.5, 0.5))
+    a, b = nearest_neighbour_index(pts), nearest_neighbour_index(turned)
+    assert a.area_method == "mbr"
+    assert b.area_m2 == pytest.approx(a.area_m2, rel=1e-9)
+    assert b.R == pytest.approx(a.R, rel=1e-9)
+    assert nearest_neighbour_index(turned, area="bbox").area_m2 > 1.2 * b.area_m2
+    xy = np.column_stack([turned.geometry.x, turned.geometry.y])
+    A = shapely.minimum_rotated_rectangle(shapely.multipoints(xy)).area
+    d = NNI.loc["japanesepines", "Dobs"]
+    assert b.z_arcgis == pytest.approx((d - 0.5 / math.sqrt(65 / A)) /
+                                       (0.26136 / math.sqrt(65**2 / A)), rel=1e-9)
