@@ -799,13 +799,15 @@ def multi_distance(
     n_bands
         Number of distances (ArcGIS default 10).
     start, increment
-        First distance and step in metres. Default: both ``rmax / n_bands`` with spatstat's
-        K range rule ``rmax = min(short side / 4, sqrt(1000 / (pi lambda)))`` (ArcGIS computes
-        its own default from the extent; pass ``start``/``increment`` to match a run).
+        First distance and step in metres. Defaults as ArcGIS (ESRI's ``KFunction.py``): the
+        largest distance is a quarter of the longer side of the window's minimum-area
+        rectangle, ``increment = (largest - start) / n_bands`` and ``start = increment``.
     correction
         ``"none"`` (ArcGIS default "NONE": ``L(d) = sqrt(A sum k_ij / (pi n (n - 1)))``),
-        ``"border"``, ``"isotropic"`` (ArcGIS "Ripley's edge correction formula") or
-        ``"translate"``.
+        ``"border"``, ``"isotropic"`` or ``"translate"``. ArcGIS's "Ripley's edge correction
+        formula" is an approximation from the distances to the nearest two boundary edges;
+        ``"isotropic"`` is the exact circle-in-window fraction (spatstat), so the two differ
+        near corners and irregular boundaries.
     nsim
         CSR simulations in the window for the confidence envelope (ArcGIS: 0, 9, 99 or 999;
         we default to 99 so that significance is visible).
@@ -818,12 +820,14 @@ def multi_distance(
     pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
     window = study_area(points, area=area, boundary=boundary, func=func)
     window.require_geometry(f"`{func}`")
-    if start is None or increment is None:
-        x0, y0, x1, y1 = window.bounds
-        lam = pat.n / window.area_m2
-        rmax = min(min(x1 - x0, y1 - y0) / 4, math.sqrt(1000 / (math.pi * lam)))
-        increment = increment if increment is not None else rmax / n_bands
-        start = start if start is not None else increment
+    if increment is None:
+        # ArcGIS: 25 % of the longer side of the minimum-area rectangle (RECTANGLE_BY_AREA)
+        mrr = np.asarray(shapely.minimum_rotated_rectangle(window.geometry).exterior.coords)
+        sides = np.hypot(*np.diff(mrr, axis=0).T)
+        largest = 0.25 * float(sides.max())
+        increment = (largest - (start or 0.0)) / n_bands
+    if start is None:
+        start = increment
     if not (start > 0 and increment > 0):
         raise ValueError(f"`{func}`: `start` and `increment` must be positive metres.")
     d = start + increment * np.arange(n_bands)

@@ -253,3 +253,14 @@ def test_complex_window_defaults_reported():
         rp.COMPLEX_WINDOW_EDGES = old
     assert res.corrections == ("border",) and "44 edges" in res.notes
     assert g.corrections == ("km", "rs")
+
+
+def test_multi_distance_default_bands_follow_arcgis():
+    # ESRI KFunction.py: maxDistance = 0.25 * longer side of the minimum-area rectangle,
+    # increment = maxDistance / nIncrements, first distance = increment
+    pts, win = pattern("redwood")  # window [0, 1] x [-1, 0]
+    t = multi_distance(pts, boundary=win, nsim=0).to_frame()
+    np.testing.assert_allclose(t["distance_m"], 0.025 * np.arange(1, 11), rtol=1e-12)
+    assert (t["pattern"] == "no envelope").all()
+    t2 = multi_distance(pts, boundary=win, nsim=0, start=0.05, n_bands=4).to_frame()
+    np.testing.assert_allclose(t2["distance_m"], 0.05 + 0.05 * np.arange(4), rtol=1e-12)
