@@ -396,8 +396,10 @@ def centre_trends(points: gpd.GeoDataFrame, *, by: str = "year", weights: Any = 
         window = study_area(points, area=area, boundary=boundary, func=func)
     rows, ellipses = [], []
     prev = None
-    for period, grp in points.groupby(by, sort=True):
-        pos = points.index.get_indexer(grp.index)
+    groups = points.groupby(by, sort=True).indices  # positions: safe with duplicate labels
+    for period in sorted(groups):
+        pos = groups[period]
+        grp = points.iloc[pos]
         c = centrography(grp, weights=None if w_all is None else w_all[pos], sde=sde,
                          n_std=n_std)
         row = {by: period, "n": c.n, "mean_x": c.mean_x, "mean_y": c.mean_y,

@@ -162,3 +162,14 @@ def test_plots(tmp_path):
     one = centrography(gdf)
     one.plot(path=tmp_path / "c.png")
     assert (tmp_path / "c.png").stat().st_size > 1000
+
+
+def test_trends_weights_and_duplicate_index_labels():
+    gdf = _three_years()
+    gdf.index = [0] * len(gdf)  # duplicate labels must not confuse the per-year split
+    w = np.arange(len(gdf), dtype=float) + 1
+    res = centre_trends(gdf, weights=w, nni=False)
+    sub = gdf[gdf.year == 2015]
+    c = centrography(sub, weights=w[(gdf.year == 2015).to_numpy()])
+    row = res.to_frame().set_index("year").loc[2015]
+    assert row["mean_x"] == pytest.approx(c.mean_x) and row["major_m"] == pytest.approx(c.major_m)
