@@ -104,6 +104,13 @@ def test_renders_in_chromium(results, chromium):
         assert page.js_errors == []
         assert page.eval("() => document.querySelectorAll('h2').length") >= 4
         assert page.eval("() => Array.from(document.images).every(i => i.naturalWidth > 0)")
+        # each embedded interactive map (iframe srcdoc) initialised Leaflet offline
+        frames = [f for f in page.page.frames if f != page.page.main_frame]
+        assert len(frames) == len(a.files["maps"]) >= 2
+        for f in frames:
+            f.wait_for_load_state("load")
+            assert f.evaluate("() => typeof L === 'object' && Object.keys(window)"
+                              ".some(k => k.startsWith('map_') && window[k] instanceof L.Map)")
         page.screenshot("briefing")
     finally:
         page.close()
