@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import matplotlib
 import numpy as np
 import pytest
 import shapely
 
-from taobao_geo import InputDataError, TooFewPointsError
+from taobao_geo import CRSError, GeometryTypeError, InputDataError, TooFewPointsError
 from taobao_geo.ripley import (
     distance_function,
     f_function,
@@ -187,6 +188,16 @@ def test_ripley_errors():
         k_function(pts, boundary=win, r=[0.1, 0.2])
     with pytest.raises(ValueError, match="nrank = 30 is too large"):
         k_function(pts, boundary=win, nsim=19, nrank=30)
+    shifted = gpd.GeoSeries([shapely.affinity.translate(win.iloc[0], 0.5)], crs=win.crs)
+    with pytest.raises(GeometryTypeError, match=r"point\(s\) lie outside the study-area window"):
+        l_function(pts, boundary=shifted)
+    with pytest.raises(GeometryTypeError, match="window is empty"):
+        g_function(pts, boundary=gpd.GeoSeries([], crs=win.crs))
+    with pytest.raises(CRSError, match="geographic"):
+        f_function(pts.set_crs(4326, allow_override=True))
+    same = gpd.GeoSeries.from_xy([1.0] * 4, [2.0] * 4, crs=win.crs)
+    with pytest.raises(InputDataError, match="same location"):
+        k_function(same, duplicates="keep")
 
 
 def test_statistics_modules_do_not_import_plotting_or_cli():
