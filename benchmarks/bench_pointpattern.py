@@ -91,14 +91,15 @@ def case_nni_large(n, use_r, tmp):
     rng = np.random.default_rng(1)
     xy = rng.uniform(0, 1_000_000, size=(n, 2))
     gs = gpd.GeoSeries.from_xy(xy[:, 0], xy[:, 1], crs=CRS)
-    t_ours, res = timed(lambda: nearest_neighbour_index(gs, area="bbox", duplicates="keep"))
+    # best of 3: the machine is shared, and these cases take seconds at most
+    t_ours, res = timed(lambda: nearest_neighbour_index(gs, area="bbox", duplicates="keep"), 3)
     from pointpats import PointPattern
 
     t_pp, pp_R = timed(lambda: (lambda p: p.mean_nnd / (0.5 / np.sqrt(p.lambda_mbb)))(
-        PointPattern(xy)))
+        PointPattern(xy)), 3)
     from scipy.spatial import cKDTree
 
-    t_raw, _ = timed(lambda: cKDTree(xy).query(xy, k=2, workers=-1)[0][:, 1].mean())
+    t_raw, _ = timed(lambda: cKDTree(xy).query(xy, k=2, workers=-1)[0][:, 1].mean(), 3)
     print(f"  R = {res.R:.6f} (ours), {pp_R:.6f} (pointpats)")
     row("taobao_geo nearest_neighbour_index (incl. validation)", t_ours)
     row("bare cKDTree(xy).query(xy, k=2, workers=-1), no checks", t_raw)
