@@ -32,7 +32,6 @@ numbers and skipping one step does not change the others.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import importlib
 import json
@@ -131,8 +130,8 @@ class AnalysisResult(ResultMixin):
         """One row per step: status, reason, seconds and its summary (first line)."""
         rows = []
         for s in self.steps:
-            res = self.results.get(s.name)
-            first = _summary_lines(res)[0] if res is not None and _summary_lines(res) else ""
+            lines = _summary_lines(self.results.get(s.name))
+            first = lines[0] if lines else ""
             rows.append({**s.as_dict(), "outputs": "; ".join(s.outputs), "summary": first})
         return pd.DataFrame(rows)
 
@@ -195,11 +194,10 @@ def _seed_description(rng) -> Any:
 # The step runner
 # --------------------------------------------------------------------------------------------
 class _Runner:
-    def __init__(self, *, on_error: str, progress):
+    def __init__(self, *, on_error: str):
         self.records: list[StepRecord] = []
         self.results: dict[str, Any] = {}
         self.on_error = on_error
-        self.progress = progress
 
     def run(self, name: str, func, *args, **kwargs):
         t0 = time.perf_counter()
@@ -209,9 +207,6 @@ class _Runner:
             # Not applicable to these data (too few points, zero variance, islands, ...).
             self.records.append(StepRecord(name, "skipped", f"{type(exc).__name__}: {exc}",
                                            time.perf_counter() - t0))
-            return None
-        except _StepNotApplicable as exc:
-            self.records.append(StepRecord(name, "skipped", str(exc), time.perf_counter() - t0))
             return None
         except ModuleNotFoundError as exc:
             if not str(getattr(exc, "name", "")).startswith("taobao_geo."):
@@ -232,10 +227,6 @@ class _Runner:
         if out is not None:
             self.results[name] = out
         return out
-
-
-class _StepNotApplicable(Exception):
-    """A step that does not apply to these data (recorded as skipped with this reason)."""
 
 
 def _mod(name: str):
@@ -364,10 +355,19 @@ def analyze(
         ensure_polygons(boundary, func="analyze")
         if isinstance(boundary, gpd.GeoSeries):
             boundary = gpd.GeoDataFrame(geometry=boundary)
+    if unit_id is not None:
+        src = units if isinstance(units, gpd.GeoDataFrame) else boundary
+        if src is None or unit_id not in src.columns:
+            from ._errors import InputDataError
+
+            raise InputDataError(
+                f"`analyze`: unit_id={unit_id!r} is not a column of the "
+                f"{'units' if isinstance(units, gpd.GeoDataFrame) else 'boundary'} "
+                f"({[] if src is None else list(src.columns)}).")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     seeds = _step_seeds(rng)
-    runner = _Runner(on_error=on_error, progress=progress)
+    runner = _Runner(on_error=on_error)
     choices: dict[str, Any] = {
         "package": f"taobao_geo {__version__}",
         "run_at_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
@@ -661,6 +661,18 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
     if kind in ("hex", "fishnet"):
         kw["size_m"] = size
         kw["boundary"] = bnd
+    else:
+        # unit ids: the given column, else a unique 'adcode' (counties), else the row index
+        idc = unit_id or ("adcode" if "adcode" in polys.columns else None)
+        if idc is not None:
+            if idc not in polys.columns:
+                from ._errors import InputDataError
+
+                raise InputDataError(f"`analyze`: unit_id={idc!r} is not a column of the units "
+                                     f"({list(polys.columns)}).")
+            if polys[idc].is_unique:
+                polys = polys.set_index(idc, drop=False).rename_axis(None)
+                unit_id = idc
     agg = mod.aggregate(pts, units=polys, **kw)
     choices["units"] = {"kind": kind, "n_units": int(len(agg)), "size_m": size,
                         "reason": reason, "zero_units_kept": True,
@@ -911,10 +923,6 @@ def _log_text(title, choices: dict, records) -> str:
         extra = f" -- {r.reason}" if r.reason else ""
         lines.append(f"{r.name:<13} {r.status:<8} {r.seconds:8.2f} s{extra}")
     return "\n".join(lines) + "\n"
-
-
-def _dataclass_fields(obj) -> list[str]:  # pragma: no cover - helper for debugging
-    return [f.name for f in dataclasses.fields(obj)] if dataclasses.is_dataclass(obj) else []
 
 
 # --------------------------------------------------------------------------------------------

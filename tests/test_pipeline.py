@@ -119,6 +119,8 @@ def test_bad_inputs(villages, boundary, tmp_path):
         analyze(villages.set_crs(None, allow_override=True), out_dir=tmp_path, maps=False)
     with pytest.raises(ValueError, match="year=2010"):
         analyze(villages, year=2010, out_dir=tmp_path, maps=False)
+    with pytest.raises(ValueError, match="unit_id='code' is not a column"):
+        analyze(villages, boundary=boundary, unit_id="code", out_dir=tmp_path)
     with pytest.raises(ValueError, match="on_error"):
         analyze(villages, out_dir=tmp_path, on_error="ignore")
 
