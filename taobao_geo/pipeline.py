@@ -143,6 +143,11 @@ class AnalysisResult(ResultMixin):
             if s.status == "ok":
                 res = self.results.get(s.name)
                 body = _summary_lines(res)
+                if not body and s.name == "prepare" and "crs" in self.choices:
+                    body = [f"CRS {self.choices['crs']['name']}: {self.choices['crs']['reason']}"]
+                if not body and s.name == "units" and "units" in self.choices:
+                    u = self.choices["units"]
+                    body = [f"{u['n_units']} units ({u['kind']}): {u['reason']}"]
                 lines.append(f"[{s.name}] " + (body[0] if body else "done"))
                 lines.extend("    " + b for b in body[1:4])
             else:
