@@ -593,8 +593,19 @@ def _county_shift(pts, y0, y1) -> dict:
     except ModuleNotFoundError as exc:
         out["centre_note"] = f"not computed: {exc.name} unavailable"
         return out
-    except TaobaoGeoError as exc:  # e.g. fewer than 3 villages in a year
-        out["centre_note"] = f"not computed: {exc}"
+    except TaobaoGeoError as exc:
+        if "same location" not in str(exc) or min(len(a), len(b)) < 1:
+            out["centre_note"] = f"not computed: {exc}"  # e.g. fewer than 3 villages in a year
+            return out
+        # All villages of a year at one town seat: the ellipse is undefined (so centrography
+        # refuses), but the mean centre is simply that point -- common at town-seat precision.
+        ca, cb = (np.asarray([[g.geometry.x.mean(), g.geometry.y.mean()]])[0] for g in (a, b))
+        dx, dy = cb[0] - ca[0], cb[1] - ca[1]
+        out["centre_shift_km"] = float(np.hypot(dx, dy) / 1000.0)
+        out["centre_bearing_deg"] = (float(np.degrees(np.arctan2(dx, dy)) % 360.0)
+                                     if (dx or dy) else np.nan)
+        out["centre_note"] = (f"mean centre {y0} -> {y1} (all villages of a year at one point: "
+                              "centre only, no ellipse)")
         return out
     out["centre_shift_km"] = float(tr.net_shift_m) / 1000.0
     out["centre_bearing_deg"] = float(tr.net_bearing_deg)

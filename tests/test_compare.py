@@ -178,3 +178,17 @@ def test_centre_shift_matches_projected_means(counties):
     assert r["centre_shift_km"] == pytest.approx(np.hypot(dx, dy) / 1000, rel=1e-9)
     assert r["centre_bearing_deg"] == pytest.approx(np.degrees(np.arctan2(dx, dy)) % 360, abs=1e-7)
     assert 80 < r["centre_bearing_deg"] < 100  # moved east
+
+
+def test_centre_shift_when_a_year_sits_on_one_town_seat(counties):
+    # 2014: three villages at one seat (centrography cannot draw an ellipse); 2016: spread
+    pts = [(115.10, 34.60)] * 3 + [(115.30, 34.62), (115.40, 34.71), (115.35, 34.93)]
+    g = gpd.GeoDataFrame({"year": [2014] * 3 + [2016] * 3, "county_code": "371701"},
+                         geometry=[Point(x, y) for x, y in pts], crs=4326)
+    r = compare_counties(g, counties, names="371701", permutations=9, rng=1,
+                         progress=False).table.iloc[0]
+    utm = g.to_crs(32650)
+    a, b = utm[utm.year == 2014].geometry, utm[utm.year == 2016].geometry
+    expected = np.hypot(b.x.mean() - a.x.mean(), b.y.mean() - a.y.mean()) / 1000
+    assert r["centre_shift_km"] == pytest.approx(expected, rel=1e-9)
+    assert "one point" in r["centre_note"]
