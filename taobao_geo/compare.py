@@ -124,8 +124,12 @@ class ComparisonResult(ResultMixin):
         return "\n".join(lines)
 
     # -- figures (formatting only) ------------------------------------------------------------
-    def plot(self, *, ax=None, lang: str = "en", highlight: str | None = None):
-        """Small multiples: one panel per county with its villages per year (matplotlib Figure)."""
+    def plot(self, *, ax=None, lang: str = "en", highlight: str | None = None,
+             max_panels: int = 24):
+        """Small multiples: one panel per county with its villages per year (matplotlib Figure).
+
+        At most ``max_panels`` counties, in rank order (the highlighted one always included).
+        """
         import matplotlib
 
         matplotlib.use("Agg", force=False)
@@ -134,6 +138,11 @@ class ComparisonResult(ResultMixin):
         cjk = _use_cjk_font()
         lang = lang if cjk else "en"
         t = self.table
+        shown_all = len(t) <= max_panels
+        if not shown_all:
+            hl = (t["adcode"].astype(str) == str(highlight)) | (t["county"] == highlight)
+            t = pd.concat([t.head(max_panels - int(hl.any() and not hl.head(max_panels).any())),
+                           t[hl & ~t.index.isin(t.head(max_panels).index)]])
         n = len(t)
         ncols = min(4, max(1, n))
         nrows = int(np.ceil(n / ncols))
@@ -153,8 +162,11 @@ class ComparisonResult(ResultMixin):
         ylabel = "淘宝村数量" if lang == "zh" else "Taobao villages"
         for row in axes:
             row[0].set_ylabel(ylabel, fontsize=8)
-        fig.suptitle("各县淘宝村数量（按年）" if lang == "zh" else "Taobao villages per year, by county",
-                     fontsize=10)
+        title = "各县淘宝村数量（按年）" if lang == "zh" else "Taobao villages per year, by county"
+        if not shown_all:
+            title += (f"（前 {n} 个县，共 {len(self.table)} 个）" if lang == "zh"
+                      else f" (top {n} of {len(self.table)})")
+        fig.suptitle(title, fontsize=10)
         fig.tight_layout()
         return fig
 

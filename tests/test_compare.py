@@ -192,3 +192,14 @@ def test_centre_shift_when_a_year_sits_on_one_town_seat(counties):
     expected = np.hypot(b.x.mean() - a.x.mean(), b.y.mean() - a.y.mean()) / 1000
     assert r["centre_shift_km"] == pytest.approx(expected, rel=1e-9)
     assert "one point" in r["centre_note"]
+
+
+def test_small_multiples_capped(villages, counties):
+    res = compare_counties(villages, counties, province="山东省", permutations=9, rng=1,
+                           progress=False)
+    assert len(res.table) == 6
+    fig = res.plot(max_panels=4, highlight="371703")  # a zero county ranked last: still shown
+    titles = [a.get_title() for a in fig.axes if a.get_title()]
+    # labels are adcodes, or names where a CJK font is installed
+    assert len(titles) == 4 and ("371703" in titles or "县02县" in titles)
+    assert "top 4 of 6" in fig._suptitle.get_text()
