@@ -79,6 +79,8 @@ LABELS: dict[str, dict[str, str]] = {
         "county": "County",
         "no_results": "No result for this section (see the analysis steps for the reason).",
         "pdf_static": "In the PDF, maps are static images.",
+        "centre_moved": "Mean centre moved",
+        "bearing": "bearing (clockwise from north)",
     },
     "zh": {
         "briefing": "淘宝村：规划简报",
@@ -118,6 +120,8 @@ LABELS: dict[str, dict[str, str]] = {
         "county": "县",
         "no_results": "本节无结果（原因见分析步骤）。",
         "pdf_static": "PDF 中地图为静态图。",
+        "centre_moved": "平均中心移动",
+        "bearing": "方位角（自正北顺时针）",
     },
 }
 
@@ -445,6 +449,14 @@ def briefing(
     # key figures
     cards = [_nni_card(results.get("nni"), L, alpha), _moran_card(results.get("moran"), L, alpha),
              _local_cards(results.get("lisa"), results.get("gistar"), L)]
+    tr = results.get("trends")
+    if tr is not None and _get(tr, "net_shift_m") is not None:
+        periods = _get(tr, "periods", default=())
+        span = f" ({periods[0]}→{periods[-1]})" if len(periods) >= 2 else ""
+        cards.append(f'<div class="card"><div class="big">{_e(L["centre_moved"])}{_e(span)}: '
+                     f"{_num(tr.net_shift_m / 1000, 1)} km, {_e(L['bearing'])} "
+                     f"{_num(_get(tr, 'net_bearing_deg'), 0)}°</div><div class=muted>"
+                     f"{_e(_first(tr))}</div></div>")
     if "kde" in results:
         kde = results["kde"]
         bw = _get(kde, "bandwidth_m")

@@ -73,6 +73,11 @@ def test_html_is_self_contained_and_escaped(results):
     assert "data:image/png;base64," in text
     assert "County comparison" in text
     assert "permutations" in text  # methods and parameters from choices.json
+    # plain-language key figures, formatted from the results' own numbers
+    nni = a.results["nni"]
+    assert f"R = {nni.R:.3f}" in text
+    shift = a.results["trends"].net_shift_m / 1000
+    assert f"Mean centre moved (2015→2016): {shift:.1f} km" in text
 
 
 def test_chinese_labels(results):
