@@ -56,22 +56,32 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
     out.mkdir(parents=True, exist_ok=True)
     produced: list[tuple[str, str, Path]] = []
 
-    # 1. shipped layers ------------------------------------------------------------------------
+    # 1. shipped layers: load each, validate the point layers, one summary table ------------
+    from .. import io
+
     info = datasets.info()
+    layers = {name: datasets.load(name) for name in datasets.names()}  # raises if broken
+    checks = {}
+    for name, g in layers.items():
+        pts = g[~g.geometry.is_empty & g.geometry.notna()]
+        if len(pts) and (pts.geom_type == "Point").all():
+            rep = io.validate_villages(pts)
+            checks[name] = (f"{rep.n_errors} errors, {rep.n_warnings} warnings"
+                            + (f", {len(g) - len(pts)} empty" if len(pts) < len(g) else ""))
+        else:
+            checks[name] = "polygons: loaded"
     click.echo("Shipped layers (taobao_geo.datasets):")
     cols = [c for c in ("name", "rows", "geometry", "simulated", "datum", "precision")
             if c in info.columns]
     table = info[cols].copy()
+    table["validation"] = table["name"].map(checks)
     for c in ("datum", "precision"):  # the full texts are in `taobao-geo datasets` and data/README
         if c in table.columns:
             table[c] = table[c].astype(str).map(lambda s: s if len(s) <= 38 else s[:37] + "…")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         click.echo(table.to_string(index=False))
-    layers = {}
-    for name in datasets.names():
-        g = datasets.load(name)  # validates: raises on a broken layer
-        layers[name] = g
-    click.echo(f"All {len(layers)} layers loaded.\n")
+    click.echo(f"All {len(layers)} layers loaded. Warnings are expected: villages located at one "
+               "town seat share a point (see `taobao-geo validate taobao_villages`).\n")
     villages = layers["taobao_villages"]
     counties = layers["china_counties"]
     if "layers" in parts:
