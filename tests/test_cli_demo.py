@@ -7,6 +7,7 @@ with 99 (``--quick``), and each command's promised outputs are checked.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -74,7 +75,7 @@ def test_demo_quick_all_parts(tmp_path):
     # the summary table of the shipped layers (issue 2) and the output paths (issue 7)
     for name in ("china_counties", "taobao_villages", "caoxian_villages_simulated"):
         assert name in out
-    assert "0 errors" in out and "All 6 layers loaded" in out  # point layers validated
+    assert "0 errors" in out and re.search(r"All \d+ layers loaded", out)  # validated
     assert (tmp_path / "overview_map.html").exists()
     for part in ("china", "shandong", "heze/analysis", "caoxian/analysis"):
         folder = tmp_path / part
