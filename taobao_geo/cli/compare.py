@@ -24,7 +24,9 @@ from .options import (
 @click.option("--city", default=None, help="Add all counties of this city (e.g. 菏泽市).")
 @click.option("--top", type=int, default=None,
               help="Add the national top N counties by villages in the last year.")
-@click.option("--years", default=None, help="Years to compare: FIRST,LAST (2014,2016 = 2014-2016) or a list of three or more; default all.")
+@click.option("--years", default=None,
+              help="Years to compare: FIRST,LAST (2014,2016 = 2014-2016) or a list of three or "
+                   "more; default all.")
 @click.option("--counties", "counties_src", default="china_counties", show_default=True,
               help="County polygons: a file or shipped layer with adcode/province/city/county.")
 @click.option("--context", type=click.Choice(["province", "china"]), default="province",
