@@ -144,8 +144,11 @@ figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#555}
 iframe.map{width:100%;height:520px;border:1px solid #aaa}
 .muted{color:#777;font-size:.85em}
-@media print{iframe.map,.screen-only{display:none}main{max-width:none}h2{page-break-after:avoid}
- figure{page-break-inside:avoid}}
+@media print{iframe.map,.screen-only{display:none}main{max-width:none;padding:0}
+ h2{page-break-after:avoid}figure{page-break-inside:avoid}
+ table{display:table;font-size:6.5pt;width:100%;table-layout:auto}th,td{padding:1px 2px;
+ word-break:break-word}figure img{max-height:16cm}}
+@page{size:A4 landscape;margin:12mm}
 """
 
 
