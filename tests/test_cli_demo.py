@@ -29,7 +29,7 @@ def test_analyze_json_and_outputs(tmp_path):
     res = _invoke(["analyze", "caoxian_villages_simulated", "--boundary", "caoxian_boundary",
                    "--out", str(out), "--permutations", "19", "--envelopes", "9", "--rng", "7",
                    "--no-maps", "--json"])
-    payload = json.loads(res.output)
+    payload = json.loads(res.stdout)
     assert payload["n"] == 48 and payload["crs"] == "EPSG:32650"
     steps = {s["name"]: s for s in payload["steps"]}
     assert steps["nni"]["status"] == "ok"
@@ -92,3 +92,27 @@ def test_demo_quick_all_parts(tmp_path):
     cao = (tmp_path / "caoxian" / "briefing_en.html").read_text(encoding="utf-8")
     assert 'id="simulated-banner"' not in cao
     assert "Demo finished" in out
+
+
+def test_analyze_user_csv_in_gcj02(tmp_path):
+    # a user's list with Amap (GCJ-02) coordinates and Chinese headers, made from the SIMULATED
+    # layer; after --datum gcj02 the points must be back at the WGS 84 positions (< 0.5 m)
+    from taobao_geo import coords, datasets
+
+    sim = datasets.load("caoxian_villages_simulated")
+    lon, lat = coords.wgs84_to_gcj02(sim.geometry.x.to_numpy(), sim.geometry.y.to_numpy())
+    csv = tmp_path / "my_villages_simulated_gcj02.csv"
+    pd.DataFrame({"村名": sim["village"], "经度": lon, "纬度": lat}).to_csv(
+        csv, index=False, encoding="utf-8-sig")
+    out = tmp_path / "a"
+    res = _invoke(["analyze", str(csv), "--datum", "gcj02", "--boundary", "caoxian_boundary",
+                   "--out", str(out), "--permutations", "9", "--envelopes", "0", "--no-maps",
+                   "--json"])
+    payload = json.loads(res.stdout)  # the datum conversion note goes to stderr
+    assert payload["n"] == 48 and payload["year"] is None
+    assert "GCJ02 -> WGS 84 applied to 48 point(s)" in res.stderr
+    import geopandas as gpd
+
+    pts = gpd.read_file(out / "layers" / "analysis.gpkg", layer="points").to_crs(32650)
+    ref = sim.to_crs(32650)
+    assert pts.geometry.distance(ref.geometry, align=False).max() < 0.5

@@ -171,3 +171,30 @@ def test_steps_that_ran_report_their_module_results(run):
     assert list(res.results["trends"].to_frame()["year"]) == [2014, 2015, 2016]
     pts = gpd.read_file(out / "layers" / "analysis.gpkg", layer="points")
     assert len(pts) == 40 and pts.crs.to_epsg() == 4326
+
+
+def test_unit_and_weight_options_are_recorded(villages, boundary, tmp_path):
+    res = analyze(villages, boundary=boundary, out_dir=tmp_path, units="fishnet",
+                  unit_size_m=5000, weights="knn", k=4, value="density_km2", permutations=9,
+                  envelope_simulations=0, rng=1, progress=False, maps=False)
+    u = res.choices["units"]
+    assert u["kind"] == "fishnet" and u["size_m"] == 5000
+    assert res.choices["weights"]["kind"] == "knn" and res.choices["weights"]["k"] == 4
+    assert res.choices["autocorrelation"]["variable"] == "density_km2"
+    assert res.results["moran"].column == "density_km2"
+    # a 40 km x 44 km square in 5 km cells: 9 x 9 = 81 cells (clipped), all kept
+    assert u["n_units"] == len(res.results["lisa"].gdf) >= 72
+
+
+def test_polygon_units_keep_adcode_ids(villages, tmp_path):
+    from shapely.geometry import box
+
+    cells = gpd.GeoDataFrame(
+        {"adcode": ["371701", "371702", "371703", "371704"]},
+        geometry=[box(115.4, 34.6, 115.6, 34.8), box(115.6, 34.6, 115.8, 34.8),
+                  box(115.4, 34.8, 115.6, 35.0), box(115.6, 34.8, 115.8, 35.0)], crs=4326)
+    res = analyze(villages, boundary=cells, out_dir=tmp_path, permutations=9,
+                  envelope_simulations=0, rng=1, progress=False, maps=False, on_error="record")
+    assert res.choices["units"]["kind"] == "polygons"
+    assert res.choices["units"]["id"] == "adcode"
+    assert list(res.results["lisa"].gdf.index) == ["371701", "371702", "371703", "371704"]
