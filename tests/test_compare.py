@@ -203,3 +203,29 @@ def test_small_multiples_capped(villages, counties):
     # labels are adcodes, or names where a CJK font is installed
     assert len(titles) == 4 and ("371703" in titles or "县02县" in titles)
     assert "top 4 of 6" in fig._suptitle.get_text()
+
+
+def test_context_china_uses_every_county(villages, counties):
+    res = compare_counties(villages, counties, names="371701", context="china", permutations=19,
+                           rng=1, progress=False)
+    assert res.context == "all 9 counties"
+    r = res.table.iloc[0]
+    assert r["lisa_class"] in {"HH", "LL", "HL", "LH", "not significant"}
+    assert r["gi_bin"] in range(-3, 4) and np.isfinite(r["gi_z"])
+    with pytest.raises(ValueError, match="context"):
+        compare_counties(villages, counties, names="371701", context="world", progress=False)
+
+
+def test_gi_star_wiring_matches_closed_form(villages, counties):
+    # Gi* (Ord & Getis 1995) by hand for the corner county 371701 among the 9 counties, queen
+    # contiguity plus itself, binary weights: z = (sum_j w_j x_j - xbar W) /
+    # (s sqrt((n S1 - W^2) / (n - 1))), s^2 = sum x^2 / n - xbar^2. 2016 counts by county:
+    x = np.array([8, 2, 0, 0, 3, 0, 0, 0, 5], float)  # 371701 .. 371723 in row order
+    n, xbar = len(x), x.mean()
+    s = np.sqrt((x**2).sum() / n - xbar**2)
+    nb = [0, 1, 3, 4]  # itself, east, north, north-east
+    W = S1 = len(nb)
+    z = (x[nb].sum() - xbar * W) / (s * np.sqrt((n * S1 - W**2) / (n - 1)))
+    res = compare_counties(villages, counties, names="371701", context="china", permutations=19,
+                           rng=1, progress=False)
+    assert res.table.iloc[0]["gi_z"] == pytest.approx(z, rel=1e-9)
