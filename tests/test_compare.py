@@ -229,3 +229,20 @@ def test_gi_star_wiring_matches_closed_form(villages, counties):
     res = compare_counties(villages, counties, names="371701", context="china", permutations=19,
                            rng=1, progress=False)
     assert res.table.iloc[0]["gi_z"] == pytest.approx(z, rel=1e-9)
+
+
+def test_county_nni_matches_clark_evans_by_hand(villages, counties):
+    from scipy.spatial import cKDTree
+
+    res = compare_counties(villages, counties, names="371701", permutations=19, rng=1,
+                           progress=False)
+    r = res.table.iloc[0]
+    pts = villages[(villages.county_code == "371701") & (villages.year == 2016)].to_crs(32650)
+    xy = np.column_stack([pts.geometry.x, pts.geometry.y])
+    d, _ = cKDTree(xy).query(xy, k=2)
+    area = counties[counties.adcode == "371701"].to_crs(32650).geometry.area.iloc[0]
+    expected_R = d[:, 1].mean() / (0.5 / np.sqrt(len(xy) / area))
+    assert r["nni_R"] == pytest.approx(expected_R, rel=1e-9)
+    # ArcGIS's normal z: (observed - expected) / (0.26136 / sqrt(n^2 / A))
+    z = (d[:, 1].mean() - 0.5 / np.sqrt(len(xy) / area)) / (0.26136 / np.sqrt(len(xy) ** 2 / area))
+    assert r["nni_z_normal"] == pytest.approx(z, rel=1e-9)

@@ -198,3 +198,18 @@ def test_polygon_units_keep_adcode_ids(villages, tmp_path):
     assert res.choices["units"]["kind"] == "polygons"
     assert res.choices["units"]["id"] == "adcode"
     assert list(res.results["lisa"].gdf.index) == ["371701", "371702", "371703", "371704"]
+
+
+def test_nni_step_matches_clark_evans_by_hand(run, villages, boundary):
+    from scipy.spatial import cKDTree
+
+    res, _ = run
+    pts = villages[villages.year == 2016].to_crs(32650)
+    xy = np.column_stack([pts.geometry.x, pts.geometry.y])
+    d, _ = cKDTree(xy).query(xy, k=2)
+    area = boundary.to_crs(32650).geometry.area.iloc[0]
+    nni = res.results["nni"]
+    assert nni.area_m2 == pytest.approx(area, rel=1e-9)
+    assert nni.R == pytest.approx(d[:, 1].mean() / (0.5 / np.sqrt(len(xy) / area)), rel=1e-9)
+    # Monte Carlo with 19 simulations: the smallest two-sided p is 2/20
+    assert nni.test == "mc" and nni.nsim == 19 and nni.p == pytest.approx(0.1)
