@@ -131,3 +131,14 @@ def test_pdf(results, tmp_path):
     html = briefing(a, c, out_path=tmp_path / "b.html", embed_maps=False)
     pdf = print_pdf(html)
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_pdf_without_engine_says_so(tmp_path, monkeypatch):
+    import taobao_geo.report as rp
+
+    monkeypatch.setattr(rp.shutil, "which", lambda name: None)
+    html = tmp_path / "b.html"
+    html.write_text("<html><body>x</body></html>", encoding="utf-8")
+    with pytest.raises(TaobaoGeoError, match="No PDF engine: headless Chromium/Chrome was not "
+                                             "found.*The HTML briefing is complete"):
+        print_pdf(html)
