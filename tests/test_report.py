@@ -119,6 +119,14 @@ def test_renders_in_chromium(results, chromium):
         page.screenshot("briefing")
     finally:
         page.close()
+    zh = briefing(a, c, out_path=out / "brief_browser_zh.html", lang="zh", embed_maps=False)
+    page = open_page(chromium, zh, viewport=(1200, 1600))
+    try:
+        assert page.js_errors == []
+        assert page.eval("() => document.documentElement.lang") == "zh-CN"
+        page.screenshot("briefing_zh")
+    finally:
+        page.close()
 
 
 @pytest.mark.browser
