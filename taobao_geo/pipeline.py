@@ -858,6 +858,13 @@ def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, t
                 files["tables"].append(p)
                 entry["outputs"] = entry["outputs"] + [str(p.relative_to(out))]
         steps_payload[rec.name] = entry
+    # the core zones are a table readers want without GIS software
+    if layers.get("kde_cores") is not None and len(layers["kde_cores"]):
+        cores = layers["kde_cores"]
+        p = tables / "kde_cores.csv"
+        pd.DataFrame(cores.drop(columns=cores.geometry.name)).to_csv(p, index=False,
+                                                                     encoding="utf-8")
+        files["tables"].append(p)
     # GeoPackage with every layer
     if layers:
         gpkg = out / "layers" / "analysis.gpkg"
