@@ -1063,13 +1063,14 @@ def brief_region(
         villages, cty, names=sorted(codes) if level == "county" else None, top=top or None,
         year_col=year_col, permutations=permutations, rng=rng, progress=progress, **peers)
     comp_dir = out / "comparison"
-    comp.save(comp_dir, maps=maps, lang=lang, highlight=sorted(codes)[0] if level == "county"
-              else None)
+    comp_paths = comp.save(comp_dir, maps=maps, lang=lang,
+                           highlight=sorted(codes)[0] if level == "county" else None)
     html_path = report.briefing(
         analysis, comp, out_path=out / f"briefing_{lang}.html",
         title=title or (f"{label}: " + report.LABELS[lang]["briefing"]), region=label, lang=lang,
         provenance=[dict(counties.attrs.get("dataset", {}) or {})] or None,
-        highlight=sorted(codes)[0] if level == "county" else None)
+        highlight=sorted(codes)[0] if level == "county" else None,
+        comparison_map=comp_paths.get("map_html"))
     pdf_path, msg = None, ""
     if pdf:
         try:

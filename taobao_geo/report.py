@@ -392,6 +392,7 @@ def briefing(
     embed_maps: bool = True,
     highlight: str | None = None,
     alpha: float = 0.05,
+    comparison_map=None,
 ) -> Path:
     """Write a self-contained HTML briefing from analysis and comparison results.
 
@@ -419,6 +420,9 @@ def briefing(
         County name or adcode to highlight in the comparison figures.
     alpha
         Significance level used in the plain-language sentences.
+    comparison_map
+        Path of the interactive comparison map (:meth:`ComparisonResult.save` writes it), embedded
+        next to the comparison figures.
 
     Returns
     -------
@@ -550,6 +554,13 @@ def briefing(
             parts.append(_figure(_png(comparison.plot_map(lang=lang)), L["comparison"]))
         except Exception:  # noqa: BLE001 - a figure must not break the briefing
             pass
+        if comparison_map is not None and Path(comparison_map).exists():
+            if embed_maps:
+                parts.append(f'<h4 class="screen-only">{_e(L["interactive"])}</h4>'
+                             + _iframe(Path(comparison_map)))
+            else:
+                rel = _e(Path(comparison_map).name)
+                parts.append(f'<p class="screen-only"><a href="{rel}">{rel}</a></p>')
 
     # methods and parameters
     if analysis is not None:
