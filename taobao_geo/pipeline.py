@@ -594,6 +594,19 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
         union = shapely.union_all(state["boundary"].geometry.values)
         state["window"] = gpd.GeoDataFrame(geometry=[union], crs=target)
         state["window_vertices"] = int(shapely.get_num_coordinates(union))
+        # points outside the study area are an input problem (wrong layer or datum): say which
+        shapely.prepare(union)
+        every = pts_all.to_crs(target)  # all years: the trends use them too
+        outside = every.index[~shapely.intersects(union, every.geometry.values)].tolist()
+        if outside:
+            from ._errors import InputDataError
+            from ._validate import row_list
+
+            raise InputDataError(
+                f"`analyze`: {len(outside)} of {len(every)} point(s) fall outside the boundary: rows "
+                f"{row_list(outside)}. Select the points inside it first (e.g. "
+                "points[points.within(boundary.union_all())]), pass the right boundary, or check "
+                "the datum (GCJ-02 coordinates read as WGS 84 sit ~0.5 km off).", rows=outside)
     if state["all_points"] is not None:
         state["all_points"] = projection.to_projected(state["all_points"], to_crs=target)
     choices["points"] = {"n_cross_section": int(len(points)), "n_all_years": int(len(pts_all)),

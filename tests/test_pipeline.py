@@ -121,6 +121,10 @@ def test_bad_inputs(villages, boundary, tmp_path):
         analyze(villages, year=2010, out_dir=tmp_path, maps=False)
     with pytest.raises(ValueError, match="unit_id='code' is not a column"):
         analyze(villages, boundary=boundary, unit_id="code", out_dir=tmp_path)
+    far = villages.copy()
+    far.loc[far.index[:2], "geometry"] = [Point(117, 36), Point(118, 36)]
+    with pytest.raises(ValueError, match=r"2 of 75 point\(s\) fall outside the boundary: rows"):
+        analyze(far, boundary=boundary, out_dir=tmp_path, maps=False)
     with pytest.raises(ValueError, match="on_error"):
         analyze(villages, out_dir=tmp_path, on_error="ignore")
 
