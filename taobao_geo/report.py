@@ -357,6 +357,27 @@ def _units_figure(res, kind: str) -> str:
     return _png(fig)
 
 
+def _result_plot(res, caption: str, *, points=None) -> str:
+    """A result's own ``plot(ax=...)`` as an embedded PNG figure ('' if it has none or fails)."""
+    if res is None or not hasattr(res, "plot"):
+        return ""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    try:
+        if points is not None:
+            res.plot(ax=ax, points=points.to_crs(res.crs))
+        else:
+            res.plot(ax=ax)
+    except Exception:  # noqa: BLE001 - a figure must not break the briefing
+        plt.close(fig)
+        return ""
+    return _figure(_png(fig), caption)
+
+
 def _iframe(path: Path) -> str:
     try:
         doc = Path(path).read_text(encoding="utf-8")
@@ -476,18 +497,11 @@ def briefing(
         for name in ("nni", "ripley", "moran"):
             if name in results:
                 parts.append(_summary_block(results[name]))
-        if "ripley" in results and hasattr(results["ripley"], "plot"):
-            try:
-                import matplotlib
-
-                matplotlib.use("Agg", force=False)
-                import matplotlib.pyplot as plt
-
-                fig, ax = plt.subplots(figsize=(6, 4))
-                results["ripley"].plot(ax=ax)
-                parts.append(_figure(_png(fig), "Ripley's L(r) with CSR envelope"))
-            except Exception:  # noqa: BLE001 - a figure must not break the briefing
-                pass
+        figs = [_result_plot(results.get("nni"), "Nearest-neighbour index: observed R and its "
+                                                   "null distribution"),
+                _result_plot(results.get("ripley"), "Ripley's L(r) with CSR envelope")]
+        parts.append('<div class="cards">' + "".join(f'<div class="card">{f}</div>'
+                                                     for f in figs if f) + "</div>")
 
     # maps
     if analysis is not None:
@@ -531,6 +545,10 @@ def briefing(
         if "trends" in results:
             parts.append(f"<h3>{_e(L['q_trend'])}</h3>")
             parts.append(_summary_block(results["trends"]))
+            fig = _result_plot(results["trends"], "Mean centre and standard deviational ellipse "
+                                                  "by year", points=analysis.layers.get("points"))
+            if fig:
+                parts.append(fig)
             try:
                 df = results["trends"].to_frame()
                 df = pd.DataFrame(df.drop(columns=[c for c in df.columns
