@@ -155,8 +155,12 @@ class AnalysisResult(ResultMixin):
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """Scalars for ``--json``: steps, each result's own ``to_dict()``, choices and files."""
+        results = {k: jsonable(r.to_dict()) for k, r in self.results.items()
+                   if hasattr(r, "to_dict")}
         return {"out_dir": str(self.out_dir), "n": self.n, "crs": self.crs, "year": self.year,
                 "years": list(self.years), "steps": [s.as_dict() for s in self.steps],
+                "results": results, "choices": jsonable(self.choices),
                 "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()})}
 
 

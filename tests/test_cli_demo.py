@@ -33,6 +33,10 @@ def test_analyze_json_and_outputs(tmp_path):
     assert payload["n"] == 48 and payload["crs"] == "EPSG:32650"
     steps = {s["name"]: s for s in payload["steps"]}
     assert steps["nni"]["status"] == "ok"
+    # the numbers themselves are in the JSON, as the library computed them
+    assert 0 < payload["results"]["nni"]["R"] < 1  # simulated Thomas clusters
+    assert payload["results"]["nni"]["nsim"] == 19
+    assert payload["choices"]["crs"]["name"] == "EPSG:32650"
     choices = json.loads((out / "choices.json").read_text(encoding="utf-8"))
     assert choices["seed"] == 7 and choices["permutations"] == 19
     assert choices["dataset"]["simulated"] is True

@@ -97,8 +97,11 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
                   weights=weights, k=k, alpha=alpha,
                   correction=None if correction == "none" else correction, maps=not no_maps,
                   title=title or source)
-    extra = {"summary": str(out / "summary.json"), "choices": str(out / "choices.json"),
-             "log": str(out / "log.txt"), "tables": str(out / "tables"),
-             "layers": str(out / "layers" / "analysis.gpkg"),
-             "maps": [str(p) for p in res.files.get("maps", [])]}
-    emit(res, as_json=as_json, extra=extra)
+    written = {"summary": str(out / "summary.json"), "choices": str(out / "choices.json"),
+               "log": str(out / "log.txt"), "tables": str(out / "tables"),
+               "layers": str(out / "layers" / "analysis.gpkg"),
+               "maps": [str(p) for p in res.files.get("maps", [])]}
+    if as_json:
+        emit(res, as_json=True)  # to_dict() already lists the files written
+    else:
+        emit(res, as_json=False, extra=written)
