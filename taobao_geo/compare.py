@@ -104,6 +104,14 @@ class ComparisonResult(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
 
+    def to_dict(self) -> dict:
+        """Settings plus the table as a list of row dicts (for ``--json``)."""
+        from ._results import jsonable
+
+        return {"years": list(self.years), "selection": self.selection, "context": self.context,
+                "settings": jsonable(self.settings), "notes": list(self.notes),
+                "table": jsonable(self.table.to_dict(orient="records"))}
+
     def summary(self) -> str:
         t = self.table
         y0, y1 = self.years[0], self.years[-1]

@@ -52,8 +52,10 @@ def test_analyze_bad_source_is_one_clear_error(tmp_path):
 
 def test_compare_heze(tmp_path):
     out = tmp_path / "c"
-    _invoke(["compare", "--city", "菏泽市", "--county", "371721", "--out", str(out),
-             "--permutations", "19", "--no-maps"])
+    res = _invoke(["compare", "--city", "菏泽市", "--county", "371721", "--out", str(out),
+                   "--permutations", "19", "--no-maps", "--json"])
+    payload = json.loads(res.stdout)
+    assert [r["adcode"] for r in payload["table"]][0] == "371721"
     t = pd.read_csv(out / "comparison.csv", dtype={"adcode": str})
     assert len(t) == 9  # Heze's nine counties (Cao County is one of them)
     cao = t.set_index("adcode").loc["371721"]
