@@ -63,4 +63,5 @@ def command(source, names, province, city, top, years, counties_src, context, x_
     out = prepare_out(out_dir)
     paths = res.save(out, maps=not no_maps, lang=lang,
                      highlight=names[0] if len(names) == 1 else None)
-    emit(res, as_json=as_json, extra={k: str(v) for k, v in paths.items()})
+    files = {k: str(v) for k, v in paths.items()}
+    emit(res, as_json=as_json, extra={"files": files} if as_json else files)
