@@ -90,6 +90,8 @@ class ComparisonResult(ResultMixin):
         Caveats to print with the table.
     counties
         The selected county polygons (EPSG:4326) with the table's columns (for maps).
+    provinces
+        Outlines of the provinces of the selected counties (EPSG:4326), the maps' background.
     """
 
     table: pd.DataFrame = field(repr=False)
@@ -100,6 +102,7 @@ class ComparisonResult(ResultMixin):
     settings: dict = field(repr=False)
     notes: tuple = ()
     counties: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    provinces: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -192,6 +195,8 @@ class ComparisonResult(ResultMixin):
         column = column or "density_per_1000km2"
         fig, a = plt.subplots(figsize=(6, 5)) if ax is None else (ax.figure, ax)
         g = self.counties
+        if self.provinces is not None and len(self.provinces):
+            self.provinces.boundary.plot(ax=a, color="#999", linewidth=0.5)
         g.plot(column=column, ax=a, legend=True, cmap="YlOrRd", edgecolor="#555", linewidth=0.4,
                legend_kwds={"shrink": 0.6})
         if len(g) <= 30:
@@ -199,7 +204,14 @@ class ComparisonResult(ResultMixin):
                 p = r.geometry.representative_point()
                 a.annotate(_label(r, cjk), (p.x, p.y), fontsize=6, ha="center")
         a.set_axis_off()
-        a.set_title(("按县比较：" if lang == "zh" else "County comparison: ") + column, fontsize=9)
+        y1 = self.years[-1]
+        names = {"density_per_1000km2": (f"Taobao villages per 1,000 km² ({y1})",
+                                         f"每千平方公里淘宝村数（{y1}）"),
+                 f"n_{y1}": (f"Taobao villages ({y1})", f"淘宝村数量（{y1}）"),
+                 "growth_abs": ("Growth in villages", "淘宝村增量"),
+                 "share_of_province_pct": ("Share of the province (%)", "占全省比例（%）")}
+        label = names.get(column, (column, column))[1 if lang == "zh" else 0]
+        a.set_title(("按县比较：" if lang == "zh" else "County comparison: ") + label, fontsize=9)
         fig.tight_layout()
         return fig
 
@@ -563,9 +575,12 @@ def compare_counties(
                 "min_nni_locations": int(min_nni_locations), "count_by": how,
                 "area_crs": "China Albers equal-area", "nni_crs": "UTM zone of each county",
                 "nni_test": "Monte Carlo (CSR in the county polygon), two-sided; duplicates merged"}
+    # background for the maps: the outlines of the provinces involved (dissolved counties)
+    provs = cty[cty["province"].isin(set(table["province"]))][["province", "geometry"]]
+    provs = provs.dissolve(by="province").reset_index()
     return ComparisonResult(table=table, counts=long, years=tuple(years),
                             selection="; ".join(parts), context=ctx_desc, settings=settings,
-                            notes=tuple(notes), counties=poly_out)
+                            notes=tuple(notes), counties=poly_out, provinces=provs)
 
 
 def _county_nni(pts, poly, *, permutations, min_locations, rng) -> dict:
