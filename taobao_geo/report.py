@@ -646,8 +646,8 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120.0) -> Path:
     TaobaoGeoError
         If no Chromium/Chrome is installed (the message says how to get one) or printing fails.
     """
+    pdf_path = Path(pdf_path) if pdf_path else Path(html_path).with_suffix(".pdf")
     html_path = Path(html_path).resolve()
-    pdf_path = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
     engine = find_pdf_engine()
     if engine is None:
         raise TaobaoGeoError(
