@@ -37,6 +37,7 @@ __all__ = [
     "ensure_rng",
     "point_coords",
     "row_list",
+    "seed_label",
 ]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -198,6 +199,19 @@ def ensure_rng(rng: int | np.random.Generator | None) -> np.random.Generator:
     if rng is None or isinstance(rng, (int, np.integer)):
         return np.random.default_rng(rng)
     raise TypeError(f"`rng` must be an int, a numpy.random.Generator or None; got {type(rng).__name__}.")
+
+
+def seed_label(rng: int | np.random.Generator | None) -> int | str:
+    """How a result was seeded, for its summary and JSON: the int seed, or what was given instead.
+
+    A Generator is reproducible when the caller seeded it (the pipeline derives one per step
+    from its own seed), so it is not reported as "no seed".
+    """
+    if isinstance(rng, (int, np.integer)):
+        return int(rng)
+    if isinstance(rng, np.random.Generator):
+        return "given as a Generator"
+    return "none, not reproducible"
 
 
 def check_choice(value: Any, choices: Iterable[Any], *, name: str, func: str) -> Any:

@@ -40,6 +40,7 @@ from ._validate import (
     ensure_numeric,
     ensure_rng,
     row_list,
+    seed_label,
 )
 from .weights import SpatialWeights, as_sparse, build_graph
 
@@ -177,7 +178,7 @@ class GlobalResult(ResultMixin):
     weights_kind: str
     column: str
     dropped: tuple = ()
-    seed: int | None = None
+    seed: int | str | None = None
     sim: np.ndarray | None = field(default=None, repr=False)
     _z: np.ndarray | None = field(default=None, repr=False)
     _lag: np.ndarray | None = field(default=None, repr=False)
@@ -282,10 +283,6 @@ def _perm_summary(obs, sims, permutations, alternative, larger_is_positive=True)
     if not larger_is_positive:
         z = -z
     return p, float(z), mu, sd
-
-
-def _seed_of(rng):
-    return int(rng) if isinstance(rng, (int, np.integer)) else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,7 +394,7 @@ def moran(
         z_rand=float(z_rand), p_rand=float(normal_p(z_rand, alt_a)), alternative=alternative,
         permutations=permutations, p_sim=p_sim, z_sim=z_sim, mean_sim=mu, sd_sim=sd, n=n,
         transform=transform, weights_kind=pr.weights_kind, column=pr.column, dropped=pr.dropped,
-        seed=_seed_of(rng), sim=sims, _z=zs, _lag=wr @ zs, _ids=pr.ids,
+        seed=seed_label(rng), sim=sims, _z=zs, _lag=wr @ zs, _ids=pr.ids,
     )
 
 
@@ -457,7 +454,7 @@ def geary(
         z_rand=float(z_rand), p_rand=float(normal_p(z_rand, alt_a)), alternative=alternative,
         permutations=permutations, p_sim=p_sim, z_sim=z_sim, mean_sim=mu, sd_sim=sd, n=n,
         transform=transform, weights_kind=pr.weights_kind, column=pr.column, dropped=pr.dropped,
-        seed=_seed_of(rng), sim=sims,
+        seed=seed_label(rng), sim=sims,
     )
 
 
@@ -519,7 +516,7 @@ def general_g(
         p_norm=None, variance_rand=float(var), z_rand=float(z), p_rand=float(normal_p(z, alt_a)),
         alternative=alternative, permutations=permutations, p_sim=p_sim, z_sim=z_sim,
         mean_sim=mu, sd_sim=sd, n=n, transform=transform, weights_kind=pr.weights_kind,
-        column=pr.column, dropped=pr.dropped, seed=_seed_of(rng), sim=sims,
+        column=pr.column, dropped=pr.dropped, seed=seed_label(rng), sim=sims,
     )
 
 

@@ -42,7 +42,7 @@ from ._inference import (
     perm_p,
 )
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_rng, row_list
+from ._validate import check_choice, ensure_rng, row_list, seed_label
 from .autocorrelation import prepare
 from .palettes import GI_BIN_COLOURS as _GI_BIN
 from .palettes import LISA_COLOURS as _LISA
@@ -126,7 +126,7 @@ class LocalMoranResult(ResultMixin):
     alternative: str
     inference: str
     permutations: int
-    seed: int | None
+    seed: int | str
     transform: str
     conditional: bool
     weights_kind: str
@@ -188,7 +188,7 @@ class HotspotResult(ResultMixin):
     alternative: str
     inference: str
     permutations: int
-    seed: int | None
+    seed: int | str
     transform: str
     weights_kind: str
     bins: dict
@@ -223,10 +223,6 @@ class HotspotResult(ResultMixin):
             lines.append(f"{len(self.dropped)} island(s) left out: {row_list(self.dropped)}.")
         lines.extend(self.notes)
         return "\n".join(lines)
-
-
-def _seed(rng):
-    return int(rng) if isinstance(rng, (int, np.integer)) else None
 
 
 def _plot_classes(gdf, column, colors, ax, title):
@@ -391,7 +387,7 @@ def local_moran(
     counts = pd.Series(cluster).value_counts().to_dict()
     return LocalMoranResult(
         gdf=out, column=pr.column, n=n, alpha=alpha, correction=correction,
-        alternative=alternative, inference=inference, permutations=permutations, seed=_seed(rng),
+        alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
         transform=transform, conditional=conditional, weights_kind=pr.weights_kind,
         counts={k: int(v) for k, v in counts.items()}, n_significant=int(sig.sum()),
         fdr_threshold=fdr_cutoff(p_used, alpha) if correction == "fdr" else None,
@@ -534,7 +530,7 @@ def getis_ord(
     bins = pd.Series(gbin).value_counts().to_dict()
     return HotspotResult(
         gdf=out, column=pr.column, n=n, star=star, alpha=alpha, correction=correction,
-        alternative=alternative, inference=inference, permutations=permutations, seed=_seed(rng),
+        alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
         transform=transform, weights_kind=pr.weights_kind,
         bins={int(k): int(v) for k, v in bins.items()}, n_hot=int((gbin > 0).sum()),
         n_cold=int((gbin < 0).sum()), dropped=pr.dropped,

@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree
 from ._errors import InputDataError
 from ._ppbins import even_breaks, km_rs
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_rng
+from ._validate import check_choice, ensure_rng, seed_label
 from .windows import StudyArea, boundary_distance, prepare_pattern, study_area, _sample
 
 __all__ = ["NNIResult", "nearest_neighbour_index", "nn_distances", "CORRECTIONS", "TESTS"]
@@ -329,7 +329,7 @@ def nearest_neighbour_index(
     z_arc = (d_obs - d_pois) / se_arc
     p_arc = _p_normal(z_arc, alternative)
     sims = None
-    seed = rng if isinstance(rng, (int, np.integer)) else None
+    seed = seed_label(rng)
     if test == "z":
         z = (d_obs - d_exp) / se
         p = _p_normal(z, alternative)

@@ -65,7 +65,7 @@ from ._ppbins import (
     reduced_sample_counts,
 )
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_rng
+from ._validate import check_choice, ensure_rng, seed_label
 from .nni import nn_distances
 from .windows import StudyArea, _sample, boundary_distance, prepare_pattern, study_area
 
@@ -658,7 +658,7 @@ def distance_function(
     lo = hi = mean_sim = None
     sims = None
     p_mad = math.nan
-    seed = rng if isinstance(rng, (int, np.integer)) else None
+    seed = seed_label(rng)
     if nsim:
         from tqdm.auto import tqdm
 

@@ -134,3 +134,10 @@ def test_result_mixin():
     assert str(r) == "value = 1.50 <b>"
     assert "&lt;b&gt;" in r._repr_html_()
     assert jsonable({"x": np.nan, "y": np.int64(2), "z": (np.float32(1.0),)}) == {"x": None, "y": 2, "z": [1.0]}
+
+
+def test_seed_label():
+    assert v.seed_label(12345) == 12345
+    assert v.seed_label(np.int64(3)) == 3
+    assert v.seed_label(np.random.default_rng(1)) == "given as a Generator"
+    assert v.seed_label(None) == "none, not reproducible"
