@@ -37,6 +37,8 @@ from ._results import ResultMixin
 from ._validate import check_choice, row_list
 
 __all__ = [
+    "LocationQuality",
+    "location_quality",
     "read_name_table",
     "Gazetteer",
     "GeocodeReport",
@@ -603,3 +605,109 @@ def locate_names(
         if on_unmatched == "warn":
             warnings.warn(msg, UserWarning, stacklevel=2)
     return gdf
+
+
+# ----------------------------------------------------------------------------------------------
+# Is a located layer fine enough for point-pattern statistics?
+# ----------------------------------------------------------------------------------------------
+COARSE_PRECISIONS = ("county", "city", "none")
+
+
+@dataclass(frozen=True)
+class LocationQuality(ResultMixin):
+    """How finely a layer's points are located, and whether point-level statistics mean anything.
+
+    Attributes
+    ----------
+    n
+        Number of rows (villages).
+    n_locations
+        Number of distinct point locations among them (villages at one town seat share one).
+    by_precision
+        ``loc_prec`` value -> number of rows (empty when the layer has no ``loc_prec`` column).
+    coarse_share
+        Share of rows located only at county, city or no precision.
+    reliable
+        False when the nearest-neighbour index, Ripley's functions and a village-scale KDE would
+        describe the geocoding (county points, shared town seats) rather than the villages.
+    reason
+        Plain-language explanation (empty when ``reliable``).
+    """
+
+    n: int
+    n_locations: int
+    by_precision: dict
+    coarse_share: float
+    reliable: bool
+    reason: str
+    min_locations: int
+    max_coarse_share: float
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{"loc_prec": k, "rows": v, "share": v / self.n if self.n else np.nan}
+                for k, v in self.by_precision.items()]
+        return pd.DataFrame(rows, columns=["loc_prec", "rows", "share"])
+
+    def summary(self) -> str:
+        prec = ", ".join(f"{k} {v}" for k, v in self.by_precision.items()) or "no loc_prec column"
+        head = (f"Location quality: {self.n} villages at {self.n_locations} distinct locations "
+                f"({prec}).")
+        return head if self.reliable else f"{head}\n{self.reason}"
+
+
+def location_quality(
+    points: gpd.GeoDataFrame,
+    *,
+    precision_col: str = "loc_prec",
+    min_locations: int = 10,
+    max_coarse_share: float = 0.2,
+) -> LocationQuality:
+    """Judge whether village-scale point statistics are meaningful for a located layer.
+
+    The shipped layers place villages at their town seat or, where the seat is unknown, at the
+    county's representative point (``loc_prec``). Within one county this can leave a handful of
+    distinct points -- Cao County 2016: 48 villages, 36 of them (Daji's 27 among them) at the
+    county point -- so an NNI, Ripley's L or a 2-km KDE would measure the geocoding, not the
+    villages. The rule is deliberately simple and stated in the result: reliable unless more than
+    ``max_coarse_share`` of the rows are at county/city/no precision, or there are fewer than
+    ``min_locations`` distinct locations.
+
+    Parameters
+    ----------
+    points
+        Located villages (any CRS; distinct locations are exact coordinate matches).
+    precision_col
+        Column with the location precision (``town`` / ``county`` / ``city`` / ``simulated`` ...).
+        Without it only the distinct-location rule applies.
+    min_locations, max_coarse_share
+        Thresholds of the rule (defaults: 10 locations, 20 % coarse rows).
+
+    Returns
+    -------
+    LocationQuality
+    """
+    n = int(len(points))
+    xy = shapely.get_coordinates(points.geometry.values)
+    n_loc = int(len(np.unique(xy, axis=0))) if len(xy) else 0
+    if precision_col in points.columns:
+        counts = points[precision_col].fillna("none").astype(str).value_counts()
+        by_prec = {str(k): int(v) for k, v in counts.items()}
+    else:
+        by_prec = {}
+    coarse = sum(v for k, v in by_prec.items() if k in COARSE_PRECISIONS)
+    share = coarse / n if n else 0.0
+    problems = []
+    if share > max_coarse_share:
+        problems.append(f"{coarse} of {n} villages ({share:.0%}) are placed only at a county or "
+                        "city point because their town seat is unknown")
+    if n_loc < min_locations:
+        problems.append(f"the {n} villages occupy only {n_loc} distinct locations")
+    reason = ""
+    if problems:
+        reason = ("Village-scale point statistics (nearest-neighbour index, Ripley's L, "
+                  "village-level KDE) are not interpretable here: " + "; ".join(problems) +
+                  ". They describe where the villages were geocoded, not where they are; use "
+                  "county-level comparisons, or village coordinates if you have them.")
+    return LocationQuality(n=n, n_locations=n_loc, by_precision=by_prec, coarse_share=float(share),
+                           reliable=not problems, reason=reason, min_locations=int(min_locations),
+                           max_coarse_share=float(max_coarse_share))

@@ -139,6 +139,9 @@ class AnalysisResult(ResultMixin):
         head = (f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
                 f" in {self.crs}; output folder {self.out_dir}")
         lines = [head]
+        lq = self.choices.get("location_quality") or {}
+        if lq and not lq.get("reliable", True):
+            lines.append("WARNING: " + lq["reason"])
         for s in self.steps:
             if s.status == "ok":
                 res = self.results.get(s.name)
@@ -588,6 +591,11 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
     state["crs"] = target
     state["points"] = pts
     state["points_wgs84"] = points.to_crs(4326)
+    # County-point / shared-seat geocoding can make village-scale statistics meaningless: record
+    # the judgement so the summary and the briefing say it next to the numbers.
+    from .geocode import location_quality
+
+    choices["location_quality"] = location_quality(points).to_dict()
     state["boundary"] = None if boundary is None else boundary.to_crs(target)
     state["window"] = None
     if state["boundary"] is not None:

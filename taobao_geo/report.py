@@ -59,6 +59,13 @@ LABELS: dict[str, dict[str, str]] = {
                      "real village locations. Use them for tutorials and tests only.",
         "precision": "Location precision: villages are located at their town seat or at the "
                      "county's representative point, not at the village itself.",
+        "coarse_banner": "Not interpretable at village scale: the {n} villages occupy only {loc} "
+                         "distinct locations and {coarse} of them sit at a county or city point "
+                         "because their town seat is unknown. The nearest-neighbour index, "
+                         "Ripley's L and the density map below describe that geocoding, not the "
+                         "villages; read the county-level comparison instead.",
+        "coarse_head": "Point-pattern statistics: not interpretable here",
+        "coarse_detail": "Too few distinct locations (see the warning above). For the record:",
         "boundaries": "Boundaries are for analysis only and not for publication: publishing maps "
                       "of China requires an official map approval number (审图号).",
         "generated": "Generated",
@@ -102,6 +109,11 @@ LABELS: dict[str, dict[str, str]] = {
         "static": "静态图",
         "simulated": "模拟数据：本简报中的点位为模拟生成，并非真实村庄位置，仅供教学和测试使用。",
         "precision": "定位精度：村庄定位于所在乡镇驻地或县代表点，而非村庄本身。",
+        "coarse_banner": "村级尺度下不可解读：{n} 个村庄仅对应 {loc} 个不同位置，其中 {coarse} 个因乡镇驻地未知而"
+                         "定位于县或市代表点。下方的最近邻指数、Ripley L 函数和核密度图反映的是定位方式，"
+                         "而非村庄的真实分布；请参阅县域比较。",
+        "coarse_head": "点格局统计：此处不可解读",
+        "coarse_detail": "不同位置过少（见上方警告）。仅供记录：",
         "boundaries": "边界仅用于分析，不得用于出版：公开出版中国地图须取得审图号。",
         "generated": "生成时间",
         "not_run": "未运行",
@@ -224,6 +236,12 @@ def _table(df: pd.DataFrame, *, max_rows: int = 40, text_cols=()) -> str:
 # ----------------------------------------------------------------------------------------------
 # Sections
 # ----------------------------------------------------------------------------------------------
+def _coarse_text(lq: dict, L) -> str:
+    by = lq.get("by_precision") or {}
+    coarse = sum(v for k, v in by.items() if k in ("county", "city", "none"))
+    return L["coarse_banner"].format(n=lq.get("n"), loc=lq.get("n_locations"), coarse=coarse)
+
+
 def _nni_card(res, L, alpha) -> str:
     R, z, p = _get(res, "R"), _get(res, "z"), _get(res, "p", "p_value")
     if R is None:
@@ -471,11 +489,20 @@ def briefing(
     parts.append(f'<p class="muted">{_e(" · ".join(s for s in sub if s))}</p>')
     if simulated:
         parts.append(f'<div class="banner" id="simulated-banner">⚠ {_e(L["simulated"])}</div>')
+    lq = (analysis.choices.get("location_quality") if analysis is not None else None) or {}
+    coarse = bool(lq) and not lq.get("reliable", True)
     parts.append(f'<div class="caveat">{_e(L["precision"])}</div>')
+    if coarse:
+        parts.append(f'<div class="banner" id="precision-banner">⚠ {_e(_coarse_text(lq, L))}</div>')
     parts.append(f'<div class="caveat">{_e(L["boundaries"])}</div>')
 
     # key figures
-    cards = [_nni_card(results.get("nni"), L, alpha), _moran_card(results.get("moran"), L, alpha),
+    nni_card = _nni_card(results.get("nni"), L, alpha)
+    if coarse and nni_card:
+        nni_card = (f'<div class="card"><div class="big">{_e(L["coarse_head"])}</div>'
+                    f'<div class=muted>{_e(L["coarse_detail"])} {_e(_first(results["nni"]))}'
+                    "</div></div>")
+    cards = [nni_card, _moran_card(results.get("moran"), L, alpha),
              _local_cards(results.get("lisa"), results.get("gistar"), L)]
     tr = results.get("trends")
     if tr is not None and _get(tr, "net_shift_m") is not None:
