@@ -62,9 +62,10 @@ LABELS: dict[str, dict[str, str]] = {
         "coarse_banner": "Not interpretable at village scale: the {n} villages occupy only {loc} "
                          "distinct locations and {coarse} of them sit at a county or city point "
                          "because their town seat is unknown. The nearest-neighbour index, "
-                         "Ripley's L and the density map below describe that geocoding, not the "
-                         "villages; read the county-level comparison instead.",
+                         "Ripley's L, the density map and grid-cell hot spots below describe that "
+                         "geocoding, not the villages; read the county-level comparison instead.",
         "coarse_head": "Point-pattern statistics: not interpretable here",
+        "coarse_grid_head": "Grid-cell autocorrelation and hot spots: not interpretable here",
         "coarse_detail": "Too few distinct locations (see the warning above). For the record:",
         "boundaries": "Boundaries are for analysis only and not for publication: publishing maps "
                       "of China requires an official map approval number (审图号).",
@@ -110,9 +111,10 @@ LABELS: dict[str, dict[str, str]] = {
         "simulated": "模拟数据：本简报中的点位为模拟生成，并非真实村庄位置，仅供教学和测试使用。",
         "precision": "定位精度：村庄定位于所在乡镇驻地或县代表点，而非村庄本身。",
         "coarse_banner": "村级尺度下不可解读：{n} 个村庄仅对应 {loc} 个不同位置，其中 {coarse} 个因乡镇驻地未知而"
-                         "定位于县或市代表点。下方的最近邻指数、Ripley L 函数和核密度图反映的是定位方式，"
+                         "定位于县或市代表点。下方的最近邻指数、Ripley L 函数、核密度图和网格冷热点反映的是定位方式，"
                          "而非村庄的真实分布；请参阅县域比较。",
         "coarse_head": "点格局统计：此处不可解读",
+        "coarse_grid_head": "网格单元自相关与冷热点：此处不可解读",
         "coarse_detail": "不同位置过少（见上方警告）。仅供记录：",
         "boundaries": "边界仅用于分析，不得用于出版：公开出版中国地图须取得审图号。",
         "generated": "生成时间",
@@ -502,8 +504,18 @@ def briefing(
         nni_card = (f'<div class="card"><div class="big">{_e(L["coarse_head"])}</div>'
                     f'<div class=muted>{_e(L["coarse_detail"])} {_e(_first(results["nni"]))}'
                     "</div></div>")
-    cards = [nni_card, _moran_card(results.get("moran"), L, alpha),
-             _local_cards(results.get("lisa"), results.get("gistar"), L)]
+    moran_card = _moran_card(results.get("moran"), L, alpha)
+    local_cards = _local_cards(results.get("lisa"), results.get("gistar"), L)
+    grid_units = analysis is not None and (analysis.choices.get("units") or {}).get("kind") in (
+        "fishnet", "hex")
+    if coarse and grid_units and (moran_card or local_cards):
+        # grid cells over a few geocoded points inherit the same artefact; counties do not
+        moran_card = (f'<div class="card"><div class="big">{_e(L["coarse_grid_head"])}</div>'
+                      f'<div class=muted>{_e(L["coarse_detail"])} '
+                      f'{_e(_first(results.get("moran")) if results.get("moran") else "")}'
+                      "</div></div>")
+        local_cards = ""
+    cards = [nni_card, moran_card, local_cards]
     tr = results.get("trends")
     if tr is not None and _get(tr, "net_shift_m") is not None:
         periods = _get(tr, "periods", default=())

@@ -73,3 +73,8 @@ def test_briefing_warns_when_points_are_too_coarse(tmp_path):
         html = report.briefing(res, out_path=tmp_path / f"b_{lang}.html", lang=lang).read_text("utf-8")
         assert 'id="precision-banner"' in html and words in html
         assert "significantly different from random" not in html
+    # Cao County has too few polygons, so the units are a hexagon grid: its hot spots go too
+    assert res.choices["units"]["kind"] == "hex"
+    html = (tmp_path / "b_en.html").read_text("utf-8")
+    assert "Grid-cell autocorrelation and hot spots: not interpretable here" in html
+    assert "High-High (hot-spot) units" not in html
