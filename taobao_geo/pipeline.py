@@ -765,8 +765,10 @@ def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng, choices):
         return res
 
 
-def _maps(results, layers, folder: Path, *, title, year, tiles="carto"):
+def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm")):
     """One offline HTML map per analysis (villages, density, LISA, Gi*, centres)."""
+    # two WGS 84 base maps in the layer control: if one provider is unreachable or wants a key,
+    # the user switches to the other
     mod = _mod("maps")
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
