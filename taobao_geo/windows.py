@@ -483,7 +483,8 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
             f"`{func}`: {n_coinc} row(s) share a location with another row "
             f"({len(dup_groups)} location(s), e.g. rows {'; '.join(examples)}). Villages geocoded "
             "to one town seat do this. Choose duplicates='merge' (one point per location, "
-            "counted as a weight) or duplicates='keep' (zero distances enter the statistic).",
+            "counted as a weight) or duplicates='keep' (zero distances enter the statistic); on "
+            "the command line: --duplicates merge or --duplicates keep.",
             rows=[labels[inverse == g][1:].tolist() for g in dup_groups],
         )
     if duplicates == "merge" and len(dup_groups):

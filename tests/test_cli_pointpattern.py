@@ -106,3 +106,11 @@ def test_centrography_cli_trends_and_single(redwood_files, tmp_path):
     payload = json.loads(res.output)
     assert payload["sde"] == "crimestat" and payload["n"] == 31
     assert (out1 / "centrography.png").stat().st_size > 1000
+
+
+def test_nni_on_shared_town_seats_says_which_flag_to_use():
+    # the shipped 2016 layer has 823 villages sharing 215 town-seat points
+    res = CliRunner().invoke(cli, ["nni", "taobao_villages", "--year", "2016"])
+    assert res.exit_code != 0  # main() turns the exception into one line; the group raises it
+    assert "823 row(s) share a location" in str(res.exception)
+    assert "--duplicates merge" in str(res.exception)
