@@ -43,7 +43,7 @@ import pandas as pd
 
 from ._errors import InputDataError, TaobaoGeoError
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_points, ensure_polygons, ensure_rng, row_list
+from ._validate import check_choice, ensure_points, ensure_polygons, ensure_rng, row_list, seed_label
 
 __all__ = ["ComparisonResult", "compare_counties", "select_counties", "NNI_CAVEAT"]
 
@@ -571,7 +571,7 @@ def compare_counties(
     poly_out = cty.set_index("adcode").loc[table["adcode"], ["geometry"]].reset_index()
     poly_out = gpd.GeoDataFrame(poly_out.merge(table, on="adcode"), geometry="geometry", crs=4326)
     settings = {"permutations": int(permutations), "alpha": alpha, "weights": weights,
-                "seed": rng if isinstance(rng, (int, type(None))) else "Generator",
+                "seed": seed_label(rng),
                 "min_nni_locations": int(min_nni_locations), "count_by": how,
                 "area_crs": "China Albers equal-area", "nni_crs": "UTM zone of each county",
                 "nni_test": "Monte Carlo (CSR in the county polygon), two-sided; duplicates merged"}

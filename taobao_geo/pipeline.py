@@ -48,7 +48,7 @@ import pandas as pd
 from . import __version__
 from ._errors import TaobaoGeoError
 from ._results import ResultMixin, jsonable
-from ._validate import check_choice, ensure_points, ensure_polygons
+from ._validate import check_choice, ensure_points, ensure_polygons, row_list, seed_label
 
 __all__ = ["AnalysisResult", "RegionBriefing", "StepRecord", "analyze", "brief_region", "RANDOM_STEPS"]
 
@@ -192,14 +192,6 @@ def _step_seeds(rng) -> dict[str, np.random.Generator]:
     ss = np.random.SeedSequence(None if rng is None else int(rng))
     return {name: np.random.default_rng(child)
             for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)))}
-
-
-def _seed_description(rng) -> Any:
-    if rng is None:
-        return "None (fresh entropy: results are NOT reproducible)"
-    if isinstance(rng, np.random.Generator):
-        return "a numpy Generator given by the caller (spawned per step)"
-    return int(rng)
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +375,7 @@ def analyze(
     choices: dict[str, Any] = {
         "package": f"taobao_geo {__version__}",
         "run_at_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-        "seed": _seed_description(rng),
+        "seed": seed_label(rng),
         "seeding": "numpy SeedSequence(seed).spawn(): one independent stream per random step "
                    f"({', '.join(RANDOM_STEPS)})",
         "permutations": int(permutations),
@@ -548,8 +540,6 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
         bad = points.index[yrs.isna()].tolist()
         if bad:
             from ._errors import InputDataError
-            from ._validate import row_list
-
             raise InputDataError(f"`analyze`: column {year_col!r} has missing or non-numeric "
                                  f"values in rows {row_list(bad)}.", rows=bad)
         years = sorted(int(y) for y in yrs.unique())
@@ -612,8 +602,6 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
         outside = every.index[~shapely.intersects(union, every.geometry.values)].tolist()
         if outside:
             from ._errors import InputDataError
-            from ._validate import row_list
-
             raise InputDataError(
                 f"`analyze`: {len(outside)} of {len(every)} point(s) fall outside the boundary: rows "
                 f"{row_list(outside)}. Select the points inside it first (e.g. "

@@ -13,6 +13,7 @@ import click
 
 from .options import (
     boundary_option,
+    emit,
     input_options,
     json_option,
     load_boundary_input,
@@ -122,3 +123,12 @@ def echo_context(info: dict, sw, as_json: bool) -> None:
                f"units ({agg.get('units')}); {agg.get('n_empty_units')} units have none; "
                f"{agg.get('n_points_outside')} points outside every unit.", err=True)
     click.echo(sw.summary(), err=True)
+
+
+def echo_result(res, paths: dict, info: dict, as_json: bool) -> None:
+    """Print one local result: its JSON summary with outputs and context, or its text summary."""
+    if as_json:
+        emit(res, as_json=True, extra={"outputs": paths, **info})
+    else:
+        click.echo(res.summary())
+        click.echo(f"Outputs: {', '.join(paths.values())}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ._autocorr import build_units, echo_context, unit_options, write_outputs
-from .options import emit, permutations_option, rng_option
+from ._autocorr import build_units, echo_context, echo_result, unit_options, write_outputs
+from .options import permutations_option, rng_option
 
 ALTS = ("two-sided", "greater", "less", "folded")
 
@@ -43,10 +43,4 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, units,
                       permutations=permutations, alternative=alternative, alpha=alpha,
                       correction=None if correction == "none" else correction,
                       inference=inference, rng=seed, progress=False)
-    paths = write_outputs(res.gdf, out_dir, "lisa_units")
-    extra = {"outputs": paths, **info}
-    if as_json:
-        emit(res, as_json=True, extra=extra)
-    else:
-        click.echo(res.summary())
-        click.echo(f"Outputs: {', '.join(paths.values())}")
+    echo_result(res, write_outputs(res.gdf, out_dir, "lisa_units"), info, as_json)
