@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "TaobaoGeoError",
+    "OptionError",
+    "NotApplicableError",
     "CRSError",
     "GeometryTypeError",
     "AlignmentError",
@@ -21,6 +23,20 @@ __all__ = [
 
 class TaobaoGeoError(ValueError):
     """Base class of all errors raised on purpose by taobao_geo."""
+
+
+class OptionError(TaobaoGeoError):
+    """A caller's mistake in an option or argument (a negative bandwidth, an unknown CRS, ...).
+
+    Always stops the run: a pipeline never records it as a skipped step.
+    """
+
+
+class NotApplicableError(TaobaoGeoError):
+    """The data cannot support this step (too few points, a zero-area extent, too few units).
+
+    The only kind of error a pipeline may record as "skipped", with the message as the reason.
+    """
 
 
 class CRSError(TaobaoGeoError):
@@ -44,7 +60,7 @@ class InputDataError(TaobaoGeoError):
         self.report = report
 
 
-class TooFewPointsError(TaobaoGeoError):
+class TooFewPointsError(NotApplicableError):
     """Fewer observations than a statistic needs."""
 
 
