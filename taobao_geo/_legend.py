@@ -4,18 +4,18 @@ folium has no legend (folium#528, #454, #1564): users paste HTML macros. These a
 ``MacroElement`` s that add a Leaflet control to the map, so they stay inside the map when it
 goes full screen and they work in a :class:`folium.plugins.DualMap` panel.
 
-Every piece of text is escaped with :func:`html.escape` in Python before it becomes HTML, and the
-HTML is handed to JavaScript through Jinja's ``tojson`` (which escapes ``<``, ``>``, ``&``), so a
+Every piece of text is escaped with :func:`taobao_geo._html.escape_text` in Python before it
+becomes HTML, and the HTML is handed to JavaScript through Jinja's ``tojson`` (which escapes ``<``, ``>``, ``&``), so a
 column or category called ``<script>`` is shown as text.
 """
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
-from branca.element import Element, Figure, MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
+
+from ._html import escape_text, verbatim
 
 __all__ = ["CategoricalLegend", "ContinuousLegend", "MapTitle", "DatumNote", "add_css"]
 
@@ -81,7 +81,7 @@ def add_css(element: MacroElement) -> None:
     """Put the shared CSS in the page header once (idempotent: same name replaces)."""
     figure = element.get_root()
     if isinstance(figure, Figure):
-        figure.header.add_child(Element(_CSS), name="taobao_geo_css")
+        figure.header.add_child(verbatim(_CSS), name="taobao_geo_css")
 
 
 class _Control(MacroElement):
@@ -103,8 +103,7 @@ class _Control(MacroElement):
         super().render(**kwargs)
 
 
-def _esc(text) -> str:
-    return html.escape(str(text), quote=True)
+_esc = escape_text
 
 
 class CategoricalLegend(_Control):

@@ -9,7 +9,6 @@ readable ``__repr__``-like text, an HTML representation for notebooks and ``to_d
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from typing import Any
 
@@ -66,6 +65,8 @@ class ResultMixin:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        lines = "".join(f"<li>{html.escape(line)}</li>" for line in self.summary().splitlines())
+        from ._html import escape_text
+
+        lines = "".join(f"<li>{escape_text(line)}</li>" for line in self.summary().splitlines())
         table = self.to_frame().head(20).to_html(escape=True)
-        return f"<b>{html.escape(type(self).__name__)}</b><ul>{lines}</ul>{table}"
+        return f"<b>{escape_text(type(self).__name__)}</b><ul>{lines}</ul>{table}"

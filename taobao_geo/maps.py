@@ -17,9 +17,13 @@ China-specific behaviour
 * :func:`save_map` writes a self-contained HTML file by default: Leaflet, plugins and CSS are
   inlined (no jsDelivr/unpkg, which are often unreachable from China), so the overlays show even
   when only the tiles fail to load.
-* All user text (village names, column values, legend titles) is escaped: popups are built in
-  the browser with ``textContent`` and JSON is embedded with ``<``, ``>``, ``&`` escaped, so a
-  village called ``<script>`` is shown as text.
+* All user text (village names, column values, legend titles, layer names) is data, never
+  template source or markup: pages are rendered with :func:`taobao_geo._html.render_page` (folium
+  would otherwise compile every element's output again as a Jinja2 template, so a village called
+  ``{{ ... }}`` would be evaluated), popups are built in the browser with ``textContent``, JSON is
+  embedded with ``<``, ``>``, ``&`` escaped, and other text goes through one HTML-escape helper
+  (layer names too: Leaflet's layer control shows them as HTML). A village called ``<script>``
+  or ``{{7*7}}`` is shown as written.
 
 Large layers
 ------------
@@ -59,7 +63,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import io
 import json
 import math
@@ -71,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CRSError, GeometryTypeError, InputDataError, TaobaoGeoError
+from ._html import escape_text, js_json, render_page, verbatim
 from .palettes import (
     CATEGORY_COLOURS,
     DENSITY_CMAP,
@@ -183,9 +187,8 @@ def _folium():
 
 
 def _js_json(obj) -> str:
-    """JSON for a <script> block: compact, UTF-8, and unable to close the script element."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """JSON for a <script> block (see :func:`taobao_geo._html.js_json`)."""
+    return js_json(obj)
 
 
 # Client-side helpers, put in the page header once. Popups are DOM nodes filled with textContent,
@@ -248,13 +251,13 @@ tgMap.featurePopup = function (fields, labels, banner) {
 
 
 def _add_helpers(element) -> None:
-    from branca.element import Element, Figure
+    from branca.element import Figure
 
     from ._legend import add_css
 
     figure = element.get_root()
     if isinstance(figure, Figure):
-        figure.header.add_child(Element(_HELPERS_JS), name="taobao_geo_js")
+        figure.header.add_child(verbatim(_HELPERS_JS), name="taobao_geo_js")
     add_css(element)
 
 
@@ -350,7 +353,7 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
         root = m.get_root()
         if getattr(root, "title", None) is None and title:
             # branca writes <title>{{ title }}</title> without autoescaping.
-            root.title = html.escape(title + (" (SIMULATED DATA)" if simulated else ""))
+            root.title = escape_text(title + (" (SIMULATED DATA)" if simulated else ""))
     m.taobao_geo_simulated_marked = bool(simulated)
     _offline_repr(m)
     return m
@@ -364,7 +367,7 @@ def _offline_repr(m) -> None:
 
 def notebook_html(m, *, height: int = 520) -> str:
     """HTML for a notebook cell: the self-contained page in an ``<iframe srcdoc>``."""
-    page = html.escape(to_html(m, offline=True), quote=True)
+    page = escape_text(to_html(m, offline=True))
     return (f'<iframe srcdoc="{page}" style="width:100%;height:{int(height)}px;border:none" '
             'allowfullscreen></iframe>')
 
@@ -485,8 +488,28 @@ def _finish(m, bounds) -> None:
                    if isinstance(c, folium.map.Layer) and c.overlay and c.control)
     # Open when short; collapsed (hover to open) when it would cover the legends.
     compact = getattr(m, "taobao_geo_compact", False)   # half-width panels of a dual map
-    m.add_child(folium.LayerControl(collapsed=compact or overlays > 3, position="topright"),
+    m.add_child(_layer_control_class()(collapsed=compact or overlays > 3, position="topright"),
                 name="taobao_geo_layer_control")
+
+
+@functools.cache
+def _layer_control_class():
+    folium = _folium()
+    from branca.element import MacroElement
+
+    class LayerControl(folium.LayerControl):
+        """folium's layer control with the layer names escaped: Leaflet shows them as HTML, so
+        a county called ``<img onerror=...>`` would otherwise run its script."""
+
+        def render(self, **kwargs):
+            self.reset()
+            for item in self._parent._children.values():
+                if isinstance(item, folium.map.Layer) and item.control:
+                    group = self.overlays if item.overlay else self.base_layers
+                    group[escape_text(item.layer_name)] = item.get_name()
+            MacroElement.render(self, **kwargs)
+
+    return LayerControl
 
 
 @functools.cache
@@ -1383,8 +1406,9 @@ def to_html(m, *, offline: bool = True) -> str:
     """The complete HTML page of a map (or dual map); ``offline`` inlines all JS and CSS."""
     from ._offline import inline_assets
 
-    root = m.get_root()
-    page = root.render()
+    # Never root.render(): branca would compile every element's output again as a Jinja2
+    # template, so user text such as "{{ ... }}" would run (see taobao_geo._html).
+    page = render_page(m)
     return inline_assets(page) if offline else page
 
 

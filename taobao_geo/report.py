@@ -11,7 +11,8 @@ interactive map (an offline folium page written by the pipeline) is embedded wit
 ``<iframe srcdoc="...">``, so the single HTML file opens anywhere without a network or the
 files next to it. In print / PDF the iframes are hidden and the static figures stand in.
 
-All user text (village, county and dataset names, titles) is escaped with :func:`html.escape`.
+All user text (village, county and dataset names, titles) is escaped by one helper,
+:func:`taobao_geo._html.escape_text`; no text is ever used as template source.
 Labels are in English or Chinese (``lang="en" | "zh"``).
 """
 
@@ -19,18 +20,18 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import html
 import io
 import math
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
 from . import __version__
 from ._errors import TaobaoGeoError
+from ._html import escape_text
 from ._validate import check_choice
 from .palettes import DENSITY_CMAP, GI_BIN_COLOURS, GI_BIN_LABELS, LISA_COLOURS, LISA_LABELS, lisa_code
 
@@ -166,8 +167,15 @@ iframe.map{width:100%;height:520px;border:1px solid #aaa}
 """
 
 
-def _e(x: Any) -> str:
-    return html.escape("" if x is None else str(x), quote=True)
+_e = escape_text
+
+
+def _link(path) -> str:
+    """A relative link to a file next to the briefing; the name is percent-encoded, so it can
+    never be read as a scheme (``javascript:``), query or fragment."""
+    name = Path(path).name
+    return f'<a href="./{_e(quote(name))}">{_e(name)}</a>'
+
 
 
 def _num(x, digits=3) -> str:
@@ -404,7 +412,7 @@ def _iframe(path: Path) -> str:
     except OSError:
         return ""
     return (f'<iframe class="map" title="{_e(Path(path).stem)}" sandbox="allow-scripts allow-popups" '
-            f'srcdoc="{html.escape(doc, quote=True)}"></iframe>')
+            f'srcdoc="{_e(doc)}"></iframe>')
 
 
 def _datasets_meta(analysis, extra) -> list[dict]:
@@ -579,8 +587,7 @@ def briefing(
                 if embed_maps:
                     parts.append(f'<h4 class="screen-only">{_e(p.stem)}</h4>' + _iframe(p))
                 else:
-                    rel = _e(p.name)
-                    parts.append(f'<p class="screen-only"><a href="{rel}">{rel}</a></p>')
+                    parts.append(f'<p class="screen-only">{_link(p)}</p>')
         if "trends" in results:
             parts.append(f"<h3>{_e(L['q_trend'])}</h3>")
             parts.append(_summary_block(results["trends"]))
@@ -616,8 +623,7 @@ def briefing(
                 parts.append(f'<h4 class="screen-only">{_e(L["interactive"])}</h4>'
                              + _iframe(Path(comparison_map)))
             else:
-                rel = _e(Path(comparison_map).name)
-                parts.append(f'<p class="screen-only"><a href="{rel}">{rel}</a></p>')
+                parts.append(f'<p class="screen-only">{_link(comparison_map)}</p>')
 
     # methods and parameters
     if analysis is not None:

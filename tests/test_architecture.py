@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "taobao_geo"
-PRESENTATION = {"maps", "_offline", "_legend", "report", "pipeline", "compare"}
+PRESENTATION = {"maps", "_offline", "_legend", "_html", "report", "pipeline", "compare"}
 FORBIDDEN_IN_STATS = ("folium", "branca", "offlinefolium", "click", "taobao_geo.cli", "taobao_geo.maps")
 
 
