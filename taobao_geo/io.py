@@ -906,7 +906,7 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
         if sheet is None:
             ws = wb[names[0]]
             note = (f"sheet {names[0]!r} read (the workbook also has {row_list(names[1:])}; "
-                    "choose with sheet=...)" if len(names) > 1 else None)
+                    "choose with sheet=..., CLI: --sheet)" if len(names) > 1 else None)
         else:
             key = names[sheet] if isinstance(sheet, int) and sheet < len(names) else sheet
             if key not in names:
@@ -978,7 +978,7 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
                 raise InputDataError(
                     f"{path.name} has {len(layers)} layers: "
                     f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
-                    "(CLI: taobao-geo validate --layer NAME).")
+                    "(CLI: --layer NAME).")
             layer = pts[0]
             notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
     if layer is not None:
@@ -1359,7 +1359,7 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
             problems.append((i, xname, "error", "outside_china", f"{lon[i]:.6f}, {lat[i]:.6f}",
                              f"({lon[i]:.5f}, {lat[i]:.5f}) is outside China's bounding rectangle "
                              f"({rect[0]}-{rect[2]}° E, {rect[1]}-{rect[3]}° N); pass "
-                             "check_china=False if that is intended"))
+                             "check_china=False (CLI: --no-china-check) if that is intended"))
         rest = valid & ~outside
         if check_china is True:
             china = _shipped_china()
