@@ -1448,7 +1448,8 @@ _YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*(?:\.0+)?\s*(?:年|年度)?\s*$")
 
 
 def _parse_year(v) -> tuple[int | None, bool]:
-    """``(year, was_text)`` of one cell: 2016, 2016.0, '2016', '2016年' -> 2016; None if not."""
+    """``(year, rewritten)`` of one cell: 2016, 2016.0, '2016', '2016年' -> 2016 (None if not a
+    year); ``rewritten`` is True for text other than the plain digits."""
     if isinstance(v, (bool, np.bool_)):
         return None, False
     if isinstance(v, (int, np.integer)):
@@ -1456,7 +1457,8 @@ def _parse_year(v) -> tuple[int | None, bool]:
     if isinstance(v, (float, np.floating)):
         return (int(v), False) if float(v).is_integer() else (None, False)
     m = _YEAR_TEXT.match(str(v))
-    return (int(m.group(1)), True) if m else (None, False)
+    # '2016' in a text column is a plain year; '2016年' or '2016.0' is worth reporting
+    return (int(m.group(1)), str(v).strip() != m.group(1)) if m else (None, False)
 
 
 def _check_years(t: _Table, problems: list, conversions: list, *, column: str = "year") -> None:
