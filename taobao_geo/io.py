@@ -38,6 +38,10 @@ outside_boundary   error     point outside ``boundary``
 geometry_type      error     a non-point geometry in a spatial file, or invalid WKT text
 duplicate_row      error     every column equal to an earlier row: the village would count twice
 extra_fields       error     a CSV line with more fields than the header
+year               error     a ``year`` that is not a whole number, or outside 2009 (the first
+                             Taobao villages) .. the current year: a typo such as 2106 would
+                             otherwise become "the latest year"; ``2016年`` is read as 2016
+missing_year       warning   an empty ``year`` cell (the row is in no year's counts)
 duplicate_point    warning   same location as another row (legitimate for villages placed at
                              their town seat, so not an error unless ``duplicates="error"``)
 duplicate_name     warning   same village name in the same county/town (and year)
@@ -56,10 +60,13 @@ in one :class:`InputDataWarning`. Rows are never changed silently, and the input
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io as _stdio
 import re
+import sys
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -93,8 +100,12 @@ FORMATS = {
     ".zip": "zipped shapefile",
 }
 ERROR_CHECKS = ("missing", "non_numeric", "out_of_range", "swapped", "outside_china",
-                "outside_boundary", "geometry_type", "duplicate_row", "extra_fields")
-WARNING_CHECKS = ("duplicate_point", "duplicate_name", "datum_hint", "short_line")
+                "outside_boundary", "geometry_type", "duplicate_row", "extra_fields", "year")
+WARNING_CHECKS = ("duplicate_point", "duplicate_name", "datum_hint", "short_line",
+                  "missing_year")
+# Taobao villages were first identified in 2009 (AliResearch; the first named list, of 2013,
+# covers villages from 2009 on); a list cannot be later than the current year
+FIRST_YEAR = 2009
 _PROBLEM_COLUMNS = ["row", "column", "severity", "check", "value", "message"]
 
 
@@ -258,12 +269,41 @@ def detect_encoding(data: bytes) -> str:
     )
 
 
-def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, bool]:
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _drop_foreign_bom(data: bytes, encoding: str | None) -> tuple[bytes, str | None, str | None]:
+    """Remove a UTF-8 byte-order mark that sits before text in another encoding.
+
+    Editors and some export scripts put the UTF-8 mark in front of GBK text; decoding the
+    whole file as GBK then garbles the first column name, and as UTF-8 it fails. Returns
+    ``(data, encoding, note)``: the encoding is the detected one when none was given.
+    """
+    if not data.startswith(_UTF8_BOM):
+        return data, encoding, None
+    body = data[len(_UTF8_BOM):]
     if encoding is None:
+        try:
+            body.decode("utf-8")
+            return data, "utf-8-sig", None
+        except UnicodeDecodeError:
+            encoding = detect_encoding(body)
+    elif codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return data, encoding, None
+    return body, encoding, (f"the file starts with a UTF-8 byte-order mark but its text is "
+                            f"{encoding}: the mark was ignored")
+
+
+def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, bool, str | None]:
+    """Text of ``data`` -> ``(text, encoding, detected, note)``; note says when a BOM was dropped."""
+    detected = encoding is None
+    try:
+        data, enc, note = _drop_foreign_bom(data, encoding)
+    except LookupError as exc:
+        raise InputDataError(f"{source}: unknown encoding {encoding!r} ({exc}). Use e.g. 'gbk', "
+                             "'gb18030', 'utf-8' or 'big5'.") from exc
+    if enc is None:
         enc = detect_encoding(data)
-        detected = True
-    else:
-        enc, detected = encoding, False
     try:
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -274,10 +314,10 @@ def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, b
             pass
         raise InputDataError(
             f"{source}: cannot decode the file as {enc!r} ({exc})."
-            + (f" It looks like {guess!r}: pass encoding={guess!r} or leave encoding=None to detect."
-               if guess else "")
+            + (f" It looks like {guess!r}: pass encoding={guess!r} (CLI: --encoding {guess}) "
+               "or leave encoding=None to detect." if guess else "")
         ) from exc
-    return text.lstrip("\ufeff"), enc, detected
+    return text.lstrip("\ufeff"), enc, detected, note
 
 
 _DBF_LDID = {0x4D: "cp936", 0x7A: "cp936", 0x4E: "cp949", 0x4F: "cp950", 0x57: None}
@@ -623,18 +663,66 @@ def _find_header(records: list[list], x: str | None, y: str | None) -> int:
     return 0
 
 
+def _blank(v) -> bool:
+    return v is None or str(v).strip() == ""
+
+
+def _header_block(records, h: int, merged_down: dict, row_label: str) -> tuple[int, list, list]:
+    """The header names and the index of the last header record, for headers over two rows.
+
+    Chinese spreadsheets often have a two-row header: 村名 and 年份 merged down over two rows,
+    坐标 merged across 经度/纬度 below it. The coordinate names are on the lower row, so the
+    names that only the upper row (or a merge reaching down into the lower row) holds would be
+    lost. Blank names are filled from the row above when that row is a header too (two or
+    more names, unlike a title); a merge that starts on the header row extends the header
+    down to its last row.
+    """
+    names = list(records[h][1])
+    notes = []
+    last = merged_down.get(records[h][0], records[h][0])
+    end = h
+    while end + 1 < len(records) and records[end + 1][0] <= last:
+        end += 1
+        for j, v in enumerate(records[end][1]):
+            if not _blank(v):
+                names += [None] * (j + 1 - len(names))
+                names[j] = v
+    if end > h:
+        notes.append(f"the header spans {row_label}s {records[h][0]}-{records[end][0]} (merged "
+                     "cells); the lowest name of each column is used")
+    if h > 0:
+        above = records[h - 1][1]
+        if sum(not _blank(v) for v in above) >= 2:
+            filled = [j for j, v in enumerate(names) if _blank(v) and j < len(above)
+                      and not _blank(above[j])]
+            for j in filled:
+                names[j] = above[j]
+            if filled:
+                notes.append(f"the header spans {row_label}s {records[h - 1][0]}-"
+                             f"{records[h][0]}: {row_list([str(above[j]) for j in filled])} "
+                             f"taken from {row_label} {records[h - 1][0]}")
+    return end, names, notes
+
+
 def _records_to_table(records: list[tuple[int, list]], *, fmt, row_label, x, y,
-                      source) -> _Table:
-    """(row number, values) records -> typed DataFrame with header detection and ragged rows."""
+                      source, merged_down: dict | None = None) -> _Table:
+    """(row number, values) records -> typed DataFrame with header detection and ragged rows.
+
+    ``merged_down`` maps a row number to the last row of a vertical merge starting on it
+    (Excel), so that a header over two rows keeps all its names.
+    """
     if not records:
         raise _EmptyFile(f"{source} is empty: no header and no data rows.")
     h = _find_header([r for _, r in records], x, y)
-    header, notes = _unique_names(records[h][1])
+    h_end, names, notes = _header_block(records, h, merged_down or {}, row_label)
+    header, dup_notes = _unique_names(names)
+    notes += dup_notes
     if h > 0:
         notes.append(f"the header is on {row_label} {records[h][0]}; the {h} record(s) above it "
-                     f"(a title?) were skipped: "
+                     f"(a title, or the upper row of a two-row header) were skipped: "
                      + "; ".join(" ".join(str(v) for v in r if v not in (None, ""))[:60]
                                  for _, r in records[:h]))
+    h = h_end
     body = records[h + 1:]
     ncol = len(header)
     rows, labels, problems = [], [], []
@@ -664,11 +752,76 @@ class _EmptyFile(Exception):
     pass
 
 
+@contextmanager
+def _large_csv_fields():
+    """Let the csv module read cells of any size (its default limit is 128 kB).
+
+    A long legitimate cell (a pasted product list, an address block) must load; a cell that is
+    long because a quote was never closed is caught by :func:`_check_runaway_quotes`.
+    """
+    old = csv.field_size_limit()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _parse_csv(text: str, delim: str, name: str) -> list[tuple[int, int, list]]:
+    """``(first line, last line, fields)`` of every non-blank record of ``text``."""
+    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim)
+    records, prev = [], 0
+    with _large_csv_fields():
+        try:
+            for rec in reader:
+                start, prev = prev + 1, reader.line_num
+                if not rec or all(v.strip() == "" for v in rec) and len(rec) <= 1:
+                    continue  # blank line
+                records.append((start, prev, rec))
+        except csv.Error as exc:
+            raise InputDataError(
+                f"{name}: line {reader.line_num + 1}: the CSV cannot be parsed ({exc}). Check the "
+                "quotes and delimiters on that line, or save the file again as CSV.") from exc
+    return records
+
+
+def _check_runaway_quotes(records, delim: str, name: str, x, y) -> None:
+    """Raise when a quoted cell swallowed what look like whole lines of the file.
+
+    A quote opened by mistake is closed only by the next quote in the file, or never, so
+    the csv module reads the following lines as one cell and the rows in it vanish. A quoted
+    line break is legitimate (an address block); inner lines with as many delimiters as a
+    row has are not. One such line is enough when the cell runs to the end of the file.
+    """
+    if not records:
+        return
+    h = _find_header([r for _, _, r in records], x, y)
+    header = records[h][2]
+    width = max(len(header), 2)
+    for k, (start, end, rec) in enumerate(records):
+        if end == start:
+            continue
+        line = start
+        for j, value in enumerate(rec):
+            inner = value.split("\n")
+            rowlike = sum(part.count(delim) >= width - 1 for part in inner[1:])
+            if rowlike >= 2 or (rowlike and k == len(records) - 1):
+                col = str(header[j]).strip() if j < len(header) else f"field {j + 1}"
+                closed = ("never closed" if k == len(records) - 1 else
+                          f"closed only on line {end}")
+                raise InputDataError(
+                    f"{name}: line {line}: the quote that opens the value of column {col!r} is "
+                    f"{closed}, so lines {line}-{end} ({end - line + 1} lines, {rowlike} of them "
+                    f"look like rows) were read as one cell. Close or remove that quote on line "
+                    f"{line}.")
+            line += value.count("\n")
+
+
 def _read_csv(path: Path, *, encoding, x, y) -> _Table:
     data = path.read_bytes()
     if not data.strip():
         raise _EmptyFile(f"{path.name} is empty (0 bytes of text).")
-    text, enc, detected = _decode(data, encoding, path.name)
+    text, enc, detected, bom_note = _decode(data, encoding, path.name)
     # the delimiter most frequent in the first lines (comma on ties); csv.Sniffer is fooled by
     # a ';' that recurs inside values such as "服装;鞋"
     head = [ln for ln in text.splitlines() if ln.strip()][:5]
@@ -676,19 +829,52 @@ def _read_csv(path: Path, *, encoding, x, y) -> _Table:
     delim = max(counts, key=lambda d: (counts[d], d == ","))
     if counts[delim] == 0:
         delim = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim)
-    records, prev = [], 0
-    for rec in reader:
-        start = prev + 1
-        prev = reader.line_num
-        if not rec or all(v.strip() == "" for v in rec) and len(rec) <= 1:
-            continue  # blank line
-        records.append((start, rec))
+    spans = _parse_csv(text, delim, path.name)
+    _check_runaway_quotes(spans, delim, path.name, x, y)
+    records = [(start, rec) for start, _, rec in spans]
     t = _records_to_table(records, fmt="csv", row_label="line", x=x, y=y, source=path.name)
     t.encoding, t.encoding_detected = enc, detected
+    if bom_note:
+        t.notes.append(bom_note)
+    multi = [(a, b) for a, b, _ in spans if b > a]
+    if multi:
+        # every physical line is accounted for: say which records span several lines
+        t.notes.append(f"{len(multi)} record(s) hold quoted line breaks and span several lines "
+                       f"(lines {', '.join(f'{a}-{b}' for a, b in multi[:5])}"
+                       f"{' …' if len(multi) > 5 else ''})")
     if delim != ",":
         t.notes.append(f"delimiter {delim!r}")
     return t
+
+
+_HEADER_ROWS = 15  # merged cells below this are data (a merged value cell is not unmerged)
+
+
+def _fill_merged_header(ws, rows: list[list]) -> tuple[dict, str | None]:
+    """Give every cell of a merged header range the range's value (openpyxl keeps it in the
+    top-left cell only, so 村名 merged over two rows left a blank name below it).
+
+    Returns ``{first row: last row}`` of the vertical merges and a note naming the ranges.
+    """
+    down: dict = {}
+    filled = []
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row > _HEADER_ROWS:
+            continue
+        value = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row <= len(rows) else None
+        if value is None:
+            continue
+        for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+            row = rows[r - 1]
+            row += [None] * (rng.max_col - len(row))
+            for c in range(rng.min_col, rng.max_col + 1):
+                row[c - 1] = value
+        if rng.max_row > rng.min_row:
+            down[rng.min_row] = max(down.get(rng.min_row, 0), rng.max_row)
+        filled.append(f"{rng.coord} ({value})")
+    note = (f"merged cells {', '.join(filled[:8])}{' …' if len(filled) > 8 else ''}: the value "
+            "fills every cell of the merge") if filled else None
+    return down, note
 
 
 def _read_excel(path: Path, *, sheet, x, y) -> _Table:
@@ -711,7 +897,8 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # not read_only: merged cells are only known to a fully loaded sheet
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook
         raise InputDataError(f"{path.name}: not a readable .xlsx workbook ({exc}).") from exc
     try:
@@ -719,26 +906,25 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
         if sheet is None:
             ws = wb[names[0]]
             note = (f"sheet {names[0]!r} read (the workbook also has {row_list(names[1:])}; "
-                    "choose with sheet=...)" if len(names) > 1 else None)
+                    "choose with sheet=..., CLI: --sheet)" if len(names) > 1 else None)
         else:
             key = names[sheet] if isinstance(sheet, int) and sheet < len(names) else sheet
             if key not in names:
                 raise InputDataError(f"{path.name}: no sheet {sheet!r}; sheets: {row_list(names)}.")
             ws, note = wb[key], None
-        records = []
-        for num, row in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            vals = list(row)
-            if any(v is not None and str(v).strip() != "" for v in vals):
-                records.append((num, vals))
+        rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        merged_down, merge_note = _fill_merged_header(ws, rows)
+        records = [(num, vals) for num, vals in enumerate(rows, start=1)
+                   if any(v is not None and str(v).strip() != "" for v in vals)]
     finally:
         wb.close()
     # trailing empty cells are not fields
     width = max((max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)
                  for _, r in records), default=0)
     records = [(n, r[:width]) for n, r in records]
-    t = _records_to_table(records, fmt="excel", row_label="row", x=x, y=y, source=path.name)
-    if note:
-        t.notes.append(note)
+    t = _records_to_table(records, fmt="excel", row_label="row", x=x, y=y, source=path.name,
+                          merged_down=merged_down)
+    t.notes.extend(n for n in (merge_note, note) if n)
     return t
 
 
@@ -769,7 +955,9 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
     elif fmt == "geojson":
         # RFC 7946 says UTF-8, but GeoJSON saved by Chinese desktop tools is often GBK
         data = path.read_bytes()
-        text, enc, detected = _decode(data, encoding, path.name)
+        text, enc, detected, bom_note = _decode(data, encoding, path.name)
+        if bom_note:
+            notes.append(bom_note)
         if enc not in ("utf-8", "utf-8-sig"):
             notes.append(f"GeoJSON text in {enc} (GeoJSON should be UTF-8); decoded before reading")
             src = _stdio.BytesIO(text.encode("utf-8"))
@@ -790,7 +978,7 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
                 raise InputDataError(
                     f"{path.name} has {len(layers)} layers: "
                     f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
-                    "(CLI: taobao-geo validate --layer NAME).")
+                    "(CLI: --layer NAME).")
             layer = pts[0]
             notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
     if layer is not None:
@@ -951,6 +1139,9 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     if n == 0:
         return t, dict(base, empty=f"{name} has a header but no data rows.", x_col=coord_cols[0],
                        y_col=coord_cols[1], crs_in=None, notes=notes, problems=problems)
+
+    _check_years(t, problems, conversions,
+                 column=next((k for k, v in colmap.items() if v == "year"), "year"))
 
     # --- raw coordinates ------------------------------------------------------------------
     lon = np.full(n, np.nan)
@@ -1168,7 +1359,7 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
             problems.append((i, xname, "error", "outside_china", f"{lon[i]:.6f}, {lat[i]:.6f}",
                              f"({lon[i]:.5f}, {lat[i]:.5f}) is outside China's bounding rectangle "
                              f"({rect[0]}-{rect[2]}° E, {rect[1]}-{rect[3]}° N); pass "
-                             "check_china=False if that is intended"))
+                             "check_china=False (CLI: --no-china-check) if that is intended"))
         rest = valid & ~outside
         if check_china is True:
             china = _shipped_china()
@@ -1251,6 +1442,61 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     fields = dict(base, x_col=xcol, y_col=ycol, crs_in=src_crs.to_string(), notes=notes,
                   conversions=conversions, problems=problems)
     return t, dict(fields, lon=lon, lat=lat)
+
+
+_YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*(?:\.0+)?\s*(?:年|年度)?\s*$")
+
+
+def _parse_year(v) -> tuple[int | None, bool]:
+    """``(year, rewritten)`` of one cell: 2016, 2016.0, '2016', '2016年' -> 2016 (None if not a
+    year); ``rewritten`` is True for text other than the plain digits."""
+    if isinstance(v, (bool, np.bool_)):
+        return None, False
+    if isinstance(v, (int, np.integer)):
+        return int(v), False
+    if isinstance(v, (float, np.floating)):
+        return (int(v), False) if float(v).is_integer() else (None, False)
+    m = _YEAR_TEXT.match(str(v))
+    # '2016' in a text column is a plain year; '2016年' or '2016.0' is worth reporting
+    return (int(m.group(1)), str(v).strip() != m.group(1)) if m else (None, False)
+
+
+def _check_years(t: _Table, problems: list, conversions: list, *, column: str = "year") -> None:
+    """Check the ``year`` column: whole numbers in FIRST_YEAR..this year, '2016年' read as 2016.
+
+    A typo such as 2106 would silently become "the latest year" of every trend; an empty cell is
+    only a warning (the row belongs to no year). The column becomes integers (nullable ``Int64``
+    when a cell is empty or bad).
+    """
+    if "year" not in t.df.columns:
+        return
+    import datetime
+
+    last = datetime.datetime.now(datetime.timezone.utc).year
+    col = t.df["year"]
+    parsed: list = []
+    text_rows = []
+    for i, v in enumerate(col.tolist()):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or _blank(v):
+            problems.append((i, column, "warning", "missing_year", None,
+                             "empty year: the row is counted in no year"))
+            parsed.append(pd.NA)
+            continue
+        year, was_text = _parse_year(v)
+        if year is None or not FIRST_YEAR <= year <= last:
+            what = "not a year" if year is None else "outside the plausible years"
+            problems.append((i, column, "error", "year", str(v),
+                             f"{what}: {str(v)!r} (Taobao villages exist from {FIRST_YEAR} to "
+                             f"{last}); a typo? Fix the year in the file"))
+            year = None
+        text_rows += [t.labels[i]] if was_text and year is not None else []
+        parsed.append(pd.NA if year is None else year)
+    # bad cells are errors (raised, or their rows dropped), so NA never reaches a statistic
+    t.df["year"] = (pd.array(parsed, dtype="Int64") if any(p is pd.NA for p in parsed)
+                    else np.asarray(parsed, dtype="int64"))
+    if text_rows:
+        conversions.append(f"{len(text_rows)} year value(s) written as text (e.g. '2016年') read "
+                           f"as numbers ({t.row_label} {row_list(text_rows)})")
 
 
 def _text(df: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from .options import (
     json_option,
     load_boundary_input,
     load_points_input,
+    loading_options,
     out_option,
     permutations_option,
     rng_option,
@@ -30,16 +31,13 @@ from .options import (
               help="Also print a PDF with headless Chromium (a clear message if none is found).")
 @click.option("--no-maps", is_flag=True, help="Leave out the interactive maps.")
 @click.option("--title", default=None, help="Title of the briefing.")
-@click.option("--x", "x_col", default=None, help="Longitude / x column of SOURCE.")
-@click.option("--y", "y_col", default=None, help="Latitude / y column of SOURCE.")
-@click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
-              help="Datum of SOURCE's coordinates.")
+@loading_options
 @out_option("out/brief")
 @rng_option
 @permutations_option(999)
 @json_option
 def command(source, county, city, province, top, counties_src, lang, pdf, no_maps, title, x_col,
-            y_col, datum, out_dir, seed, permutations, as_json):
+            y_col, crs, datum, on_invalid, out_dir, seed, permutations, as_json):
     """Write a self-contained HTML briefing for a county, city or province: key figures in plain
     language, hot-spot and density maps, the county comparison, methods and parameters, data
     provenance and caveats. Prints where the HTML (and PDF) are.
@@ -50,7 +48,8 @@ def command(source, county, city, province, top, counties_src, lang, pdf, no_map
 
     if sum(v is not None for v in (county, city, province)) != 1:
         raise click.UsageError("give exactly one of --county, --city, --province.")
-    pts = load_points_input(source, x_col=x_col, y_col=y_col, datum=datum)
+    pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
+                            on_invalid=on_invalid)
     cty = load_boundary_input(counties_src)
     res = brief_region(pts, cty, out_dir=out_dir, county=county, city=city, province=province,
                        top=top, lang=lang, pdf=pdf, permutations=permutations, rng=seed,

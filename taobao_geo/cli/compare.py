@@ -9,6 +9,7 @@ from .options import (
     json_option,
     load_boundary_input,
     load_points_input,
+    loading_options,
     out_option,
     permutations_option,
     prepare_out,
@@ -31,10 +32,7 @@ from .options import (
               help="County polygons: a file or shipped layer with adcode/province/city/county.")
 @click.option("--context", type=click.Choice(["province", "china"]), default="province",
               show_default=True, help="Counties among which LISA / Gi* are computed.")
-@click.option("--x", "x_col", default=None, help="Longitude / x column of SOURCE.")
-@click.option("--y", "y_col", default=None, help="Latitude / y column of SOURCE.")
-@click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
-              help="Datum of SOURCE's coordinates.")
+@loading_options
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Labels of the figures.")
 @click.option("--no-maps", is_flag=True, help="Skip the interactive HTML comparison map.")
@@ -43,7 +41,7 @@ from .options import (
 @permutations_option(999)
 @json_option
 def command(source, names, province, city, top, years, counties_src, context, x_col, y_col,
-            datum, lang, no_maps, out_dir, seed, permutations, as_json):
+            crs, datum, on_invalid, lang, no_maps, out_dir, seed, permutations, as_json):
     """Compare counties: one tidy table (counts per year, growth, density per 1,000 km², share of
     the province, NNI R and z where there are enough villages, centre shift, LISA class, Gi* bin,
     ranks), a small-multiples figure and a comparison map.
@@ -52,7 +50,8 @@ def command(source, names, province, city, top, years, counties_src, context, x_
     """
     from ..compare import compare_counties
 
-    pts = load_points_input(source, x_col=x_col, y_col=y_col, datum=datum)
+    pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
+                            on_invalid=on_invalid)
     cty = load_boundary_input(counties_src)
     yrs = [int(y) for y in years.split(",")] if years else None
     if yrs and len(yrs) == 2 and yrs[1] - yrs[0] > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -67,6 +68,17 @@ def cli(ctx, debug):
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if not debug:
+        previous = warnings.showwarning
+        warnings.showwarning = show_warning
+        ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a warning as one line, ``warning: <message>``, without the Python source line
+    that the default format adds (``--debug`` keeps the default)."""
+    text = " ".join(str(message).split())
+    click.echo(f"warning: {text}", err=True)
 
 
 def main(argv=None):

@@ -16,7 +16,10 @@ from .._results import jsonable
 
 __all__ = [
     "input_options",
+    "loading_options",
     "coordinate_options",
+    "LOADING_OPTIONS",
+    "read_options",
     "json_option",
     "out_option",
     "rng_option",
@@ -29,20 +32,69 @@ __all__ = [
 ]
 
 
+# the options that say how to read a points file; every command that reads points has all of
+# them (tests/test_cli_loading.py checks), so that a hint such as "pass --encoding gbk" or
+# "--on-invalid drop" works whatever command printed it. `validate --duplicates warn|error` is
+# not one of them: the point-pattern commands and `analyze` have their own --duplicates
+# (raise/merge/keep: what a statistic does with coincident points)
+LOADING_OPTIONS = ("--x", "--y", "--crs", "--datum", "--encoding", "--layer", "--sheet",
+                   "--on-invalid", "--no-china-check")
+_META = "taobao_geo.read_options"
+
+
+def _remember(ctx, param, value):
+    # reading options that most commands pass on unchanged are kept on the click context,
+    # so that load_points_input finds them without threading them through every signature
+    ctx.meta.setdefault(_META, {})[param.name] = value
+    return value
+
+
 def input_options(f):
-    """SOURCE argument plus --x/--y/--crs/--datum/--year/--on-invalid."""
-    f = click.option("--on-invalid", type=click.Choice(["raise", "drop"]), default="raise",
-                     show_default=True,
-                     help="Bad rows: stop with a list of them, or drop them and report each one.")(f)
+    """SOURCE argument plus the loading options and --year."""
     f = click.option("--year", type=int, default=None,
                      help="Keep only this year (shipped multi-year layers or a 'year' column).")(f)
-    f = coordinate_options(f)
+    f = loading_options(f)
     f = click.argument("source")(f)
     return f
 
 
+def loading_options(f):
+    """How to read a points file: --x/--y/--crs/--datum, --encoding, --layer, --sheet,
+    --on-invalid, --no-china-check (``LOADING_OPTIONS``).
+
+    ``x_col``, ``y_col``, ``crs``, ``datum`` and ``on_invalid`` are passed to the command; the
+    others are kept for :func:`load_points_input` (see :func:`read_options`).
+    """
+    f = click.option("--no-china-check", "check_china", is_flag=True, flag_value=False,
+                     default=True, expose_value=False, callback=_remember,
+                     help="Do not flag points outside China (for data elsewhere).")(f)
+    f = click.option("--sheet", default=None, expose_value=False, callback=_remember,
+                     help="Excel sheet name or 0-based number (default: the first).")(f)
+    f = click.option("--layer", default=None, expose_value=False, callback=_remember,
+                     help="GeoPackage / zipped shapefile layer (default: the only point layer).")(f)
+    f = click.option("--encoding", default=None, expose_value=False, callback=_remember,
+                     help="Text encoding of a CSV or shapefile DBF (default: detected; e.g. gbk, "
+                          "utf-8).")(f)
+    f = click.option("--on-invalid", type=click.Choice(["raise", "drop"]), default="raise",
+                     show_default=True,
+                     help="Bad rows: stop with a list of them, or drop them and report each one.")(f)
+    f = coordinate_options(f)
+    return f
+
+
+def read_options() -> dict:
+    """``encoding``, ``layer``, ``sheet``, ``check_china`` given on the command line (defaults
+    outside a command), as keyword arguments of ``io.read_villages``."""
+    ctx = click.get_current_context(silent=True)
+    given = dict(ctx.meta.get(_META, {})) if ctx is not None else {}
+    opts = {"encoding": None, "layer": None, "sheet": None, "check_china": True, **given}
+    if isinstance(opts["sheet"], str) and opts["sheet"].isdigit():
+        opts["sheet"] = int(opts["sheet"])
+    return opts
+
+
 def coordinate_options(f):
-    """--x/--y/--crs/--datum (the part of ``input_options`` that says how to read coordinates)."""
+    """--x/--y/--crs/--datum (the part of ``loading_options`` that says how to read coordinates)."""
     f = click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
                      help="Datum of the input coordinates (Amap: gcj02, Baidu: bd09). Default: wgs84, "
                           "or what the file's CRS says.")(f)
@@ -91,7 +143,7 @@ def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, y
         gdf = datasets.load(source)
     elif Path(source).exists():
         gdf = io.read_villages(source, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
-                               on_invalid=on_invalid)
+                               on_invalid=on_invalid, **read_options())
         report = gdf.attrs.get("load_report")
         if report is not None and getattr(report, "dropped", None) is not None and len(report.dropped):
             click.echo(report.summary(), err=True)

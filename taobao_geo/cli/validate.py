@@ -9,26 +9,19 @@ from pathlib import Path
 
 import click
 
-from .options import boundary_option, coordinate_options, json_option
+from .options import boundary_option, json_option, loading_options, read_options
 
 
 @click.command("validate")
 @click.argument("source")
-@coordinate_options
-@click.option("--encoding", default=None,
-              help="Text encoding of a CSV or shapefile DBF (default: detected; e.g. gbk, utf-8).")
-@click.option("--layer", default=None, help="GeoPackage layer (default: the only point layer).")
-@click.option("--sheet", default=None, help="Excel sheet name or 0-based number (default: first).")
+@loading_options
 @boundary_option
-@click.option("--no-china-check", is_flag=True,
-              help="Do not flag points outside China (for data elsewhere).")
 @click.option("--duplicates", type=click.Choice(["warn", "error"]), default="warn",
               show_default=True,
               help="Severity of duplicated points and village names (villages placed at their "
                    "town seat share a point, so the default only warns).")
 @json_option
-def command(source, x_col, y_col, crs, datum, encoding, layer, sheet, boundary, no_china_check,
-            duplicates, as_json):
+def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, as_json):
     """Check a points file and report every problem, by row.
 
     SOURCE is a CSV/TXT, Excel (.xlsx), Shapefile, GeoPackage, GeoJSON or (Geo)Parquet file, or
@@ -36,7 +29,8 @@ def command(source, x_col, y_col, crs, datum, encoding, layer, sheet, boundary, 
     (and conversion), renamed columns and row count, then each problem with its line/row number
     and column. Errors (missing, non-numeric, out-of-range or swapped coordinates, points outside
     China or the --boundary, fully duplicated rows) make the exit code 1; warnings (duplicated
-    points or names, datum hints) do not. The file is only read.
+    points or names, datum hints) do not; with --on-invalid drop, errors are the rows a loading
+    command would drop, and the exit code is 0 when rows are left. The file is only read.
 
     \b
     Examples:
@@ -47,8 +41,6 @@ def command(source, x_col, y_col, crs, datum, encoding, layer, sheet, boundary, 
     from .. import datasets, io
     from .options import load_boundary_input
 
-    if sheet is not None and sheet.isdigit():
-        sheet = int(sheet)
     shipped = source in datasets.names()
     if not shipped and not Path(source).exists():
         raise click.BadParameter(
@@ -56,17 +48,21 @@ def command(source, x_col, y_col, crs, datum, encoding, layer, sheet, boundary, 
             f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
     data = datasets.load(source) if shipped else source
     report = io.validate_villages(
-        data, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84", encoding=encoding, layer=layer,
-        sheet=sheet, boundary=load_boundary_input(boundary),
-        check_china=not no_china_check, duplicates=duplicates)
+        data, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
+        boundary=load_boundary_input(boundary), duplicates=duplicates, **read_options())
     if shipped:
         report = dataclasses.replace(report, source=source, format="shipped layer")
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(report.summary(max_warnings=None))
-        if report.n_errors:
-            click.echo(f"\n{report.n_errors} error(s): fix them in the file, or load with "
-                       "--on-invalid drop to drop exactly the rows listed above.")
-    if report.n_errors:
+        if report.n_errors and on_invalid == "drop":
+            click.echo(f"\n{report.n_errors} error(s): --on-invalid drop would drop the rows listed "
+                       "above.")
+        elif report.n_errors:
+            click.echo(f"\n{report.n_errors} error(s): fix them in the file, or pass "
+                       "--on-invalid drop (here or to the analysis command) to drop exactly the "
+                       "rows listed above.")
+    file_level = report.errors["row"].isna().any() if report.n_errors else False
+    if report.n_errors and (on_invalid == "raise" or file_level or report.n_kept == 0):
         sys.exit(1)
