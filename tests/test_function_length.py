@@ -8,7 +8,6 @@ of `make lint` (switched on in CI once the package is lint-clean).
 from __future__ import annotations
 
 import importlib.util
-import textwrap
 from pathlib import Path
 
 import pytest

@@ -28,8 +28,11 @@ MAX_LINES = 80
 
 def _docstring_lines(func: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     first = func.body[0]
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         return (first.end_lineno or first.lineno) - first.lineno + 1
     return 0
 
@@ -70,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("taobao_geo")])
     parser.add_argument("--max-lines", type=int, default=MAX_LINES)
-    parser.add_argument("--with-docstrings", action="store_true",
-                        help="count docstring lines as well")
+    parser.add_argument(
+        "--with-docstrings", action="store_true", help="count docstring lines as well"
+    )
     args = parser.parse_args(argv)
     found = 0
     for path in _files(args.paths):
