@@ -39,11 +39,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# All four checks run, and the target fails if any of them did.
 lint: $(VENV)/.lint
-	$(VENV)/bin/ruff check $(LINT_PATHS)
-	$(VENV)/bin/ruff format --check $(LINT_PATHS)
-	$(VENV)/bin/mypy taobao_geo
-	$(PY) tools/function_length.py taobao_geo
+	@rc=0; \
+	echo "== ruff check"; $(VENV)/bin/ruff check $(LINT_PATHS) || rc=1; \
+	echo "== ruff format --check"; $(VENV)/bin/ruff format --check $(LINT_PATHS) || rc=1; \
+	echo "== mypy"; $(VENV)/bin/mypy taobao_geo || rc=1; \
+	echo "== functions over 80 lines"; $(PY) tools/function_length.py taobao_geo || rc=1; \
+	exit $$rc
 
 docs: $(VENV)/.docs
 	rm -rf docs/_build
