@@ -13,12 +13,9 @@ Modules (imported lazily so that ``import taobao_geo`` stays fast for the CLI):
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("taobao-geo")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+# The only place that holds the version number (pyproject.toml reads it from here).
+__version__ = "0.1.0"
 
 from ._errors import (  # noqa: E402
     AlignmentError,

@@ -31,7 +31,7 @@ check              severity  meaning
 =================  ========  ===============================================================
 missing            error     empty/NA coordinate or geometry
 non_numeric        error     a coordinate that is not a number
-out_of_range       error     |lon| > 180 or |lat| > 90 (degrees)
+out_of_range       error     ``|lon| > 180`` or ``|lat| > 90`` (degrees)
 swapped            error     lon/lat outside China but lat/lon inside: columns or values swapped
 outside_china      error     WGS 84 point outside China (``check_china=True``)
 outside_boundary   error     point outside ``boundary``

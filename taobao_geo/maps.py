@@ -682,18 +682,18 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     simulated
         Mark the layer as simulated (title badge, legend, popup banner). Default: from the
         ``simulated`` column or ``points.attrs["dataset"]["simulated"]``.
-
-    Notes
-    -----
-    Rows whose ``loc_prec`` is ``county``/``city``/``province`` (placed at a representative
-    point of that area, not at the village) are drawn as hollow rings and counted in the
-    legend, so coarse locations are not mistaken for precise ones.
     decimals
         Coordinate decimals kept (5 = about 1 m).
 
     Returns
     -------
     folium.Map
+
+    Notes
+    -----
+    Rows whose ``loc_prec`` is ``county``/``city``/``province`` (placed at a representative
+    point of that area, not at the village) are drawn as hollow rings and counted in the
+    legend, so coarse locations are not mistaken for precise ones.
     """
     folium = _folium()
     from ._legend import CategoricalLegend, MapTitle

@@ -812,7 +812,10 @@ def multi_distance(
         CSR simulations in the window for the confidence envelope (ArcGIS: 0, 9, 99 or 999;
         we default to 99 so that significance is visible).
 
-    Other parameters as :func:`distance_function`.
+    Other Parameters
+    ----------------
+    boundary, area, envelope, duplicates, rng
+        As in :func:`distance_function`.
     """
     func = "multi_distance"
     if n_bands < 1:
