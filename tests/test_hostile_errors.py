@@ -345,3 +345,73 @@ def test_analyze_collinear_points_skip_nni_with_reason(collinear, tmp_path):
     assert isinstance(nni, StepRecord) and nni.status == "skipped"
     assert nni.reason.startswith("ZeroAreaError: ") and "points are collinear" in nni.reason
     assert "nni" not in res.results
+
+
+# ------------------------------------------------------------------------------------------
+# Argument checks of ripley, local, autocorrelation, centrography: the package's own classes
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def lattice():
+    import shapely
+
+    rng = np.random.default_rng(3)
+
+    cells = [shapely.box(i, j, i + 1, j + 1) for j in range(5) for i in range(5)]
+    gdf = gpd.GeoDataFrame({"count": rng.poisson(4, 25).astype(float)}, geometry=cells,
+                           crs="EPSG:32650")
+    from taobao_geo.weights import build_graph
+
+    return gdf, build_graph(gdf, kind="queen")
+
+
+@pytest.mark.parametrize("call, message", [
+    pytest.param(lambda g, w: __import__("taobao_geo.local", fromlist=["x"]).local_moran(
+        g, column="count", weights=w, alpha=1.5), r"`alpha` must be in \(0, 1\); got 1.5",
+        id="lisa-alpha"),
+    pytest.param(lambda g, w: __import__("taobao_geo.local", fromlist=["x"]).local_moran(
+        g, column="count", weights=w, permutations=-1), "`permutations` must be >= 0; got -1",
+        id="lisa-permutations"),
+    pytest.param(lambda g, w: __import__("taobao_geo.autocorrelation", fromlist=["x"]).moran(
+        g, column="count", weights=w, permutations=-5), "`permutations` must be >= 0; got -5",
+        id="moran-permutations"),
+    pytest.param(lambda g, w: __import__("taobao_geo.autocorrelation", fromlist=["x"]).moran(
+        g, column="count", weights=w, alternative="up"), "`alternative` must be one of",
+        id="moran-alternative"),
+])
+def test_autocorrelation_bad_arguments_are_option_errors(lattice, call, message):
+    g, w = lattice
+    with pytest.raises(OptionError, match=message):
+        call(g, w)
+
+
+def test_zero_variance_is_not_applicable(lattice):
+    from taobao_geo.autocorrelation import moran
+
+    g, w = lattice
+    flat = g.assign(count=2.0)
+    with pytest.raises(NotApplicableError, match="has the same value .2. in all 25 units") as ei:
+        moran(flat, column="count", weights=w, permutations=0)
+    assert isinstance(ei.value, InputDataError)
+
+
+@pytest.mark.parametrize("kw, message", [
+    pytest.param({"nsim": -1}, r"`nsim` must be a whole number >= 0", id="nsim-negative"),
+    pytest.param({"nsim": 9, "nrank": 0}, r"`nrank` >= 1", id="nrank-zero"),
+    pytest.param({"rmax": -10.0}, "`rmax` must be a positive distance", id="rmax-negative"),
+    pytest.param({"nsim": 9, "nrank": 8}, "nrank = 8 is too large for nsim = 9",
+                 id="nrank-too-large"),
+])
+def test_ripley_bad_arguments_are_option_errors(scatter, kw, message):
+    from taobao_geo.ripley import l_function
+
+    with pytest.raises(OptionError, match=message):
+        l_function(scatter, rng=1, **kw)
+
+
+def test_centrography_coincident_points_not_applicable():
+    from taobao_geo.centrography import centrography
+
+    with pytest.raises(DegenerateDataError, match="all 5 .weighted. points are at the same"):
+        centrography(_projected([[3, 3]] * 5))
+    with pytest.raises(OptionError, match="`n_std` must be positive; got 0"):
+        centrography(_projected([[0, 0], [1, 0], [0, 1]]), n_std=0)
