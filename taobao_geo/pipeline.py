@@ -385,6 +385,10 @@ def analyze(
         If ``points`` are not points or ``boundary`` is not polygons.
     CRSError
         If ``points`` have no CRS.
+    OptionError
+        A caller's bad option (a bandwidth, area, cell or unit size <= 0, a negative seed or
+        count), before any step runs, or one found by a step (e.g. a KDE bandwidth narrower
+        than the cells): the run stops; it is never recorded as skipped.
     """
     from tqdm.auto import tqdm
 

@@ -415,3 +415,11 @@ def test_centrography_coincident_points_not_applicable():
         centrography(_projected([[3, 3]] * 5))
     with pytest.raises(OptionError, match="`n_std` must be positive; got 0"):
         centrography(_projected([[0, 0], [1, 0], [0, 1]]), n_std=0)
+
+
+def test_analyze_tiny_unit_size_stops_not_skipped(scatter, tmp_path):
+    # --unit-size 5 used to be a "skipped" units step with exit 0: the grid is the caller's
+    # choice, so its error (GridTooLargeError, an OptionError) stops the run
+    with pytest.raises(OptionError, match="size"):
+        analyze(scatter, out_dir=tmp_path, unit_size_m=1.0, permutations=9,
+                envelope_simulations=9, rng=1, progress=False, maps=False, on_error="record")
