@@ -22,6 +22,8 @@ from ._errors import (  # noqa: E402
     CRSError,
     GeometryTypeError,
     InputDataError,
+    NotApplicableError,
+    OptionError,
     TaobaoGeoError,
     TooFewPointsError,
 )
@@ -34,7 +36,7 @@ _SUBMODULES = {
 
 __all__ = [
     "AlignmentError", "CRSError", "GeometryTypeError", "InputDataError", "TaobaoGeoError",
-    "TooFewPointsError", "__version__", *sorted(_SUBMODULES),
+    "NotApplicableError", "OptionError", "TooFewPointsError", "__version__", *sorted(_SUBMODULES),
 ]
 
 

@@ -16,6 +16,8 @@ __all__ = [
     "AlignmentError",
     "InputDataError",
     "TooFewPointsError",
+    "ZeroAreaError",
+    "DegenerateDataError",
     "IslandError",
     "GridTooLargeError",
 ]
@@ -39,8 +41,11 @@ class NotApplicableError(TaobaoGeoError):
     """
 
 
-class CRSError(TaobaoGeoError):
-    """A missing, geographic or otherwise unsuitable coordinate reference system."""
+class CRSError(OptionError):
+    """A missing, geographic or otherwise unsuitable coordinate reference system.
+
+    An option error: the caller chose (or forgot) the CRS, e.g. a bad ``--to-crs``.
+    """
 
 
 class GeometryTypeError(TaobaoGeoError):
@@ -64,9 +69,17 @@ class TooFewPointsError(NotApplicableError):
     """Fewer observations than a statistic needs."""
 
 
-class IslandError(TaobaoGeoError):
-    """Spatial units without neighbours under the chosen weights."""
+class ZeroAreaError(NotApplicableError, GeometryTypeError):
+    """The points' extent has zero area (collinear or coincident points): no intensity exists."""
 
 
-class GridTooLargeError(TaobaoGeoError):
-    """A requested raster grid would not fit in memory."""
+class DegenerateDataError(NotApplicableError, InputDataError):
+    """Data that cannot support a statistic: all points at one location, a zero-variance column."""
+
+
+class IslandError(NotApplicableError):
+    """Spatial units without neighbours under the chosen weights (too few connected units)."""
+
+
+class GridTooLargeError(OptionError):
+    """A requested raster grid would not fit in memory (a caller's too small cell size)."""

@@ -21,6 +21,7 @@ from ._errors import (
     CRSError,
     GeometryTypeError,
     InputDataError,
+    OptionError,
     TooFewPointsError,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "ALTERNATIVES",
     "check_alternative",
     "check_choice",
+    "check_positive",
     "ensure_aligned",
     "ensure_min_n",
     "ensure_numeric",
@@ -192,13 +194,26 @@ def ensure_aligned(left: pd.Index, right: pd.Index, *, left_name: str, right_nam
     )
 
 
+class _RngTypeError(OptionError, TypeError):
+    """A wrong type of ``rng``: an option error that is still a TypeError for old callers."""
+
+
 def ensure_rng(rng: int | np.random.Generator | None) -> np.random.Generator:
-    """SPEC 7: an int seed, a Generator, or None (fresh entropy)."""
+    """SPEC 7: a non-negative int seed, a Generator, or None (fresh entropy).
+
+    Raises :class:`OptionError` (never numpy's own message) for a negative seed or another type.
+    """
     if isinstance(rng, np.random.Generator):
         return rng
+    if isinstance(rng, (bool, np.bool_)):
+        raise _RngTypeError(f"`rng` must be an int seed >= 0, a numpy.random.Generator or None; "
+                            f"got {rng!r}.")
     if rng is None or isinstance(rng, (int, np.integer)):
+        if rng is not None and rng < 0:
+            raise OptionError(f"`rng` (--rng) must be a seed >= 0; got {rng}. Try: --rng 12345.")
         return np.random.default_rng(rng)
-    raise TypeError(f"`rng` must be an int, a numpy.random.Generator or None; got {type(rng).__name__}.")
+    raise _RngTypeError(f"`rng` must be an int, a numpy.random.Generator or None; "
+                        f"got {type(rng).__name__}.")
 
 
 def seed_label(rng: int | np.random.Generator | None) -> int | str:
@@ -215,10 +230,30 @@ def seed_label(rng: int | np.random.Generator | None) -> int | str:
 
 
 def check_choice(value: Any, choices: Iterable[Any], *, name: str, func: str) -> Any:
-    """Raise ValueError naming the valid choices if ``value`` is not one of them."""
+    """Raise :class:`OptionError` naming the valid choices if ``value`` is not one of them."""
     choices = tuple(choices)
     if value not in choices:
-        raise ValueError(f"`{func}`: `{name}` must be one of {choices}; got {value!r}.")
+        raise OptionError(f"`{func}`: `{name}` must be one of {choices}; got {value!r}.")
+    return value
+
+
+def check_positive(value: Any, *, name: str, func: str, hint: str = "",
+                   allow_none: bool = False, integer: bool = False) -> Any:
+    """Raise :class:`OptionError` unless ``value`` is a finite number > 0 (an int if asked).
+
+    ``hint`` ends the message with the fix (e.g. "Try: --bandwidth 5000 (metres)."). Returns the
+    value unchanged.
+    """
+    if value is None and allow_none:
+        return value
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    if ok and integer and not float(value).is_integer():
+        ok = False
+    if not ok or not (np.isfinite(value) and value > 0):
+        kind = "a whole number" if integer else "a number"
+        raise OptionError(f"`{func}`: `{name}` must be {kind} > 0; got {value!r}."
+                          + (f" {hint}" if hint else ""))
     return value
 
 

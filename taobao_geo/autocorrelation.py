@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._errors import InputDataError, IslandError
+from ._errors import DegenerateDataError, InputDataError, IslandError, OptionError
 from ._inference import PERM_ALTERNATIVES, normal_p, perm_p
 from ._results import ResultMixin
 from ._validate import (
@@ -106,7 +106,8 @@ def prepare(data, *, column=None, weights, transform="r", func="prepare"):
     ensure_aligned(index, gids, left_name="data", right_name="weights", func=func)
     ensure_min_n(len(x), 3, what="units", func=func)
     if np.ptp(x) == 0:
-        raise InputDataError(
+        # the data cannot support the statistic (a step to skip), not a caller's mistake
+        raise DegenerateDataError(
             f"`{func}`: {name!r} has the same value ({x[0]:g}) in all {len(x)} units, so its "
             "variance is zero and spatial autocorrelation is undefined. Check the column, the "
             "aggregation (a grid far larger than the study area?) or the year filter."
@@ -265,7 +266,7 @@ def _perm_batches(x, permutations, rng, n):
 def _check_perm(permutations, alternative, func):
     check_choice(alternative, PERM_ALTERNATIVES, name="alternative", func=func)
     if int(permutations) < 0:
-        raise ValueError(f"`{func}`: `permutations` must be >= 0; got {permutations}.")
+        raise OptionError(f"`{func}`: `permutations` must be >= 0; got {permutations}.")
     return int(permutations)
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Point
 
-from ._errors import InputDataError
+from ._errors import DegenerateDataError, InputDataError, OptionError
 from ._results import ResultMixin
 from ._validate import (
     check_choice,
@@ -228,15 +228,15 @@ def centrography(points: gpd.GeoDataFrame | gpd.GeoSeries, *, weights: Any = Non
     func = "centrography"
     check_choice(sde, SDE_METHODS, name="sde", func=func)
     if not (n_std > 0):
-        raise ValueError(f"`{func}`: `n_std` must be positive; got {n_std!r}.")
+        raise OptionError(f"`{func}`: `n_std` must be positive; got {n_std!r}.")
     geoms = ensure_points(points, func=func, min_n=3)
     crs = ensure_projected(points, func=func)
     xy = point_coords(geoms)
     w, wname = _weights(points, weights, func)
     ww = np.ones(len(xy)) if w is None else w
     if np.ptp(xy[ww > 0], axis=0).max() == 0:
-        raise InputDataError(f"`{func}`: all {len(xy)} (weighted) points are at the same "
-                             "location; the spread and the ellipse are undefined.")
+        raise DegenerateDataError(f"`{func}`: all {len(xy)} (weighted) points are at the same "
+                                  "location; the spread and the ellipse are undefined.")
     W = ww.sum()
     mx, my = np.average(xy, axis=0, weights=ww)
     dx, dy = xy[:, 0] - mx, xy[:, 1] - my

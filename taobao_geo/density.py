@@ -43,6 +43,7 @@ from ._errors import (
     CRSError,
     GridTooLargeError,
     InputDataError,
+    OptionError,
     TaobaoGeoError,
     TooFewPointsError,
 )
@@ -455,6 +456,25 @@ def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
 # --------------------------------------------------------------------------------------------
 # grid
 # --------------------------------------------------------------------------------------------
+
+def _check_resolved(kern: Kernel, h: float, cs: float, *, auto: bool, func: str) -> None:
+    """Refuse a kernel narrower than the grid can represent (OptionError, not a wrong surface).
+
+    With the kernel's per-axis SD sigma_K below one cell, sampling it at cell centres misses or
+    multiplies its mass (a 1 m Gaussian on 100 m cells: 212 x the points, or an all-zero
+    surface). At sigma_K >= one cell every kernel keeps its mass within 1e-3 on the grid.
+    """
+    sigma = kern.sd * h
+    if sigma >= cs * (1 - 1e-9):  # rounding of h = cs / sd must not refuse the limit itself
+        return
+    h_min = cs / kern.sd
+    fix = (f"Use bandwidth >= {h_min:,.4g} m, or cell_size <= {sigma:,.4g} m"
+           + (" with a smaller extent or boundary (the automatic cell size is capped at about "
+              "4 million cells)" if auto else ""))
+    raise OptionError(
+        f"`{func}`: a {kern.name} kernel with bandwidth {h:,.4g} m (per-axis SD {sigma:,.4g} m) "
+        f"is narrower than the {cs:,.4g} m cells, so the grid cannot hold its mass. {fix}.")
+
 
 def _grid_from_extent(extent, cs: float) -> kg.Grid:
     x0, y0, x1, y1 = extent
@@ -921,8 +941,11 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     ------
     CRSError
         Points without a CRS or in degrees.
+    OptionError
+        A bandwidth <= 0 or not finite, or narrower than one cell (the message gives the
+        minimum bandwidth and the largest cell size); a bad cell size, extent or choice.
     TaobaoGeoError
-        A bandwidth <= 0 or not finite, a bad boundary or share.
+        A bad boundary or share.
     TooFewPointsError
         No points; or a bandwidth rule with one point or all points at one location.
     GridTooLargeError
@@ -960,10 +983,10 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         try:
             h = float(bandwidth)
         except (TypeError, ValueError):
-            raise TaobaoGeoError(f"`kde`: bandwidth must be metres (> 0) or one of "
+            raise OptionError(f"`kde`: bandwidth must be metres (> 0) or one of "
                                  f"{BANDWIDTH_RULES}; got {bandwidth!r}.") from None
         if not (math.isfinite(h) and h > 0):
-            raise TaobaoGeoError(f"`kde`: bandwidth must be a positive number of metres; got "
+            raise OptionError(f"`kde`: bandwidth must be a positive number of metres; got "
                                  f"{bandwidth!r}.")
         rule, detail = "fixed", f"given by the caller ({h:,.3f} m)"
 
@@ -972,7 +995,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     if extent is not None:
         x0, y0, x1, y1 = map(float, extent)
         if not (x1 > x0 and y1 > y0):
-            raise TaobaoGeoError(f"`kde`: extent must be (xmin, ymin, xmax, ymax) with xmax > "
+            raise OptionError(f"`kde`: extent must be (xmin, ymin, xmax, ymax) with xmax > "
                                  f"xmin and ymax > ymin; got {extent!r}.")
         extent_rule = "given by the caller"
         if window is None and edge_correction:
@@ -1014,12 +1037,13 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     else:
         cs = float(cell_size)
         if not (math.isfinite(cs) and cs > 0):
-            raise TaobaoGeoError(f"`kde`: cell_size must be a positive number of metres; got "
+            raise OptionError(f"`kde`: cell_size must be a positive number of metres; got "
                                  f"{cell_size!r}.")
         cell_rule = "given by the caller"
         if cs > h / 2:
             warnings.warn(f"cell_size {cs:,.1f} m is larger than half the bandwidth "
                           f"({h:,.1f} m): the surface is under-resolved.", stacklevel=2)
+    _check_resolved(kern, h, cs, auto=cell_size is None, func=func)
     grid = _grid_from_extent((x0, y0, x1, y1), cs)
     need = _estimate_bytes(grid, kern, h, edge_correction, xy)
     limit = max_memory_mb * 2**20

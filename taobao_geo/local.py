@@ -42,6 +42,7 @@ from ._inference import (
     perm_p,
 )
 from ._results import ResultMixin
+from ._errors import OptionError
 from ._validate import check_choice, ensure_rng, row_list, seed_label
 from .autocorrelation import prepare
 from .palettes import GI_BIN_COLOURS as _GI_BIN
@@ -76,11 +77,11 @@ def _check_common(alternative, correction, alpha, permutations, inference, func)
     check_choice(correction, CORRECTIONS, name="correction", func=func)
     check_choice(inference, ("permutation", "analytic"), name="inference", func=func)
     if not 0 < alpha < 1:
-        raise ValueError(f"`{func}`: `alpha` must be in (0, 1); got {alpha}.")
+        raise OptionError(f"`{func}`: `alpha` must be in (0, 1); got {alpha}.")
     if int(permutations) < 0:
-        raise ValueError(f"`{func}`: `permutations` must be >= 0; got {permutations}.")
+        raise OptionError(f"`{func}`: `permutations` must be >= 0; got {permutations}.")
     if inference == "permutation" and int(permutations) == 0:
-        raise ValueError(
+        raise OptionError(
             f"`{func}`: inference='permutation' needs permutations > 0; use inference='analytic' "
             "for normal p-values only."
         )

@@ -38,11 +38,18 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial import cKDTree
 
-from ._errors import InputDataError
+from ._errors import InputDataError, OptionError
 from ._ppbins import even_breaks, km_rs
 from ._results import ResultMixin
-from ._validate import check_choice, ensure_rng, seed_label
-from .windows import StudyArea, boundary_distance, prepare_pattern, study_area, _sample
+from ._validate import check_choice, check_positive, ensure_rng, seed_label
+from .windows import (
+    StudyArea,
+    _convex_hull,
+    _sample,
+    boundary_distance,
+    prepare_pattern,
+    study_area,
+)
 
 __all__ = ["NNIResult", "nearest_neighbour_index", "nn_distances", "CORRECTIONS", "TESTS"]
 
@@ -208,6 +215,18 @@ def _p_mc(obs: float, sims: np.ndarray, alternative: str) -> float:
     return float(min(1.0, 2 * min(lower, upper)))
 
 
+def _check_explicit_area(area_m2: float, xy: np.ndarray, *, func: str) -> None:
+    """Refuse an explicit area smaller than the points' convex hull (R would be absurd)."""
+    hull = _convex_hull(xy)
+    hull_m2 = float(hull.area) if hull.geom_type == "Polygon" else 0.0
+    if area_m2 < hull_m2:
+        raise OptionError(
+            f"`{func}`: the explicit study area {area_m2 / 1e6:,.6g} km² is smaller than the "
+            f"convex hull of the points ({hull_m2 / 1e6:,.6g} km²), so R would be meaningless. "
+            "Give the real study area (area= in m², --area-km2 in km²) or a boundary."
+        )
+
+
 def nearest_neighbour_index(
     points: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
@@ -263,8 +282,14 @@ def nearest_neighbour_index(
     TooFewPointsError
         Fewer than 3 points (or distinct locations after merging).
     InputDataError
-        All points identical; coincident points with ``duplicates="raise"``; an analytic test
-        that does not exist for the correction; an explicit area with a Monte Carlo test.
+        All points identical (a NotApplicableError too); coincident points with
+        ``duplicates="raise"``; an analytic test that does not exist for the correction; an
+        explicit area with a Monte Carlo test.
+    OptionError
+        ``nsim < 1`` for the Monte Carlo test; an explicit area <= 0 or smaller than the convex
+        hull of the points; a bad seed or choice.
+    ZeroAreaError
+        Collinear points and no explicit area or boundary (a NotApplicableError).
     GeometryTypeError
         Empty window, points outside the boundary.
 
@@ -280,14 +305,21 @@ def nearest_neighbour_index(
     func = "nearest_neighbour_index"
     check_choice(correction, CORRECTIONS, name="correction", func=func)
     if alternative not in _ALT_ALIASES:
-        raise ValueError(f"`{func}`: `alternative` must be one of ('two-sided', 'less', "
+        raise OptionError(f"`{func}`: `alternative` must be one of ('two-sided', 'less', "
                          f"'greater'); got {alternative!r}.")
     alternative = _ALT_ALIASES[alternative]
     if test is None:
         test = "mc" if correction == "cdf" else "z"
     check_choice(test, TESTS, name="test", func=func)
+    if test == "mc":
+        # nsim = 0 would give p = 1 ("random") whatever the pattern
+        check_positive(nsim, name="nsim", func=func, integer=True,
+                       hint="A Monte Carlo test needs simulations (--permutations 999).")
+    ensure_rng(rng)
     pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
     window = study_area(points, area=area, boundary=boundary, func=func)
+    if window.method == "explicit":
+        _check_explicit_area(window.area_m2, pat.xy, func=func)
     if correction != "none" or test == "mc":
         window.require_geometry(f"correction={correction!r} / test={test!r}")
     if correction == "donnelly" and not window.is_rectangle:

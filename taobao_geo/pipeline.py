@@ -21,9 +21,11 @@ It computes no statistic itself: every number comes from the statistics modules
 
 Graceful degradation: a step that does not apply to the data (fewer than 3 points for the
 NNI, a single year for trends, zero variance for Moran's I, ...) raises a
-:class:`~taobao_geo.TaobaoGeoError` inside its module; the pipeline records the step as
-``skipped`` with that message as the reason and carries on. Any other exception is a real bug
-or an environment problem and is re-raised (``on_error="raise"``, the default).
+:class:`~taobao_geo.NotApplicableError` inside its module; the pipeline records the step as
+``skipped`` with that message as the reason and carries on. A caller's mistake
+(:class:`~taobao_geo.OptionError`, e.g. a negative bandwidth) or any other
+:class:`~taobao_geo.TaobaoGeoError` stops the run. Any other exception is a real bug or an
+environment problem and is re-raised (``on_error="raise"``, the default).
 
 Reproducibility: one seed (``rng``) is split with :class:`numpy.random.SeedSequence` into one
 independent stream per random step, keyed by the step's name, so the same seed gives identical
@@ -46,9 +48,17 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._errors import TaobaoGeoError
+from ._errors import NotApplicableError, TaobaoGeoError
 from ._results import ResultMixin, jsonable
-from ._validate import check_choice, ensure_points, ensure_polygons, row_list, seed_label
+from ._validate import (
+    check_choice,
+    check_positive,
+    ensure_points,
+    ensure_polygons,
+    ensure_rng,
+    row_list,
+    seed_label,
+)
 
 __all__ = ["AnalysisResult", "RegionBriefing", "StepRecord", "analyze", "brief_region", "RANDOM_STEPS"]
 
@@ -187,8 +197,7 @@ def _step_seeds(rng) -> dict[str, np.random.Generator]:
     if isinstance(rng, np.random.Generator):
         children = rng.spawn(len(RANDOM_STEPS))
         return dict(zip(RANDOM_STEPS, children))
-    if rng is not None and not isinstance(rng, (int, np.integer)):
-        raise TypeError(f"`analyze`: rng must be an int, a numpy Generator or None; got {rng!r}.")
+    ensure_rng(rng)  # an OptionError for a negative seed or another type, before any work
     ss = np.random.SeedSequence(None if rng is None else int(rng))
     return {name: np.random.default_rng(child)
             for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)))}
@@ -207,11 +216,17 @@ class _Runner:
         t0 = time.perf_counter()
         try:
             out = func(*args, **kwargs)
-        except TaobaoGeoError as exc:
-            # Not applicable to these data (too few points, zero variance, islands, ...).
+        except NotApplicableError as exc:
+            # The only kind of error recorded as skipped: the data cannot support this step
+            # (too few points, a zero-area extent, zero variance, islands, ...).
             self.records.append(StepRecord(name, "skipped", f"{type(exc).__name__}: {exc}",
                                            time.perf_counter() - t0))
             return None
+        except TaobaoGeoError as exc:
+            # a caller's mistake (an OptionError such as a negative bandwidth) or bad input:
+            # it stops the run whatever on_error says, so it is never a "skipped" step
+            exc.add_note(f"(raised in analyze step {name!r})")
+            raise
         except ModuleNotFoundError as exc:
             if not str(getattr(exc, "name", "")).startswith("taobao_geo."):
                 raise
@@ -231,6 +246,29 @@ class _Runner:
         if out is not None:
             self.results[name] = out
         return out
+
+
+def _check_options(*, bandwidth, nni_area, cell_size, unit_size_m, permutations,
+                   envelope_simulations, rng) -> None:
+    """Refuse a caller's bad option (OptionError) before any step runs, never "skipped" later."""
+    func = "analyze"
+    ensure_rng(rng)
+    if not isinstance(bandwidth, str):
+        check_positive(bandwidth, name="bandwidth", func=func,
+                       hint="Give metres (e.g. --bandwidth 5000) or a rule such as 'arcgis'.")
+    if nni_area is not None and not isinstance(nni_area, str):
+        check_positive(nni_area, name="nni_area", func=func,
+                       hint="Give the study area in m² (e.g. --nni-area 1.2e9), or "
+                            "boundary / mbr / hull / bbox.")
+    check_positive(cell_size, name="cell_size", func=func, allow_none=True,
+                   hint="Give the KDE cell size in metres, e.g. --cell-size 500.")
+    check_positive(unit_size_m, name="unit_size_m", func=func, allow_none=True,
+                   hint="Give the grid cell size in metres, e.g. --unit-size 5000.")
+    for name, v in (("permutations", permutations),
+                    ("envelope_simulations", envelope_simulations)):
+        if v != 0:  # 0 is documented: analytic tests / no envelope
+            check_positive(v, name=name, func=func, integer=True,
+                           hint="Give 0 (analytic test) or a count such as 999.")
 
 
 def _mod(name: str):
@@ -347,12 +385,19 @@ def analyze(
         If ``points`` are not points or ``boundary`` is not polygons.
     CRSError
         If ``points`` have no CRS.
+    OptionError
+        A caller's bad option (a bandwidth, area, cell or unit size <= 0, a negative seed or
+        count), before any step runs, or one found by a step (e.g. a KDE bandwidth narrower
+        than the cells): the run stops; it is never recorded as skipped.
     """
     from tqdm.auto import tqdm
 
     from . import projection
 
     check_choice(on_error, ("raise", "record"), name="on_error", func="analyze")
+    _check_options(bandwidth=bandwidth, nni_area=nni_area, cell_size=cell_size,
+                   unit_size_m=unit_size_m, permutations=permutations,
+                   envelope_simulations=envelope_simulations, rng=rng)
     check_choice(value, ("count", "density_km2"), name="value", func="analyze")
     ensure_points(points, func="analyze", min_n=1)
     if boundary is not None:
@@ -623,7 +668,8 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
           "duplicates": duplicates, "rng": rng, "progress": progress}
     if bnd is not None:
         kw["boundary"] = bnd
-    if nsim <= 0:
+    if nsim <= 0 or not isinstance(area, str):
+        # an explicit area (m²) has no window to simulate in: the z-test is the only test
         kw["test"] = "z"
     return nni.nearest_neighbour_index(pts, **kw)
 

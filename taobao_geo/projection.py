@@ -151,9 +151,17 @@ def to_projected(
             "coordinates with taobao_geo.coords first)."
         )
     if to_crs is not None:
-        out = gdf.to_crs(to_crs)
-        ensure_projected(out, func="to_projected")
-        out.attrs["crs_choice"] = f"{CRS.from_user_input(to_crs).to_string()} (given by the caller)"
+        try:
+            target = CRS.from_user_input(to_crs)
+        except Exception as exc:  # pyproj's CRSError text names no option and no fix
+            raise CRSError(
+                f"`to_crs` (--to-crs) {to_crs!r} is not a CRS pyproj knows ({type(exc).__name__}). "
+                "Give an EPSG code in metres, e.g. --to-crs EPSG:32650 (UTM 50N) or "
+                "EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E)."
+            ) from None
+        ensure_projected(target, func="to_projected")
+        out = gdf.to_crs(target)
+        out.attrs["crs_choice"] = f"{target.to_string()} (given by the caller)"
         return out
     if gdf.crs is not None and CRS.from_user_input(gdf.crs).is_projected:
         out = gdf.copy()

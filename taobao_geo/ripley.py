@@ -65,6 +65,7 @@ from ._ppbins import (
     reduced_sample_counts,
 )
 from ._results import ResultMixin
+from ._errors import OptionError
 from ._validate import check_choice, ensure_rng, seed_label
 from .nni import nn_distances
 from .windows import StudyArea, _sample, boundary_distance, prepare_pattern, study_area
@@ -642,13 +643,16 @@ def distance_function(
         br = breaks_from_r(r)
     elif rmax is not None:
         if not rmax > 0:
-            raise ValueError(f"`{func}`: `rmax` must be a positive distance in metres; "
+            raise OptionError(f"`{func}`: `rmax` must be a positive distance in metres; "
                              f"got {rmax!r}.")
         br = even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
     else:
         br = _default_breaks(function, ctx, lam)
+    if int(nsim) != nsim or nsim < 0 or int(nrank) != nrank or nrank < 1:
+        raise OptionError(f"`{func}`: `nsim` must be a whole number >= 0 (0: no envelope) and "
+                          f"`nrank` >= 1; got nsim={nsim!r}, nrank={nrank!r}. Try nsim=99.")
     if nsim and nrank * 2 > nsim + 1:
-        raise ValueError(f"`{func}`: nrank = {nrank} is too large for nsim = {nsim}.")
+        raise OptionError(f"`{func}`: nrank = {nrank} is too large for nsim = {nsim}.")
     est_fn = _ESTIMATORS[function]
     raw = est_fn(xy, ctx, br, corrs)
     rvals = br.r
@@ -819,7 +823,7 @@ def multi_distance(
     """
     func = "multi_distance"
     if n_bands < 1:
-        raise ValueError(f"`{func}`: `n_bands` must be at least 1; got {n_bands}.")
+        raise OptionError(f"`{func}`: `n_bands` must be at least 1; got {n_bands}.")
     pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
     window = study_area(points, area=area, boundary=boundary, func=func)
     window.require_geometry(f"`{func}`")
@@ -832,7 +836,7 @@ def multi_distance(
     if start is None:
         start = increment
     if not (start > 0 and increment > 0):
-        raise ValueError(f"`{func}`: `start` and `increment` must be positive metres.")
+        raise OptionError(f"`{func}`: `start` and `increment` must be positive metres.")
     d = start + increment * np.arange(n_bands)
     res = distance_function(points, function="L", boundary=boundary, area=area,
                             r=np.concatenate([[0.0], d]), correction=correction, nsim=nsim,

@@ -46,7 +46,14 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ._errors import GeometryTypeError, InputDataError, TooFewPointsError
+from ._errors import (
+    DegenerateDataError,
+    GeometryTypeError,
+    InputDataError,
+    OptionError,
+    TooFewPointsError,
+    ZeroAreaError,
+)
 from ._results import ResultMixin
 from ._validate import (
     check_choice,
@@ -277,15 +284,16 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
     if isinstance(area, (int, float, np.floating, np.integer)) and not isinstance(area, bool):
         a = float(area)
         if not (a > 0 and math.isfinite(a)):
-            raise GeometryTypeError(f"`area` must be a positive number of m²; got {area!r}.")
+            raise OptionError(f"`{func}`: `area` must be a positive number of m²; got {area!r}. "
+                              "Give the study area in m² (--area-km2 in km²) or a boundary.")
         return StudyArea(None, a, "explicit", f"explicit area {a:.6g} m² given by the user", crs_s)
     if area not in AREA_METHODS:
-        raise ValueError(
+        raise OptionError(
             f"`{func}`: `area` must be one of {AREA_METHODS} or a number of m²; got {area!r}."
         )
     if area == "boundary":
         if boundary is None:
-            raise ValueError(
+            raise OptionError(
                 f"`{func}`: area='boundary' needs `boundary=` polygons (e.g. the county); "
                 "or use area='mbr', 'bbox' or 'hull'."
             )
@@ -308,13 +316,31 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
         else:
             geom = hull
             desc = "convex hull of the points"
-    if geom.geom_type != "Polygon" or geom.area <= 0:
-        raise GeometryTypeError(
-            f"`{func}`: the {area} of the points has zero area (all points identical or on one "
-            "line), so no intensity can be computed. Pass `boundary=` polygons or an explicit "
-            "`area=` in m²."
+    if geom.geom_type != "Polygon" or not _has_area(geom, xy):
+        raise ZeroAreaError(
+            f"`{func}`: the points are collinear; the extent ({area}) has zero area (or is a "
+            f"sliver under {SLIVER_RATIO:g} of its length wide), so no intensity can be computed. Pass --area-km2 or a boundary (`area=` in m² or "
+            "`boundary=` polygons)."
         )
     return StudyArea(geom, float(geom.area), area, desc, crs_s)
+
+
+# a computed window thinner than this (short side / long side of the points' minimum
+# rectangle) is a line: points along one road or parallel, whose projected "hull" is a sliver a
+# few metres wide (the curvature of a parallel in UTM) and would give R = 50, "dispersed"
+SLIVER_RATIO = 1e-2
+
+
+def _has_area(geom: BaseGeometry, xy: np.ndarray) -> bool:
+    """False for a zero-area or sliver window computed from (nearly) collinear points."""
+    if geom.area <= 0:
+        return False
+    rect = shapely.minimum_rotated_rectangle(_convex_hull(xy))
+    if rect.geom_type != "Polygon":
+        return False
+    c = np.asarray(rect.exterior.coords)
+    sides = np.hypot(*np.diff(c[:3], axis=0).T)
+    return bool(sides.min() >= SLIVER_RATIO * sides.max())
 
 
 def _convex_hull(xy: np.ndarray) -> BaseGeometry:
@@ -466,7 +492,7 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
         uniq, first, inverse, counts = xy, np.arange(n_input), np.arange(n_input), np.ones(
             n_input, dtype=int)
     if len(uniq) == 1:
-        raise InputDataError(
+        raise DegenerateDataError(
             f"`{func}`: all {n_input} points are at the same location "
             f"({uniq[0, 0]:.3f}, {uniq[0, 1]:.3f}); a point pattern needs distinct locations. "
             "Check the geocoding (e.g. every row placed at one county seat)."

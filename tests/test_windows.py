@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from taobao_geo import CRSError, GeometryTypeError, InputDataError, TooFewPointsError
+from taobao_geo import CRSError, GeometryTypeError, InputDataError, OptionError, TooFewPointsError
 from taobao_geo.windows import (
     boundary_distance,
     prepare_pattern,
@@ -118,7 +118,7 @@ def test_window_errors():
         study_area(pts, area="boundary")
     with pytest.raises(ValueError, match="`area` must be one of"):
         study_area(pts, area="circle")
-    with pytest.raises(GeometryTypeError, match="positive number"):
+    with pytest.raises(OptionError, match="positive number"):  # a caller's mistake
         study_area(pts, area=-1.0)
     with pytest.raises(GeometryTypeError, match="window is empty"):
         study_area(pts, boundary=gpd.GeoSeries([shapely.Polygon()], crs=CRS).iloc[:0])

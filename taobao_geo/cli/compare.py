@@ -17,6 +17,18 @@ from .options import (
 )
 
 
+def _years(text):
+    """--years FIRST,LAST or a list -> ints, refusing anything else in one line."""
+    if not text:
+        return None
+    try:
+        return [int(y) for y in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of years; give e.g. "
+                                 "--years 2014,2016 or --years 2014,2015,2016.",
+                                 param_hint="--years") from None
+
+
 @click.command("compare")
 @click.argument("source", default="taobao_villages")
 @click.option("--county", "names", multiple=True,
@@ -53,7 +65,7 @@ def command(source, names, province, city, top, years, counties_src, context, x_
     pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
                             on_invalid=on_invalid)
     cty = load_boundary_input(counties_src)
-    yrs = [int(y) for y in years.split(",")] if years else None
+    yrs = _years(years)
     if yrs and len(yrs) == 2 and yrs[1] - yrs[0] > 1:
         yrs = list(range(yrs[0], yrs[1] + 1))
     res = compare_counties(pts, cty, names=list(names) or None, province=province, city=city,

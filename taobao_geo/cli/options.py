@@ -118,7 +118,9 @@ def out_option(default: str = "out"):
 
 
 def rng_option(f):
-    return click.option("--rng", "seed", type=int, default=12345, show_default=True,
+    # IntRange: a negative seed is refused here in one line, not by numpy's SeedSequence
+    return click.option("--rng", "seed", type=click.IntRange(min=0), default=12345,
+                        show_default=True,
                         help="Random seed for every simulation (same seed, same numbers).")(f)
 
 
