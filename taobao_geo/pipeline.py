@@ -732,8 +732,10 @@ def _grid_window(pts, bnd):
 
     try:
         return study_area(pts, area="mbr", func="analyze").geometry
-    except GeometryTypeError as e:
-        raise NotApplicableError(f"`analyze`: no grid units: {e}") from None
+    except GeometryTypeError:
+        raise NotApplicableError(
+            f"`analyze`: no grid units: the {len(pts)} point(s) span a window of zero area (all "
+            "identical or on one line). Pass `boundary=` polygons (the study area).") from None
 
 
 def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:

@@ -43,9 +43,9 @@ IDENTICAL = [(5000.0, 5000.0)] * 200
 HORIZONTAL = [(i * 1000.0, 7000.0) for i in range(200)]
 
 NOT_APPLICABLE = [
-    pytest.param(lambda: _units_step(_pts(TWO_FAR)), "zero area", id="analyze-two-points"),
-    pytest.param(lambda: _units_step(_pts(COLLINEAR)), "zero area", id="analyze-collinear"),
-    pytest.param(lambda: _units_step(_pts(IDENTICAL)), "zero area", id="analyze-identical"),
+    pytest.param(lambda: _units_step(_pts(TWO_FAR)), "window of zero area", id="analyze-two-points"),
+    pytest.param(lambda: _units_step(_pts(COLLINEAR)), "200 point\\(s\\) span a window of zero area", id="analyze-collinear"),
+    pytest.param(lambda: _units_step(_pts(IDENTICAL)), "span a window of zero area", id="analyze-identical"),
     pytest.param(lambda: _units_step(_uniform(20)), r"20 point\(s\) are too few for grid units",
                  id="analyze-20-points"),
     pytest.param(lambda: _units_step(_uniform(29), units="fishnet"),
@@ -151,3 +151,15 @@ def test_default_cell_count_never_exceeds_the_points():
     u = pipeline._units(_uniform(60), None, units="fishnet", unit_size_m=None, unit_id=None,
                         choices=choices)
     assert 30 <= len(u) <= 60 * 1.3  # about one cell per point, not 150
+
+
+def test_two_points_analyze_skips_the_units_with_the_reason(tmp_path):
+    """The issue's case: two far points used to build 455,064 cells of 12 m."""
+    pts = gpd.GeoDataFrame({"year": [2020, 2020]},
+                           geometry=gpd.points_from_xy([110.0, 120.0], [30.0, 35.0]), crs=4326)
+    res = pipeline.analyze(pts, out_dir=tmp_path, maps=False, permutations=0)
+    units = res.step("units")
+    assert units.status == "skipped"
+    assert "2 point(s) span a window of zero area" in units.reason
+    assert res.step("moran").status == "skipped"
+    assert "units" not in res.layers
