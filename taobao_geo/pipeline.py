@@ -479,7 +479,8 @@ def analyze(
         if sw is not None:
             g = sw
             value, value_note = _unit_value(value, choices.get("units", {}))
-            choices["autocorrelation"] = {"variable": value, "variable_reason": value_note, "permutations": int(permutations),
+            choices["autocorrelation"] = {"variable": value, "variable_reason": value_note,
+                                          "permutations": int(permutations),
                                           "alpha": alpha, "correction": correction or "none"}
             step("moran", _moran, state["units"], g, value=value, permutations=permutations,
                  rng=seeds["moran"])

@@ -343,9 +343,9 @@ def aggregate(
             report["n_points_in_dropped_units"] = int(in_dropped.sum())
         grid.attrs["grid"] = spec
         out = grid
-        report.update(units=shape, size_m=size_m, size_rule=rule, clip=bool(clip and union is not None),
-                      min_inside_share=float(min_inside_share),
-                      n_units_dropped_outside=n_low)
+        report.update(units=shape, size_m=size_m, size_rule=rule,
+                      clip=bool(clip and union is not None),
+                      min_inside_share=float(min_inside_share), n_units_dropped_outside=n_low)
         assigned = cell
     else:
         upolys = ensure_polygons(units, func=func)
