@@ -46,9 +46,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from . import __version__
-from ._errors import NotApplicableError, TaobaoGeoError
+from ._errors import GeometryTypeError, NotApplicableError, TaobaoGeoError
 from ._results import ResultMixin, jsonable
 from ._validate import (
     check_choice,
@@ -353,10 +354,15 @@ def analyze(
     units, unit_size_m, unit_id
         Aggregation units: ``"auto"`` (the boundary's polygons when there are at least 3, else a hex
         grid), ``"hex"``, ``"fishnet"`` or a polygon GeoDataFrame; ``unit_size_m`` the grid size in
-        metres (``None``: chosen to give about 150 cells); ``unit_id`` the id column of the units.
+        metres (``None``: chosen to give about 150 cells, never more cells than points); ``unit_id``
+        the id column of the units. Grid cells are clipped to the window (the boundary, else the
+        points' minimum enclosing rectangle as in NNI); cells with less than half of their area
+        inside are left out and counted in ``choices["units"]``. Fewer than 30 units: the units
+        step is "not applicable".
     value
         Unit column analysed by Moran, LISA and Gi*: ``"count"`` (villages per unit, as the
-        literature's county-level maps) or ``"density_km2"``.
+        literature's county-level maps) or ``"density_km2"``. For grid cells of unequal clipped
+        area ``"count"`` becomes ``"density_km2"`` (recorded in ``choices["autocorrelation"]``).
     weights, k, islands
         Spatial weights (:func:`taobao_geo.weights.build_graph`): ``"queen"`` contiguity (default,
         GeoDa's), ``"rook"``, ``"knn"`` (``k``), ``"distance"``; islands policy ``"nearest"``
@@ -517,7 +523,9 @@ def analyze(
         # 7-9. global Moran, LISA, Gi* --------------------------------------------------------
         if sw is not None:
             g = sw
-            choices["autocorrelation"] = {"variable": value, "permutations": int(permutations),
+            value, value_note = _unit_value(value, choices.get("units", {}))
+            choices["autocorrelation"] = {"variable": value, "variable_reason": value_note,
+                                          "permutations": int(permutations),
                                           "alpha": alpha, "correction": correction or "none"}
             step("moran", _moran, state["units"], g, value=value, permutations=permutations,
                  rng=seeds["moran"])
@@ -711,20 +719,14 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
     else:
         check_choice(units, ("auto", "hex", "fishnet"), name="units", func="analyze")
         polys, kind, reason = units, units, "given by the caller"
-    size = unit_size_m
-    if kind in ("hex", "fishnet") and size is None:
-        # about 150 cells over the study area: enough units for LISA, few enough to read
-        extent = (bnd.geometry.union_all() if bnd is not None
-                  else pts.geometry.union_all().convex_hull.buffer(1.0))
-        a = max(extent.area, 1.0)
-        size = float(math.sqrt(a / 150.0))
-        size = float(10 ** math.floor(math.log10(size)) * round(size / 10 ** math.floor(
-            math.log10(size)), 1))
-        reason += f"; cell size {size:,.0f} m gives about 150 cells over {a / 1e6:,.0f} km²"
     kw = {}
+    size = unit_size_m
     if kind in ("hex", "fishnet"):
-        kw["size_m"] = size
-        kw["boundary"] = bnd
+        win = _grid_window(pts, bnd)
+        if size is None:
+            size, note = _default_unit_size(win.area, len(pts))
+            reason += note
+        kw.update(size_m=size, boundary=win, min_inside_share=UNIT_MIN_INSIDE_SHARE)
     else:
         # unit ids: the given column, else a unique 'adcode' (counties), else the row index
         idc = unit_id or ("adcode" if "adcode" in polys.columns else None)
@@ -738,10 +740,76 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
                 polys = polys.set_index(idc, drop=False).rename_axis(None)
                 unit_id = idc
     agg = mod.aggregate(pts, units=polys, **kw)
+    rep = agg.attrs["aggregation"]
+    if len(agg) < MIN_UNITS:
+        raise NotApplicableError(
+            f"`analyze`: only {len(agg)} aggregation unit(s) ({kind}); Moran's I, LISA and Gi* "
+            f"need at least {MIN_UNITS}. Pass more polygons, a smaller unit_size_m or more points.")
     choices["units"] = {"kind": kind, "n_units": int(len(agg)), "size_m": size,
                         "reason": reason, "zero_units_kept": True,
                         "id": unit_id}
+    if kind in ("hex", "fishnet"):
+        choices["units"].update(_grid_choices(agg, rep, bnd))
     return agg
+
+
+def _unit_value(value: str, units_choice: dict) -> tuple[str, str]:
+    """Counts of clipped grid cells of unequal area are not comparable: use the density."""
+    if value == "count" and units_choice.get("areas_differ") and units_choice.get("kind") in (
+            "hex", "fishnet"):
+        return "density_km2", ("density (count / clipped cell area): the grid cells clipped to "
+                               "the window differ in area, so raw counts are not comparable")
+    return value, "given by the caller" if value != "count" else "count (cells of equal area)"
+
+
+# Grid units: a cell with less than half of its area inside the study window is left out (its
+# count would be low only because most of it lies outside, which makes CSR data look clustered).
+UNIT_MIN_INSIDE_SHARE = 0.5
+# Fewer units than this cannot support Moran / LISA / Gi* (and a default grid is never finer
+# than one unit per point on average, so a handful of points cannot make 455,064 cells).
+MIN_UNITS = 30
+_TARGET_UNITS = 150
+
+
+def _grid_window(pts, bnd):
+    """The window grid cells are clipped to: the boundary, else the data's window (NNI's)."""
+    if bnd is not None:
+        return shapely.union_all(bnd.geometry.values)
+    from .windows import study_area
+
+    try:
+        return study_area(pts, area="mbr", func="analyze").geometry
+    except GeometryTypeError:
+        raise NotApplicableError(
+            f"`analyze`: no grid units: the {len(pts)} point(s) span a window of zero area (all "
+            "identical or on one line). Pass `boundary=` polygons (the study area).") from None
+
+
+def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:
+    """About 150 cells over the window, never more cells than points; a rounded size."""
+    target = min(_TARGET_UNITS, n)
+    if target < MIN_UNITS:
+        raise NotApplicableError(
+            f"`analyze`: {n} point(s) are too few for grid units: at least {MIN_UNITS} units "
+            f"with one point each on average are needed (Moran's I, LISA, Gi*).")
+    size = math.sqrt(area_m2 / target)
+    e = 10 ** math.floor(math.log10(size))
+    size = float(e * round(size / e, 1))
+    return size, (f"; cell size {size:,.0f} m gives about {target} cells over "
+                  f"{area_m2 / 1e6:,.0f} km² (at most one cell per point)")
+
+
+def _grid_choices(agg, rep, bnd) -> dict:
+    """What the clipping did, for choices.json; density is the value where cell areas differ."""
+    area = agg["area_km2"].to_numpy()
+    differ = bool(len(area) and area.max() > area.min() * (1 + 1e-9))
+    return {"window": "the boundary" if bnd is not None else
+            "the points' minimum enclosing rectangle (the NNI window)",
+            "clipped_to_window": True,
+            "min_inside_share": UNIT_MIN_INSIDE_SHARE,
+            "n_units_dropped_outside": rep.get("n_units_dropped_outside", 0),
+            "n_points_in_dropped_units": rep.get("n_points_in_dropped_units", 0),
+            "areas_differ": differ}
 
 
 def _weights(unit_gdf, *, kind, k, islands, choices):

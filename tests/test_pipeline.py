@@ -186,22 +186,29 @@ def test_unit_and_weight_options_are_recorded(villages, boundary, tmp_path):
     assert res.choices["weights"]["kind"] == "knn" and res.choices["weights"]["k"] == 4
     assert res.choices["autocorrelation"]["variable"] == "density_km2"
     assert res.results["moran"].column == "density_km2"
-    # a 40 km x 44 km square in 5 km cells: 9 x 9 = 81 cells (clipped), all kept
-    assert u["n_units"] == len(res.results["lisa"].gdf) >= 72
+    # a 40 km x 44 km square in 5 km cells: 9 x 9 = 81 cells (clipped); those with less than
+    # half of their area inside are left out and counted
+    assert u["n_units"] == len(res.results["lisa"].gdf)
+    assert u["n_units"] + u["n_units_dropped_outside"] >= 72
+    assert (res.results["lisa"].gdf["area_km2"] >= 0.5 * 25 - 1e-6).all()
 
 
 def test_polygon_units_keep_adcode_ids(villages, tmp_path):
     from shapely.geometry import box
 
+    # 6 x 6 boxes: at least 30 units, the minimum for Moran / LISA / Gi*
+    step = 0.4 / 6
+    codes = [f"3717{i:02d}" for i in range(36)]
     cells = gpd.GeoDataFrame(
-        {"adcode": ["371701", "371702", "371703", "371704"]},
-        geometry=[box(115.4, 34.6, 115.6, 34.8), box(115.6, 34.6, 115.8, 34.8),
-                  box(115.4, 34.8, 115.6, 35.0), box(115.6, 34.8, 115.8, 35.0)], crs=4326)
+        {"adcode": codes},
+        geometry=[box(115.4 + (i % 6) * step, 34.6 + (i // 6) * step,
+                      115.4 + (i % 6 + 1) * step, 34.6 + (i // 6 + 1) * step) for i in range(36)],
+        crs=4326)
     res = analyze(villages, boundary=cells, out_dir=tmp_path, permutations=9,
                   envelope_simulations=0, rng=1, progress=False, maps=False, on_error="record")
     assert res.choices["units"]["kind"] == "polygons"
     assert res.choices["units"]["id"] == "adcode"
-    assert list(res.results["lisa"].gdf.index) == ["371701", "371702", "371703", "371704"]
+    assert list(res.results["lisa"].gdf.index) == codes
 
 
 def test_nni_step_matches_clark_evans_by_hand(run, villages, boundary):
