@@ -1082,6 +1082,14 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
         problems.append((None, None, "warning", "datum_hint", h,
                          f"the file name suggests {h.upper()} coordinates but datum={datum!r}; "
                          f"if they are {h.upper()}, pass datum='{h}' (CLI: --datum {h})"))
+    # the file's own metadata (.prj, GeoPackage CRS) says WGS 84, the caller another datum
+    fcrs = getattr(t.geometry, "crs", None) if not name.startswith("<") else None
+    if datum != "wgs84" and fcrs is not None and CRS.from_user_input(fcrs).equals(
+            CRS.from_epsg(4326), ignore_axis_order=True):
+        problems.append((None, None, "warning", "datum_hint", "wgs84",
+                         f"{name} says its CRS is WGS 84 (EPSG:4326) but datum={datum!r}: the "
+                         f"points are shifted as {datum.upper()}; if they are really WGS 84, "
+                         "pass datum='wgs84' (CLI: --datum wgs84)"))
 
     # --- CRS ----------------------------------------------------------------------------------
     if src_crs is None:

@@ -83,3 +83,42 @@ def test_vectorised_mixed_array_and_shape_kept():
     out = coords.out_of_china(lon, lat)
     assert out.shape == (2, 2)
     assert out.tolist() == [[True, False], [True, True]]
+
+
+# --- the file's own metadata says WGS 84 but the caller passed datum='gcj02' -------------------
+
+@pytest.mark.parametrize("ext, crs, warns", [("gpkg", "EPSG:4326", True),
+                                             ("shp", "EPSG:4326", True),
+                                             ("gpkg", "EPSG:4490", False)],
+                         ids=["gpkg-4326", "shp-4326-prj", "gpkg-cgcs2000"])
+def test_wgs84_metadata_with_gcj02_datum_warns(tmp_path, ext, crs, warns):
+    import warnings
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from taobao_geo.io import validate_villages
+
+    p = tmp_path / f"villages.{ext}"
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[Point(115.6, 34.7), Point(115.5, 34.8)],
+                     crs=crs).to_file(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = validate_villages(p, datum="gcj02")
+    msgs = rep.warnings["message"].tolist() if len(rep.warnings) else []
+    hit = [m for m in msgs if "says its CRS is WGS 84" in m]
+    assert bool(hit) == warns
+    if warns:
+        assert "datum='gcj02'" in hit[0] and "--datum wgs84" in hit[0]
+
+
+def test_wgs84_metadata_with_wgs84_datum_is_quiet(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from taobao_geo.io import validate_villages
+
+    p = tmp_path / "villages.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(115.6, 34.7)], crs="EPSG:4326").to_file(p)
+    rep = validate_villages(p)
+    assert not any("says its CRS" in m for m in rep.warnings["message"].tolist())
