@@ -110,20 +110,21 @@ def _china_outline():
     return geom
 
 
-def out_of_china(lon, lat) -> np.ndarray:
+def out_of_china(lon, lat, *, outline: bool = True) -> np.ndarray:
     """True where a point lies outside mainland China (no GCJ-02 shift applies there).
 
     The standard rectangle (``CHINA_RECT``) is a quick pre-filter; inside it, the point must
     also lie in mainland China's outline: the shipped counties without Hong Kong, Macau and
     Taiwan (whose maps publish WGS 84), dissolved, buffered by about 5 km and simplified
     (data/build.py). The rectangle alone shifted Seoul, Hanoi, Ulaanbaatar and Kathmandu by
-    0.3-0.6 km. NaN coordinates count as outside (they are passed through unchanged).
+    0.3-0.6 km. ``outline=False`` tests the rectangle only (the loader's plausibility check).
+    NaN coordinates count as outside (they are passed through unchanged).
     """
     lon, lat = _arrays(lon, lat)
     minx, miny, maxx, maxy = CHINA_RECT
     with np.errstate(invalid="ignore"):
         inside = (lon > minx) & (lon < maxx) & (lat > miny) & (lat < maxy)
-    if inside.any():
+    if outline and inside.any():
         sel = np.flatnonzero(inside.ravel())
         ok = shapely.contains_xy(_china_outline(), lon.ravel()[sel], lat.ravel()[sel])
         flat = inside.ravel().copy()
