@@ -434,6 +434,24 @@ def write_layer(gdf: gpd.GeoDataFrame, name: str, *, shp_name: str | None = None
     (SHP_DIR / f"{shp_name}.cpg").write_text("UTF-8\n", encoding="ascii")
 
 
+# GCJ-02 outline: the mainland's counties (Hong Kong, Macau and Taiwan excluded: their web maps
+# and official surveys publish WGS 84, and the GCJ-02 rule is a mainland regulation), dissolved,
+# buffered by 0.05 deg (~5 km, so coastal islets and the generalised +-0.3 km county edges stay
+# inside), simplified to 0.01 deg, minus Hong Kong, Macau and Taiwan themselves; stored as WKB
+# (~85 kB), read by taobao_geo.coords.
+OUTLINE_EXCLUDE = ("台湾省", "香港特别行政区", "澳门特别行政区")
+
+
+def build_china_outline(counties: gpd.GeoDataFrame) -> bytes:
+    """WKB of the simplified mainland-China outline used for the GCJ-02 inside test."""
+    other = counties["province"].isin(OUTLINE_EXCLUDE)
+    g = shapely.union_all(shapely.make_valid(counties.geometry.values[~other]))
+    g = shapely.simplify(g.buffer(0.05, quad_segs=4), 0.01)
+    # the buffer must not reach into Hong Kong or Macau (Macau is < 5 km from Zhuhai)
+    g = g.difference(shapely.union_all(shapely.make_valid(counties.geometry.values[other])))
+    return shapely.to_wkb(shapely.set_precision(g, 1e-4))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--raw", default=os.environ.get("TAOBAO_GEO_RAW"),
@@ -448,6 +466,8 @@ def main(argv=None) -> int:
     log(f"reading raw sources from {raw}")
 
     counties, crep = build_counties(raw)
+    # before any GCJ-02 conversion below: taobao_geo.coords reads this outline
+    (PKG_DIR / "china_outline_gcj02.wkb").write_bytes(build_china_outline(counties))
     gaz, grep_ = build_gazetteer(raw, counties)
     villages, vrep = build_villages(raw, gaz)
     towns16, trep = build_towns_2016(raw, gaz)

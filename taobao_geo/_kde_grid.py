@@ -19,12 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft as sfft
 from scipy.spatial import cKDTree
-from scipy.special import ndtr
+import shapely
+from scipy.special import ndtr, owens_t
 
 from ._kde_kernels import Kernel
 
 __all__ = ["Grid", "fft_bytes", "fft_density", "exact_density", "exact_at", "edge_grid",
-           "rect_gauss_edge", "interp_grid"]
+           "rect_gauss_edge", "polygon_gauss_edge", "interp_grid"]
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,64 @@ def rect_gauss_edge(x: np.ndarray, y: np.ndarray, rect: tuple[float, float, floa
     px = ndtr((x1 - x) / sigma) - ndtr((x0 - x) / sigma)
     py = ndtr((y1 - y) / sigma) - ndtr((y0 - y) / sigma)
     return px * py
+
+
+def _oriented_edges(geom) -> np.ndarray:
+    """Edges (x0, y0, x1, y1) of a (multi)polygon with the interior on their left."""
+    parts = []
+    for poly in shapely.get_parts(geom):
+        for k, ring in enumerate(shapely.get_rings(poly)):
+            c = shapely.get_coordinates(ring)
+            # interior on the left: the shell counter-clockwise, holes clockwise
+            if bool(shapely.is_ccw(ring)) != (k == 0):
+                c = c[::-1]
+            parts.append(np.hstack([c[:-1], c[1:]]))
+    return np.vstack(parts) if parts else np.empty((0, 4))
+
+
+def polygon_gauss_edge(xy: np.ndarray, geom, sigma: float, *, chunk: int = 2_000_000
+                       ) -> np.ndarray:
+    """Gaussian kernel mass inside a polygon at each point, exact (to ~1e-12).
+
+    In polar coordinates about u, the mass inside W is a sum over the boundary edges of
+    ``(1 / 2 pi) * integral (1 - exp(-rho(theta)^2 / 2 sigma^2)) dtheta`` (signed by the side
+    of the edge u is on). Along an edge at perpendicular distance p, with t the position along
+    the edge measured from the foot of the perpendicular, the exponential part is Owen's
+    ``T(p / sigma, t / p)``, and the angular parts add up to 1 inside W and 0 outside, so
+    ``e(u) = 1[u in W] - sum_edges s_e (T(h, t1 / p) - T(h, t0 / p))``. Edges further than
+    9 sigma contribute < 1e-18 and are skipped.
+    """
+    xy = np.asarray(xy, dtype=float)
+    edges = _oriented_edges(geom)
+    inside = shapely.contains_xy(geom, xy[:, 0], xy[:, 1]).astype(float)
+    lines = shapely.linestrings(edges.reshape(-1, 2, 2))
+    tree = shapely.STRtree(lines)
+    out = inside.copy()
+    step = max(1, chunk // max(1, len(edges)))
+    for s in range(0, len(xy), step):
+        pts = shapely.points(xy[s:s + step])
+        ip, ie = tree.query(pts, predicate="dwithin", distance=9.0 * sigma)
+        if not len(ip):
+            continue
+        e = edges[ie]
+        u = xy[s + ip]
+        dx, dy = e[:, 2] - e[:, 0], e[:, 3] - e[:, 1]
+        length = np.hypot(dx, dy)
+        ok = length > 0
+        tx, ty = dx / np.where(ok, length, 1), dy / np.where(ok, length, 1)
+        rx, ry = u[:, 0] - e[:, 0], u[:, 1] - e[:, 1]
+        cross = tx * ry - ty * rx  # > 0: u on the left (interior side) of the edge
+        p = np.abs(cross)
+        t0 = -(rx * tx + ry * ty)  # start of the edge along it, from the foot
+        t1 = t0 + length
+        good = ok & (p > 1e-12 * np.maximum(length, 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = p / sigma
+            pd = np.where(good, p, 1.0)
+            dT = owens_t(h, t1 / pd) - owens_t(h, t0 / pd)
+        contrib = np.where(good, np.sign(cross) * dT, 0.0)
+        out[s:s + step] -= np.bincount(ip, weights=contrib, minlength=len(pts))
+    return np.clip(out, 0.0, 1.0)
 
 
 def interp_grid(values: np.ndarray, grid: Grid, xy: np.ndarray) -> np.ndarray:

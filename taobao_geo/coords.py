@@ -11,13 +11,16 @@ Most coordinates a Chinese researcher copies from a web map are not WGS 84:
 
 The forward formulas are the standard ones (published in many open implementations, e.g.
 wandergis/coordtransform, whose README results are reproduced to the last digit by the tests).
-GCJ-02 is only defined inside the rectangle 73.66-135.05° E, 3.86-53.55° N (``out_of_china``):
-outside it GCJ-02 equals WGS 84, as the standard algorithm defines.
+GCJ-02 is applied only inside mainland China's outline (``out_of_china``: the standard
+rectangle 73.66-135.05° E, 3.86-53.55° N as a pre-filter, then a shipped ~5 km-buffered outline
+of the mainland counties; Hong Kong, Macau and Taiwan are outside): elsewhere GCJ-02 equals
+WGS 84. The standard algorithm tests only the rectangle, which shifts Seoul, Hanoi,
+Ulaanbaatar and Kathmandu; points in the mainland agree with it to the last digit.
 
 The inverses (GCJ-02 -> WGS 84, BD-09 -> GCJ-02) have no closed form. The usual one-step
 approximation (``2 g - f(g)``) is off by up to a few metres; here both are solved by fixed-point
 iteration until the correction is below 1e-10° (about 0.01 mm), so a round trip is exact to far
-below the 0.5 m the project requires. Within about 1 km of the rectangle's edges the forward
+below the 0.5 m the project requires. Within about 1 km of the outline's edges the forward
 map is discontinuous (points are shifted on one side, not on the other), so a GCJ-02 point there
 can have two WGS 84 pre-images; the inverse returns the one consistent with ``out_of_china``
 applied to the GCJ-02 input, like every standard implementation. The edges touch China only at
@@ -28,7 +31,11 @@ points are treated as outside China (no shift).
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
+import shapely
 
 from ._errors import TaobaoGeoError
 
@@ -94,15 +101,35 @@ def _out(x, y, scalar: bool):
     return x, y
 
 
-def out_of_china(lon, lat) -> np.ndarray:
-    """True where a point lies outside the standard GCJ-02 rectangle (no shift applies there).
+@functools.lru_cache(maxsize=1)
+def _china_outline():
+    """Mainland China's simplified outline (package data written by data/build.py), prepared."""
+    path = Path(__file__).parent / "datasets" / "data" / "china_outline_gcj02.wkb"
+    geom = shapely.from_wkb(path.read_bytes())
+    shapely.prepare(geom)
+    return geom
 
+
+def out_of_china(lon, lat, *, outline: bool = True) -> np.ndarray:
+    """True where a point lies outside mainland China (no GCJ-02 shift applies there).
+
+    The standard rectangle (``CHINA_RECT``) is a quick pre-filter; inside it, the point must
+    also lie in mainland China's outline: the shipped counties without Hong Kong, Macau and
+    Taiwan (whose maps publish WGS 84), dissolved, buffered by about 5 km and simplified
+    (data/build.py). The rectangle alone shifted Seoul, Hanoi, Ulaanbaatar and Kathmandu by
+    0.3-0.6 km. ``outline=False`` tests the rectangle only (the loader's plausibility check).
     NaN coordinates count as outside (they are passed through unchanged).
     """
     lon, lat = _arrays(lon, lat)
     minx, miny, maxx, maxy = CHINA_RECT
     with np.errstate(invalid="ignore"):
         inside = (lon > minx) & (lon < maxx) & (lat > miny) & (lat < maxy)
+    if outline and inside.any():
+        sel = np.flatnonzero(inside.ravel())
+        ok = shapely.contains_xy(_china_outline(), lon.ravel()[sel], lat.ravel()[sel])
+        flat = inside.ravel().copy()
+        flat[sel] = ok
+        inside = flat.reshape(inside.shape)
     return ~inside
 
 

@@ -317,7 +317,9 @@ def _ripley_iso_weights(xi, yi, d, rect, window) -> np.ndarray:
 def _diggle(xy, window, *, nr: int = 512):
     """spatstat ``bw.diggle``: Berman-Diggle MSE cross-validation from Ripley's K.
 
-    K is the isotropic-corrected estimate on ``r = seq(0, rmax, length = 512)`` with spatstat's
+    K is Kest's ``correction="good"`` estimate (isotropic below 1,000 points, translate below
+    3,000, border from 3,000: :func:`_diggle_correction`, reported) on
+    ``r = seq(0, rmax, length = 512)`` with spatstat's
     ``rmax.rule("K")`` = min(shorter side of the frame / 4, sqrt(1000 / (pi lambda))). For each
     r <= rmax/2, ``M(r) = (1/lambda - 2 K(r)) / (pi r^2) + J(r) / (pi r^2)^2`` with
     ``J(r) = sum_j phi(r_j, r) dK_j / (2 pi)`` and ``phi`` the overlap area of two discs; the
@@ -341,16 +343,27 @@ def _diggle(xy, window, *, nr: int = 512):
     short = min(frame[2] - frame[0], frame[3] - frame[1])
     rmax = min(short / 4.0, math.sqrt(1000.0 / (math.pi * lam)))
     r = np.linspace(0.0, rmax, nr)
-    tree = cKDTree(xy)
-    pairs = tree.sparse_distance_matrix(tree, rmax, output_type="ndarray")
-    pairs = pairs[pairs["i"] != pairs["j"]]
-    d = pairs["v"]
-    wts = _ripley_iso_weights(xy[pairs["i"], 0], xy[pairs["i"], 1], d, rect, window)
-    order = np.argsort(d, kind="stable")
-    cum = np.concatenate([[0.0], np.cumsum(wts[order])])
-    K = cum[np.searchsorted(d[order], r, side="right")] * area / (n * (n - 1.0))
+    correction = _diggle_correction(n)
+    if correction == "isotropic":
+        tree = cKDTree(xy)
+        pairs = tree.sparse_distance_matrix(tree, rmax, output_type="ndarray")
+        pairs = pairs[pairs["i"] != pairs["j"]]
+        d = pairs["v"]
+        wts = _ripley_iso_weights(xy[pairs["i"], 0], xy[pairs["i"], 1], d, rect, window)
+        order = np.argsort(d, kind="stable")
+        cum = np.concatenate([[0.0], np.cumsum(wts[order])])
+        K = cum[np.searchsorted(d[order], r, side="right")] * area / (n * (n - 1.0))
+    else:
+        K = _diggle_k(xy, window if window is not None else shapely.box(*frame), r, correction)
+    good = np.isfinite(K)
+    if not good.all():  # spatstat keeps K up to the last finite value
+        last = int(np.argmin(good))
+        if last < 2:
+            raise TooFewPointsError("`kde`: bandwidth='diggle': the K function is undefined "
+                                    "at almost all distances.")
+        r, K = r[:last], K[:last]
     dK = np.append(np.diff(K), 0.0)
-    ok = r <= rmax / 2.0
+    ok = r <= r[-1] / 2.0
     rv = r[ok]
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.clip(r[None, :] / (2.0 * rv[:, None]), 0.0, 1.0)
@@ -364,7 +377,28 @@ def _diggle(xy, window, *, nr: int = 512):
         warnings.warn(f"bandwidth='diggle': the Berman-Diggle criterion is minimised at the "
                       f"right-hand end of the interval [0, {rv[-1] / 2:.4g}] m for sigma (as "
                       "spatstat bw.diggle warns).", stacklevel=3)
-    return rv / 2.0, M, best
+    return rv / 2.0, M, best, correction
+
+
+def _diggle_correction(n: int) -> str:
+    """The K correction spatstat's ``bw.diggle`` uses: Kest's ``correction="good"``
+    (``good.correction.K``): isotropic below 1,000 points, translate below 3,000, border
+    below 100,000, none above."""
+    if n < 1000:
+        return "isotropic"
+    if n < 3000:
+        return "translate"
+    return "border" if n < 100_000 else "none"
+
+
+def _diggle_k(xy: np.ndarray, geom, r: np.ndarray, correction: str) -> np.ndarray:
+    """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines)."""
+    from ._ppbins import breaks_from_r
+    from .ripley import _Context, _k_estimates
+    from .windows import window_from_geometry
+
+    ctx = _Context(window_from_geometry(geom))
+    return _k_estimates(xy, ctx, breaks_from_r(r), (correction,))[correction]
 
 
 def select_bandwidth(points: gpd.GeoDataFrame | gpd.GeoSeries, *,
@@ -443,10 +477,11 @@ def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
         detail = (f"spatstat bw.ppl likelihood cross-validation: sigma {cand[best]:,.1f} m, "
                   f"best of {len(cand)} candidates {cand[0]:,.1f}..{cand[-1]:,.1f} m")
     else:
-        cand, crit, best = _diggle(xy, window)
+        cand, crit, best, corr = _diggle(xy, window)
         h = cand[best] / kern.sd
         detail = (f"spatstat bw.diggle Berman-Diggle cross-validation: sigma {cand[best]:,.1f} m"
-                  f" (minimum over {len(cand)} values up to {cand[-1]:,.1f} m)")
+                  f" (minimum over {len(cand)} values up to {cand[-1]:,.1f} m; K with the "
+                  f"{corr} correction, as spatstat's 'good' choice for {len(xy):,} points)")
     if not (h > 0 and math.isfinite(h)):
         raise TooFewPointsError(f"`kde`: rule {rule!r} gave bandwidth {h!r}; the points have no "
                                 "spread. Give a bandwidth in metres.")
@@ -590,7 +625,8 @@ class KDEResult(ResultMixin):
     def _edge_at(self, xy: np.ndarray) -> np.ndarray:
         if self._window_rect is not None and self.kernel == "gaussian":
             return kg.rect_gauss_edge(xy[:, 0], xy[:, 1], self._window_rect, self.bandwidth_m)
-        return kg.interp_grid(self._edge, self.grid, xy)
+        return _edge_at_points(xy, get_kernel(self.kernel), self.bandwidth_m, self._window,
+                               self._edge, self.grid)
 
     # -- export -----------------------------------------------------------------------------
     def to_geotiff(self, path: str | Path, *, dtype: str = "float32") -> Path:
@@ -1076,7 +1112,7 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         else:
             emask = mask if mask is not None else _rect_mask(window_rect, grid)
             edge = kg.edge_grid(emask, kern, h, grid)
-            e_pts = kg.interp_grid(edge, grid, xy)
+            e_pts = _edge_at_points(xy, kern, h, window, edge, grid)
         if mask is None and window_rect is not None:
             mask = _rect_mask(window_rect, grid)
         if edge_mode == "diggle":
@@ -1122,6 +1158,15 @@ _EDGE_MODES = {False: "none", True: "uniform", "none": "none", "uniform": "unifo
                "diggle": "diggle"}
 _EDGE_TEXT = {"none": "none", "uniform": "uniform (spatstat edge=TRUE)",
               "diggle": "Jones-Diggle (spatstat edge=TRUE, diggle=TRUE)"}
+
+
+def _edge_at_points(xy, kern: Kernel, h: float, window, edge, grid: kg.Grid) -> np.ndarray:
+    """Edge factor e(u) at the points: exact for the Gaussian kernel in any polygon window
+    (Owen's T along the boundary; the cell-centre raster is 0.15-10 % off near the boundary),
+    the raster interpolated to the points for the other kernels."""
+    if window is not None and kern.name == "gaussian":
+        return kg.polygon_gauss_edge(xy, window, h)
+    return kg.interp_grid(edge, grid, xy)
 
 
 def _rect_mask(rect, grid: kg.Grid) -> np.ndarray:

@@ -1273,13 +1273,21 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
         problems.append((None, None, "warning", "datum_hint", h,
                          f"the file name suggests {h.upper()} coordinates but datum={datum!r}; "
                          f"if they are {h.upper()}, pass datum='{h}' (CLI: --datum {h})"))
+    # the file's own metadata (.prj, GeoPackage CRS) says WGS 84, the caller another datum
+    fcrs = getattr(t.geometry, "crs", None) if not name.startswith("<") else None
+    if datum != "wgs84" and fcrs is not None and CRS.from_user_input(fcrs).equals(
+            CRS.from_epsg(4326), ignore_axis_order=True):
+        problems.append((None, None, "warning", "datum_hint", "wgs84",
+                         f"{name} says its CRS is WGS 84 (EPSG:4326) but datum={datum!r}: the "
+                         f"points are shifted as {datum.upper()}; if they are really WGS 84, "
+                         "pass datum='wgs84' (CLI: --datum wgs84)"))
 
     # --- CRS ----------------------------------------------------------------------------------
     if src_crs is None:
         v = valid
         # swapped lon/lat (lat > 90) are still degrees: reported per row below
         degree_like = ((np.abs(lon[v]) <= 180) & (np.abs(lat[v]) <= 90)) | ~coords.out_of_china(
-            lat[v], lon[v])
+            lat[v], lon[v], outline=False)
         if v.any() and degree_like.mean() < 0.5:
             i = int(np.flatnonzero(v)[0])
             raise CRSError(
@@ -1319,8 +1327,8 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     xname = xcol or (t.geometry.name if t.geometry is not None else None)
     yname = ycol or xname
     rect = coords.CHINA_RECT
-    in_rect = ~coords.out_of_china(lon, lat)
-    swapped_in = ~coords.out_of_china(lat, lon)
+    in_rect = ~coords.out_of_china(lon, lat, outline=False)
+    swapped_in = ~coords.out_of_china(lat, lon, outline=False)
     oor = valid & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     do_china = check_china is not False and check_china is not None
     swapped = valid & do_china & ~in_rect & swapped_in
@@ -1354,7 +1362,7 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
 
     # --- China and boundary -------------------------------------------------------------------
     if do_china and valid.any():
-        outside = valid & coords.out_of_china(lon, lat)
+        outside = valid & coords.out_of_china(lon, lat, outline=False)
         for i in np.flatnonzero(outside):
             problems.append((i, xname, "error", "outside_china", f"{lon[i]:.6f}, {lat[i]:.6f}",
                              f"({lon[i]:.5f}, {lat[i]:.5f}) is outside China's bounding rectangle "

@@ -387,6 +387,10 @@ def _f_estimates(xy: np.ndarray, ctx: _Context, br: Breaks, corrections) -> dict
 
 
 def _censored_estimates(dist, b, ctx, br, corrections, hanisch_name):
+    # spatstat cuts the raw and Hanisch/Chiu-Stoyan histograms at breaks$max, the last
+    # breakpoint (>= the rmax rule): since those curves are normalised by their last value,
+    # cutting at the rule instead shifts the whole curve
+    cut = float(br.val[-1])
     o = np.minimum(dist, b)
     d = dist <= b
     out = {}
@@ -395,13 +399,13 @@ def _censored_estimates(dist, b, ctx, br, corrections, hanisch_name):
         rs, km = km_rs(o, b, d, br)
     for corr in corrections:
         if corr == "none":
-            out[corr] = hist_cumsum(dist, br.val, br.rmax) / len(dist)
+            out[corr] = hist_cumsum(dist, br.val, cut) / len(dist)
         elif corr == "rs":
             out[corr] = rs
         elif corr == "km":
             out[corr] = km
         elif corr == hanisch_name:
-            h = hist_counts(dist[d], br.val, br.rmax)
+            h = hist_counts(dist[d], br.val, cut)
             with np.errstate(divide="ignore", invalid="ignore"):
                 H = np.cumsum(h / ctx.eroded_areas(br.r))
             fin = H[np.isfinite(H)]

@@ -83,9 +83,12 @@ def test_outside_china_identity(lon, lat):
 
 
 def test_out_of_china_rectangle_edges():
-    assert not coords.out_of_china(73.67, 30.0)
-    assert coords.out_of_china(73.66, 30.0)  # open interval, as the standard algorithm
-    assert not coords.out_of_china(135.04, 53.54)
+    # the rectangle stays a pre-filter (open interval, as the standard algorithm); inside it,
+    # only mainland China's outline is shifted (issue 10 point 7)
+    assert coords.out_of_china(73.66, 30.0)
+    assert coords.out_of_china(73.67, 30.0)  # in the rectangle, but in India
+    assert coords.out_of_china(135.04, 53.54)  # in the rectangle, but in Russia
+    assert not coords.out_of_china(122.35, 53.0)  # Mohe, China's northern tip
     assert coords.out_of_china(100.0, 53.55)
 
 
