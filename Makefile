@@ -20,7 +20,7 @@ $(STAMP): $(PY) pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/taobao-geo demo --out out
+	$(VENV)/bin/taobao-geo demo --out out --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -10,6 +10,7 @@ from .options import (
     load_boundary_input,
     load_points_input,
     out_option,
+    overwrite_requested,
     permutations_option,
     rng_option,
 )
@@ -52,7 +53,7 @@ def command(source, county, city, province, top, counties_src, lang, pdf, no_map
         raise click.UsageError("give exactly one of --county, --city, --province.")
     pts = load_points_input(source, x_col=x_col, y_col=y_col, datum=datum)
     cty = load_boundary_input(counties_src)
-    res = brief_region(pts, cty, out_dir=out_dir, county=county, city=city, province=province,
+    res = brief_region(pts, cty, out_dir=out_dir, overwrite=overwrite_requested(), county=county, city=city, province=province,
                        top=top, lang=lang, pdf=pdf, permutations=permutations, rng=seed,
                        maps=not no_maps, title=title)
     if pdf and res.pdf is None:
