@@ -95,9 +95,12 @@ def frame_sha256(gdf) -> str:
     import pandas as pd
 
     h = hashlib.sha256()
-    geom = getattr(gdf, "geometry", None) if hasattr(gdf, "geometry") else None
-    attrs = gdf.drop(columns=gdf.geometry.name) if geom is not None else gdf
-    h.update(pd.util.hash_pandas_object(attrs.astype(str), index=True).to_numpy().tobytes())
+    geom = gdf.geometry if hasattr(gdf, "geometry") else None
+    cols = [c for c in gdf.columns if geom is None or c != geom.name]
+    # a plain copy without .attrs: pandas compares attrs (which may hold frames) when combining
+    plain = pd.DataFrame({str(c): gdf[c].astype(str).to_numpy() for c in cols},
+                         index=gdf.index.to_numpy())
+    h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
     if geom is not None:
         for w in geom.to_wkb():
             h.update(w or b"")
