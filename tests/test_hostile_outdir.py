@@ -4,7 +4,6 @@ concurrent runs on one --out, interrupted runs, reruns, and folders that are not
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
