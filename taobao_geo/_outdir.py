@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import glob
 import hashlib
 import json
 import os
@@ -203,6 +204,21 @@ def _move_into_place(work: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _clean_killed_runs(final: Path) -> None:
+    """Remove what a killed run (SIGKILL, power cut) left beside ``final``; we hold the lock.
+
+    Its temporary folder goes; an earlier run it had moved aside but not yet replaced is put
+    back, so that a kill between the two renames loses nothing.
+    """
+    for p in final.parent.glob(f".{glob.escape(final.name)}.partial-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in sorted(final.parent.glob(f".{glob.escape(final.name)}.old-*")):
+        if not final.exists():
+            os.rename(p, final)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def input_checksums(inputs: dict | None) -> dict:
     """Role -> {"path", "sha256"} for files; strings already hashed are kept."""
     out = {}
@@ -238,6 +254,7 @@ def output_folder(out, *, overwrite: bool = False, inputs: dict | None = None):
     final = Path(out).absolute()
     final.parent.mkdir(parents=True, exist_ok=True)
     with _lock(final):
+        _clean_killed_runs(final)
         _check_target(final, overwrite)
         work = final.parent / f".{final.name}.partial-{os.getpid()}"
         if work.exists():

@@ -4,6 +4,7 @@ concurrent runs on one --out, interrupted runs, reruns, and folders that are not
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -367,4 +368,18 @@ def test_ctrl_c_during_cli_analyze_over_an_earlier_run(tmp_path):
             p.kill()
     assert p.returncode == 1 and "Aborted." in err
     assert sorted(q.name for q in out.iterdir()) == [MANIFEST, "old.txt"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_killed_runs_leftovers_are_cleaned_and_a_moved_run_restored(tmp_path):
+    out = tmp_path / "out"
+    _earlier_run(out)
+    # as a run killed (SIGKILL) after moving the earlier run aside, before moving its own in
+    os.rename(out, tmp_path / ".out.old-99999")
+    (tmp_path / ".out.partial-99999").mkdir()
+    (tmp_path / ".out.partial-99999" / "summary.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(OptionError, match="holds an earlier run"):
+        with output_folder(out):
+            pass
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "old.txt"]
     assert _leftovers(tmp_path) == []
