@@ -252,6 +252,10 @@ def output_folder(out, *, overwrite: bool = False, inputs: dict | None = None):
         files that are not a taobao_geo run.
     """
     final = Path(out).absolute()
+    if Path.cwd().resolve().is_relative_to(final.resolve()):
+        # the folder is replaced whole at the end: never the one we are in, nor one above it
+        raise OptionError(f"--out {out} is the current folder or contains it; give a subfolder "
+                          "such as --out out/run1.")
     final.parent.mkdir(parents=True, exist_ok=True)
     with _lock(final):
         _clean_killed_runs(final)

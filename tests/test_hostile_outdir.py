@@ -383,3 +383,15 @@ def test_a_killed_runs_leftovers_are_cleaned_and_a_moved_run_restored(tmp_path):
             pass
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "old.txt"]
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("rel", [".", "..", "/"], ids=["cwd", "parent", "root"])
+def test_out_that_is_or_contains_the_current_folder_is_refused(tmp_path, monkeypatch, rel):
+    work = tmp_path / "project"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    with pytest.raises(OptionError, match=r"is the current folder or contains it; give a "
+                                          r"subfolder"):
+        with output_folder(rel, overwrite=True):
+            pytest.fail("the current folder was taken as --out")
+    assert list(work.iterdir()) == []
