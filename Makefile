@@ -34,7 +34,7 @@ $(VENV)/.docs: $(STAMP)
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/taobao-geo demo --out out
+	$(VENV)/bin/taobao-geo demo --out out --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q

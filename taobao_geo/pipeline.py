@@ -34,8 +34,12 @@ numbers and skipping one step does not change the others.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as _dt
+import functools
 import importlib
+import inspect
 import json
 import math
 import time
@@ -48,7 +52,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__
+from . import __version__, _outdir
 from ._errors import GeometryTypeError, NotApplicableError, TaobaoGeoError
 from ._results import ResultMixin, jsonable
 from ._validate import (
@@ -277,8 +281,67 @@ def _mod(name: str):
 
 
 # --------------------------------------------------------------------------------------------
+# Output folder: every run is written into a locked temporary folder and moved into place
+# --------------------------------------------------------------------------------------------
+def _input_record(gdf) -> dict | None:
+    """SHA-256 of an input layer: its file (shipped layer or file read) and its content."""
+    if gdf is None or not hasattr(gdf, "geometry"):
+        return None
+    rec: dict[str, Any] = {"rows": int(len(gdf)), "content_sha256": _outdir.frame_sha256(gdf)}
+    src = gdf.attrs.get("source_path")
+    name = (gdf.attrs.get("dataset") or {}).get("name")
+    if src is None and name:
+        with contextlib.suppress(Exception):  # an unknown layer name: the content hash stays
+            src = _mod("datasets").get_path(name)
+    if src is not None and Path(src).is_file():
+        rec.update(path=Path(src).name, sha256=_outdir.file_sha256(src))
+    return rec
+
+
+def _relocate(res, run):
+    """The result with its paths where they are once the folder has been moved into place."""
+    if isinstance(res, AnalysisResult):
+        files = {k: [run.shown(p) for p in v] for k, v in res.files.items()}
+        return dataclasses.replace(res, out_dir=run.shown(res.out_dir), files=files)
+    if isinstance(res, RegionBriefing):
+        return dataclasses.replace(
+            res, analysis=None if res.analysis is None else _relocate(res.analysis, run),
+            html=None if res.html is None else run.shown(res.html),
+            pdf=None if res.pdf is None else run.shown(res.pdf))
+    return res
+
+
+def _writes_folder(roles):
+    """Decorator: run ``func`` into :func:`taobao_geo._outdir.output_folder` (``out_dir``).
+
+    Adds the keyword ``overwrite`` (replace an earlier run). ``roles`` names the arguments that
+    are input layers (positional order first), recorded with their checksums.
+    """
+    def deco(func):
+        sig = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, out_dir, overwrite: bool = False, **kwargs):
+            bound = sig.bind_partial(*args, **kwargs).arguments
+            inputs = {r: _input_record(bound.get(r)) for r in roles}
+            inputs = {k: v for k, v in inputs.items() if v is not None}
+            with _outdir.output_folder(out_dir, overwrite=overwrite, inputs=inputs) as run:
+                res = func(*args, out_dir=run.path, **kwargs)
+                summary = run.path / "summary.json"
+                if summary.is_file():
+                    _patch_summary(summary, package_version=__version__, inputs=run.inputs)
+            return _relocate(res, run)
+
+        extra = inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, default=False)
+        wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])
+        return wrapper
+    return deco
+
+
+# --------------------------------------------------------------------------------------------
 # Public entry point
 # --------------------------------------------------------------------------------------------
+@_writes_folder(("points", "boundary"))
 def analyze(
     points: gpd.GeoDataFrame,
     *,
@@ -319,7 +382,9 @@ def analyze(
         Village points (GeoDataFrame with a CRS; EPSG:4326 as loaded by
         :func:`taobao_geo.io.read_villages` or :func:`taobao_geo.datasets.load`).
     out_dir
-        Output folder (created; existing files with the same names are overwritten).
+        Output folder. The run is written into a temporary folder beside it and moved into place
+        when it has finished; the folder is locked meanwhile. A folder holding an earlier run is
+        refused unless ``overwrite=True`` (keyword), which replaces it whole.
     boundary
         Study-area polygons (any CRS). One polygon (a county) is the NNI/Ripley/KDE window; several
         polygons (the counties of a city or of China) are also the default aggregation units.
@@ -419,8 +484,7 @@ def analyze(
                 f"`analyze`: unit_id={unit_id!r} is not a column of the "
                 f"{'units' if isinstance(units, gpd.GeoDataFrame) else 'boundary'} "
                 f"({[] if src is None else list(src.columns)}).")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir)  # the temporary folder given by _writes_folder
     seeds = _step_seeds(rng)
     runner = _Runner(on_error=on_error)
     choices: dict[str, Any] = {
@@ -1038,10 +1102,12 @@ def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
-def _patch_summary(path: Path, *, maps) -> None:
+def _patch_summary(path: Path, *, maps=None, **fields) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["maps"] = [str(Path(p).relative_to(path.parent)) if Path(p).is_relative_to(path.parent)
-                    else str(p) for p in maps]
+    if maps is not None:
+        data["maps"] = [str(Path(p).relative_to(path.parent))
+                        if Path(p).is_relative_to(path.parent) else str(p) for p in maps]
+    data.update(jsonable(fields))
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
@@ -1102,6 +1168,7 @@ class RegionBriefing(ResultMixin):
                 "analysis": self.analysis.to_dict() if self.analysis is not None else None}
 
 
+@_writes_folder(("villages", "counties"))
 def brief_region(
     villages: gpd.GeoDataFrame,
     counties: gpd.GeoDataFrame | None = None,
@@ -1144,6 +1211,9 @@ def brief_region(
         Also print a PDF with headless Chromium when available (else ``pdf_message`` says why).
     permutations, rng
         Passed to :func:`analyze` and the comparison.
+    out_dir, overwrite
+        Output folder, written as by :func:`analyze` (temporary folder moved into place, locked;
+        an earlier run is replaced only with ``overwrite=True``).
 
     Returns
     -------
@@ -1180,8 +1250,7 @@ def brief_region(
     vil_region = vil[in_region]
     if hasattr(villages, "attrs"):
         vil_region.attrs = dict(villages.attrs)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir)  # the temporary folder given by _writes_folder
     analysis = None
     if len(vil_region):
         analysis = analyze(vil_region, boundary=region, out_dir=out / "analysis",

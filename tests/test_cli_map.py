@@ -51,7 +51,8 @@ def test_compare_years_dual_map(tmp_path):
     assert res.exit_code == 0, res.output
     page = (tmp_path / "cmp.html").read_text(encoding="utf-8")
     assert page.count("tgMap.points(") == 2 and ".sync(" in page
-    bad = run("taobao_villages", "--compare-years", 2014, 2099, "--out", tmp_path)
+    bad = run("taobao_villages", "--compare-years", 2014, 2099, "--out", tmp_path,
+              "--overwrite")
     assert bad.exit_code != 0 and "2099" in bad.output
 
 
@@ -61,9 +62,9 @@ def test_user_csv_with_hostile_names(tmp_path):
                   "county": ["曹县"] * 3, "year": [2016] * 3,
                   "lon": [115.54, 115.55, 115.60], "lat": [34.82, 34.83, 34.85]}
                  ).to_csv(csv, index=False)
-    res = run(csv, "--x", "lon", "--y", "lat", "--layers", "villages", "--out", tmp_path)
+    res = run(csv, "--x", "lon", "--y", "lat", "--layers", "villages", "--out", tmp_path / "o")
     assert res.exit_code == 0, res.output
-    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    page = (tmp_path / "o" / "map.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
     assert "\\u003cscript\\u003ealert(1)" in page
 
@@ -85,5 +86,6 @@ def test_compare_counties_unsynced(tmp_path):
     page = (tmp_path / "cc.html").read_text(encoding="utf-8")
     assert page.count("tgMap.points(") == 2 and ".sync(" not in page
     assert "Leaflet.Sync" not in page and "L.Map.Sync" not in page
-    bad = run("taobao_villages", "--compare-counties", "曹县", "无此县", "--out", tmp_path)
+    bad = run("taobao_villages", "--compare-counties", "曹县", "无此县", "--out", tmp_path,
+              "--overwrite")
     assert bad.exit_code != 0 and "无此县" in bad.output

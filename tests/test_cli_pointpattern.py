@@ -51,7 +51,8 @@ def test_nni_cli_reproduces_spatstat(redwood_files, tmp_path):
     assert payload["area_method"] == "boundary"
     # all 62 points: use the full file
     res = _run(["nni", str(d / "pts.csv"), "--x", "lon", "--y", "lat", "--boundary",
-                str(d / "window.geojson"), "--to-crs", UTM, "--out", str(out), "--json"])
+                str(d / "window.geojson"), "--to-crs", UTM, "--out", str(out), "--overwrite",
+                "--json"])
     payload = json.loads(res.output)
     ref = pd.read_csv(REF / "pp_nni.csv").set_index("dataset").loc["redwood"]
     assert payload["R"] == pytest.approx(ref["R_naive"], rel=1e-6)

@@ -12,8 +12,8 @@ from .options import (
     load_boundary_input,
     load_points_input,
     out_option,
+    overwrite_requested,
     permutations_option,
-    prepare_out,
     rng_option,
 )
 
@@ -89,14 +89,15 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
             area = float(nni_area)
         except ValueError:
             area = nni_area
-    out = prepare_out(out_dir)
-    res = analyze(pts, boundary=bnd, out_dir=out, year=analysis_year, permutations=permutations,
+    res = analyze(pts, boundary=bnd, out_dir=out_dir, overwrite=overwrite_requested(),
+                  year=analysis_year, permutations=permutations,
                   envelope_simulations=envelope_simulations, rng=seed, nni_area=area,
                   duplicates=duplicates, bandwidth=_bandwidth(bandwidth), kernel=kernel,
                   cell_size=cell_size, units=unit_arg, unit_size_m=unit_size, value=value,
                   weights=weights, k=k, alpha=alpha,
                   correction=None if correction == "none" else correction, maps=not no_maps,
                   title=title or source)
+    out = res.out_dir
     written = {"summary": str(out / "summary.json"), "choices": str(out / "choices.json"),
                "log": str(out / "log.txt"), "tables": str(out / "tables"),
                "layers": str(out / "layers" / "analysis.gpkg"),

@@ -11,6 +11,7 @@ from .options import (
     load_points_input,
     loading_options,
     out_option,
+    overwrite_requested,
     permutations_option,
     rng_option,
 )
@@ -51,9 +52,9 @@ def command(source, county, city, province, top, counties_src, lang, pdf, no_map
     pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
                             on_invalid=on_invalid)
     cty = load_boundary_input(counties_src)
-    res = brief_region(pts, cty, out_dir=out_dir, county=county, city=city, province=province,
-                       top=top, lang=lang, pdf=pdf, permutations=permutations, rng=seed,
-                       maps=not no_maps, title=title)
+    res = brief_region(pts, cty, out_dir=out_dir, overwrite=overwrite_requested(), county=county,
+                       city=city, province=province, top=top, lang=lang, pdf=pdf,
+                       permutations=permutations, rng=seed, maps=not no_maps, title=title)
     if pdf and res.pdf is None:
         click.echo(f"No PDF written: {res.pdf_message}", err=True)
     emit(res, as_json=as_json)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from .options import out_option, permutations_option, rng_option
+from .options import out_option, permutations_option, prepare_out, rng_option, shown_text
 
 PARTS = ("layers", "china", "shandong", "heze", "cao")
 
@@ -65,8 +65,7 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
     parts = set(only) or set(PARTS)
     perms = 99 if quick else permutations
     env = 19 if quick else 99
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out_dir)  # a locked temporary folder, moved to --out at the end
     produced: list[tuple[str, str, Path]] = []
 
     # 1. shipped layers: load each, validate the point layers, one summary table ------------
@@ -105,7 +104,7 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
         t0 = time.perf_counter()
         click.echo(f"== {label} ...")
         res = analyze(permutations=perms, envelope_simulations=env, rng=seed, **kw)
-        click.echo(res.summary())
+        click.echo(shown_text(res.summary()))
         click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
         _collect(produced, label, res)
         return res
@@ -127,7 +126,7 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
         b = brief_region(villages, counties, out_dir=out / "heze", city="菏泽市", top=10,
                          lang=lang, pdf=pdf, permutations=perms, rng=seed,
                          analysis_kwargs={"envelope_simulations": env}, progress=None)
-        click.echo(b.summary())
+        click.echo(shown_text(b.summary()))
         click.echo(b.comparison.to_frame()[["county", *[f"n_{y}" for y in b.comparison.years],
                                             "density_per_1000km2", "nni_R", "lisa_class",
                                             "gi_bin", "rank_count"]]
@@ -143,7 +142,7 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
         b = brief_region(villages, counties, out_dir=out / "caoxian", county="371721", top=10,
                          lang=lang, pdf=pdf, permutations=perms, rng=seed,
                          analysis_kwargs=analysis_kwargs, title="Cao County (曹县)")
-        click.echo(b.summary())
+        click.echo(shown_text(b.summary()))
         click.echo(f"   ({time.perf_counter() - t0:.1f} s)\n")
         _collect_brief(produced, "Cao County", b)
         if with_simulated:
@@ -155,7 +154,7 @@ def command(out_dir, seed, permutations, quick, only, lang, pdf, with_simulated)
     click.echo("Outputs")
     click.echo("-------")
     for kind, label, path in produced:
-        click.echo(f"{kind:<9} {label:<40} {path}")
+        click.echo(f"{kind:<9} {label:<40} {shown_text(path)}")
     click.echo(f"\nDemo finished in {time.perf_counter() - t_start:.0f} s.")
 
 

@@ -15,6 +15,7 @@ from .options import (
     load_points_input,
     out_option,
     prepare_out,
+    shown,
 )
 
 RULES = ("arcgis", "silverman", "scott", "ppl", "diggle")
@@ -161,7 +162,7 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     else:
         click.echo(res.summary())
         click.echo(f"projection: {crs_choice}")
-        click.echo(f"{len(cores)} core zone(s); outputs in {out}")
+        click.echo(f"{len(cores)} core zone(s); outputs in {shown(out)}")
         for row in extra.get("cores", [])[:12]:
             click.echo(f"  {row['zone']}: {row['area_km2']:,.0f} km², {row['n_villages']} "
                        f"villages, {row['mass_share']:.1%} of the mass  {row.get('label', '')}")

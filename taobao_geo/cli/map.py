@@ -18,6 +18,7 @@ from .options import (
     permutations_option,
     prepare_out,
     rng_option,
+    shown,
 )
 
 LAYERS = ("villages", "kde", "lisa", "hotspots", "centres", "choropleth")
@@ -58,7 +59,7 @@ def _bandwidth(value: str):
 @click.option("--offline/--cdn", default=True, show_default=True,
               help="Inline all JavaScript/CSS (opens with no internet) or link the CDN.")
 @click.option("--name", "file_name", default="map", show_default=True,
-              help="Output file name (without .html).")
+              help="Output file name (without .html); made safe: no folders, no '..'.")
 @click.option("--title", default=None, help="Map title (default: the source name).")
 @click.option("--compare-years", nargs=2, type=int, default=None,
               help="Two synchronised side-by-side maps of the villages of two years.")
@@ -131,10 +132,13 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
                         unit_size=unit_size, value=value, weights_kind=weights_kind, k=k,
                         alpha=alpha, correction=None if correction == "none" else correction,
                         permutations=permutations, seed=seed, notes=notes)
-        path = maps.save_map(m, out / f"{file_name}.html", offline=offline)
+        from .._outdir import resolve_inside, safe_name
+
+        path = maps.save_map(m, resolve_inside(out, f"{safe_name(file_name, default='map')}.html"),
+                             offline=offline)
     except TaobaoGeoError as exc:
         raise click.ClickException(str(exc)) from exc
-    info = {"map": str(path), "bytes": path.stat().st_size, "offline": offline,
+    info = {"map": str(shown(path)), "bytes": path.stat().st_size, "offline": offline,
             "tiles": tiles,
             "layers": ["villages"] * 2 if compare_years or compare_counties else layers,
             "notes": notes}
@@ -143,7 +147,7 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     else:
         for n in notes:
             click.echo(f"note: {n}", err=True)
-        click.echo(str(path))
+        click.echo(str(shown(path)))
 
 
 def _single(maps, pts, bnd, layers, *, tiles, key, title, bandwidth, cell_size, units_opt,

@@ -29,7 +29,14 @@ __all__ = [
     "load_boundary_input",
     "emit",
     "prepare_out",
+    "overwrite_requested",
+    "shown",
+    "shown_text",
 ]
+
+_OVERWRITE = "taobao_geo.overwrite"
+_FOLDER = "taobao_geo.output_folder"
+_INPUT_PARAMS = ("source", "boundary", "counties_src", "units", "units_opt", "regions")
 
 
 # the options that say how to read a points file; every command that reads points has all of
@@ -111,10 +118,22 @@ def json_option(f):
 
 
 def out_option(default: str = "out"):
+    """--out and --overwrite (read with :func:`overwrite_requested`; see taobao_geo._outdir)."""
     def deco(f):
+        f = click.option("--overwrite", is_flag=True, expose_value=False, is_eager=True,
+                         callback=lambda ctx, _p, v: ctx.meta.__setitem__(_OVERWRITE, v),
+                         help="Replace the earlier run in --out (only once this run has "
+                              "finished). Without it an --out holding a run is refused.")(f)
         return click.option("--out", "out_dir", type=click.Path(file_okay=False), default=default,
-                            show_default=True, help="Output folder (created if missing).")(f)
+                            show_default=True,
+                            help="Output folder (written in a temporary folder beside it and "
+                                 "moved into place when the run has finished).")(f)
     return deco
+
+
+def overwrite_requested() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_OVERWRITE))
 
 
 def rng_option(f):
@@ -146,6 +165,7 @@ def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, y
     elif Path(source).exists():
         gdf = io.read_villages(source, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
                                on_invalid=on_invalid, **read_options())
+        gdf.attrs["source_path"] = str(source)  # for the input checksums of the output folder
         report = gdf.attrs.get("load_report")
         if report is not None and getattr(report, "dropped", None) is not None and len(report.dropped):
             click.echo(report.summary(), err=True)
@@ -179,15 +199,81 @@ def load_boundary_input(source):
         raise click.BadParameter(f"boundary {source!r} is neither a file nor a shipped layer.",
                                  param_hint="--boundary")
     gdf = gpd.read_file(source)
+    gdf.attrs["source_path"] = str(source)
     if gdf.crs is None:
         raise click.BadParameter(f"boundary {source!r} has no CRS.", param_hint="--boundary")
     return gdf
 
 
+def _input_files(ctx) -> dict:
+    from .. import datasets
+    from .._outdir import file_sha256
+
+    files = {}
+    for key in _INPUT_PARAMS:
+        value = ctx.params.get(key)
+        if not isinstance(value, str):
+            continue
+        if value in datasets.names():
+            files[key] = {"layer": value, "sha256": file_sha256(datasets.get_path(value))}
+        elif Path(value).is_file():
+            files[key] = value
+    return files
+
+
+def _close_folder(stack) -> None:
+    import sys
+
+    exc = sys.exc_info()  # set while click's context exits because of an exception
+    ok = exc[0] is None or (isinstance(exc[1], click.exceptions.Exit) and exc[1].exit_code == 0)
+    if ok:
+        stack.close()
+    else:
+        stack.__exit__(*exc)
+
+
 def prepare_out(out_dir) -> Path:
-    path = Path(out_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The folder the command writes into: a locked temporary folder beside ``out_dir``.
+
+    It is moved into place when the command returns and removed if it fails or is interrupted
+    (:func:`taobao_geo._outdir.output_folder`). Print paths with :func:`shown`.
+    """
+    import contextlib
+
+    from .._outdir import output_folder
+
+    ctx = click.get_current_context()
+    if _FOLDER in ctx.meta:
+        return ctx.meta[_FOLDER].path
+    stack = contextlib.ExitStack()
+    run = stack.enter_context(output_folder(out_dir, overwrite=overwrite_requested(),
+                                            inputs=_input_files(ctx)))
+    ctx.meta[_FOLDER] = run
+    ctx.call_on_close(lambda: _close_folder(stack))
+    return run.path
+
+
+def shown(path):
+    """Where ``path`` will be once the command's output folder is in place."""
+    ctx = click.get_current_context(silent=True)
+    run = ctx.meta.get(_FOLDER) if ctx is not None else None
+    return run.shown(path) if run is not None else path
+
+
+def shown_text(value):
+    """``value`` (text, path, list or dict) with working-folder paths shown where they will be."""
+    ctx = click.get_current_context(silent=True)
+    run = ctx.meta.get(_FOLDER) if ctx is not None else None
+    if run is None:
+        return value
+    work, final = str(run.path), str(run.final)
+    if isinstance(value, dict):
+        return {k: shown_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_text(v) for v in value]
+    if isinstance(value, Path):
+        value = str(value)
+    return value.replace(work, final) if isinstance(value, str) else value
 
 
 def emit(result, *, as_json: bool, extra: dict | None = None) -> None:
@@ -196,8 +282,8 @@ def emit(result, *, as_json: bool, extra: dict | None = None) -> None:
         payload = result.to_dict() if hasattr(result, "to_dict") else {}
         if extra:
             payload.update(extra)
-        click.echo(json.dumps(jsonable(payload), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(shown_text(jsonable(payload)), ensure_ascii=False, indent=2))
     else:
-        click.echo(result.summary() if hasattr(result, "summary") else str(result))
-        for k, v in (extra or {}).items():
+        click.echo(shown_text(result.summary() if hasattr(result, "summary") else str(result)))
+        for k, v in shown_text(extra or {}).items():
             click.echo(f"{k}: {v}")
