@@ -4,6 +4,7 @@ and no message suggests an option that the command printing it does not have."""
 from __future__ import annotations
 
 import ast
+import inspect
 import re
 import warnings
 from pathlib import Path
@@ -57,11 +58,41 @@ def test_point_reading_command_has_every_loading_option(name):
     assert not missing, f"{name} lacks {sorted(missing)}"
 
 
+# option checks in _validate.py that name their own option; only commands that have that option
+# call them (ensure_rng: the commands with --rng)
+OWN_OPTION_CHECKS = {"ensure_rng": {"--rng"}}
+
+
+def _named_options_outside(path: Path, skip: set) -> set:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(c) for f in ast.walk(tree)
+               if isinstance(f, ast.FunctionDef) and f.name in skip for c in ast.walk(f)}
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Module)) and n.body
+                  and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return {m for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and id(n) not in skipped and id(n) not in docstrings
+            for m in OPTION.findall(n.value)}
+
+
 def test_loader_messages_name_only_loading_options():
     # io.py / _validate.py messages reach the user through any point-reading command
-    named = _named_options(PKG / "io.py") | _named_options(PKG / "_validate.py")
+    named = (_named_options_outside(PKG / "io.py", set())
+             | _named_options_outside(PKG / "_validate.py", set(OWN_OPTION_CHECKS)))
     assert named, "the loader's hints name CLI options (e.g. --on-invalid): the scan found none"
     assert named <= set(LOADING_OPTIONS), sorted(named - set(LOADING_OPTIONS))
+
+
+def test_own_option_checks_are_called_only_by_commands_with_that_option():
+    named = _named_options(PKG / "_validate.py") - set(LOADING_OPTIONS)
+    assert named >= set().union(*OWN_OPTION_CHECKS.values())
+    for name in POINT_READERS:
+        cmd = _command(name)
+        text = Path(inspect.getsourcefile(cmd.callback)).read_text(encoding="utf-8")
+        for func, opts in OWN_OPTION_CHECKS.items():
+            if f"{func}(" in text:
+                assert opts <= _options(cmd), f"{name} calls {func} but lacks {sorted(opts)}"
 
 
 def test_load_points_input_messages_name_options_of_its_callers():
