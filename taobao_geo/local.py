@@ -281,7 +281,8 @@ def _resolution_notes(inference, permutations, alternative, adjust, alpha, n) ->
                 "units reach it")
     note = (f"Note: the smallest attainable permutation p is {floor:.2g}; {what}. Use at least "
             f"{need:,} permutations or inference='analytic'.")
-    warnings.warn(note, UserWarning, stacklevel=3)
+    # 4: this helper, the statistic, its keyword-rename wrapper, then the caller's line
+    warnings.warn(note, UserWarning, stacklevel=4)
     return (note,)
 
 
