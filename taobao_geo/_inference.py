@@ -1,270 +1,45 @@
-"""Inference shared by the global and local statistics: p-values and multiple testing.
+"""Former home of the shared inference code, kept as a re-export for older imports.
 
-p-values (``alternative``)
---------------------------
-Analytic (normal approximation) from a z-score::
-
-    greater    p = P(Z >= z)          less    p = P(Z <= z)
-    two-sided  p = 2 P(Z >= |z|)      folded  same as two-sided
-
-Permutation ("pseudo" p, Phipson & Smyth's +1 so that p is never 0)::
-
-    greater    p = (#{sim >= obs} + 1) / (P + 1)
-    less       p = (#{sim <= obs} + 1) / (P + 1)
-    two-sided  p = min(1, 2 · min(p_greater, p_less))        (doubled smaller tail)
-    folded     p = (min(#{sim >= obs}, P - #{sim >= obs}) + 1) / (P + 1)
-
-``folded`` is what esda (``p_sim``) and GeoDa report. It is a one-tailed p in the direction of
-the observed value, so a folded 0.05 cut-off is a two-sided test at about 10 % (spdep PR#66,
-esda#199). The default everywhere is the honest ``two-sided``; ``folded`` exists to reproduce
-esda/GeoDa. Ties (``sim == obs`` up to a relative tolerance of 1e-9, as scipy's
-``permutation_test``) count as "at least as extreme".
-
-Conditional permutation (local statistics)
-------------------------------------------
-For unit *i* the value ``x_i`` is held fixed and its ``k_i`` neighbour values are replaced by a
-random sample, without replacement, of the other ``n − 1`` values (Anselin 1995). As in esda's
-``crand``, one matrix of ``P × k_max`` random positions is drawn once and shared by all units;
-unit *i* uses its first ``k_i`` columns, mapped onto the ``n − 1`` units other than *i*. Each
-unit therefore gets exactly uniform draws; the draws of different units are dependent, which
-does not matter for per-unit p-values.
-
-The count of extreme permutations is computed in chunks of units, never as an
-``n × P`` array. When a unit's neighbour weights are all equal (binary or row-standardised
-contiguity / kNN / distance band -- the usual case), the permuted lag of every unit in a chunk
-follows from a running sum over the shared draws in O(P) per unit instead of O(P·k), which is
-what makes 250,000 units × 999 permutations take seconds without numba.
-
-Multiple testing (``correction``)
----------------------------------
-``"fdr"`` (Benjamini–Hochberg step-up, R ``p.adjust(method="BH")``) and ``"bonferroni"``
-(``min(1, m·p)``) return adjusted p-values; a unit is significant when its adjusted p is
-``<= alpha``. ``None`` leaves p unchanged.
+p-values, ties, significance and multiple testing now live in :mod:`taobao_geo._stats.pvalues`;
+the conditional permutation engine in :mod:`taobao_geo._stats.permutation`. Import from there.
+``PERM_ALTERNATIVES`` and ``CORRECTIONS`` are the old names of ``ALTERNATIVES`` and
+``ADJUSTMENTS``; ``REL_TOL`` of ``TIE_RTOL``.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.sparse as sp
-from scipy.special import ndtr  # standard normal CDF; much lighter to import than scipy.stats
+from ._stats.permutation import conditional_lag_counts, draw_positions
+from ._stats.pvalues import (
+    ADJUSTMENTS,
+    ALTERNATIVES,
+    TIE_RTOL,
+    adjust_p,
+    count_extremes,
+    fdr_cutoff,
+    is_significant,
+    normal_p,
+    perm_p,
+    simulation_p,
+)
+
+PERM_ALTERNATIVES = ALTERNATIVES
+CORRECTIONS = ADJUSTMENTS
+REL_TOL = TIE_RTOL
 
 __all__ = [
     "PERM_ALTERNATIVES",
     "CORRECTIONS",
+    "REL_TOL",
+    "ADJUSTMENTS",
+    "ALTERNATIVES",
+    "TIE_RTOL",
     "normal_p",
     "perm_p",
+    "count_extremes",
+    "simulation_p",
+    "is_significant",
     "adjust_p",
     "fdr_cutoff",
     "draw_positions",
     "conditional_lag_counts",
 ]
-
-PERM_ALTERNATIVES = ("two-sided", "greater", "less", "folded")
-CORRECTIONS = (None, "fdr", "bonferroni")
-REL_TOL = 1e-9
-
-
-def normal_p(z, alternative: str):
-    """p-value of a standard-normal z-score (vectorised)."""
-    z = np.asarray(z, dtype=float)
-    if alternative == "greater":
-        return ndtr(-z)
-    if alternative == "less":
-        return ndtr(z)
-    return np.minimum(1.0, 2 * ndtr(-np.abs(z)))
-
-
-def perm_p(n_ge, n_le, permutations: int, alternative: str):
-    """Permutation p-value from the counts of simulated values >= and <= the observed one."""
-    n_ge = np.asarray(n_ge, dtype=float)
-    n_le = np.asarray(n_le, dtype=float)
-    p1 = permutations + 1.0
-    p_greater = (n_ge + 1) / p1
-    p_less = (n_le + 1) / p1
-    if alternative == "greater":
-        return p_greater
-    if alternative == "less":
-        return p_less
-    if alternative == "folded":
-        return (np.minimum(n_ge, permutations - n_ge) + 1) / p1
-    return np.minimum(1.0, 2 * np.minimum(p_greater, p_less))
-
-
-def adjust_p(p, correction: str | None):
-    """Adjusted p-values (``None``: unchanged; ``"fdr"``: Benjamini–Hochberg; ``"bonferroni"``)."""
-    p = np.asarray(p, dtype=float)
-    if correction is None:
-        return p.copy()
-    m = len(p)
-    if correction == "bonferroni":
-        return np.minimum(1.0, p * m)
-    if correction == "fdr":
-        order = np.argsort(p, kind="mergesort")
-        ranked = p[order] * m / np.arange(1, m + 1)
-        adj = np.minimum.accumulate(ranked[::-1])[::-1]
-        out = np.empty(m)
-        out[order] = np.minimum(adj, 1.0)
-        return out
-    raise ValueError(f"`correction` must be one of {CORRECTIONS}; got {correction!r}.")
-
-
-def fdr_cutoff(p, alpha: float) -> float:
-    """Largest p_(k) with p_(k) <= k·alpha/m (0 if none): the BH significance threshold
-    (what esda's ``fdr()`` and GeoDa's FDR filter report)."""
-    p = np.sort(np.asarray(p, dtype=float))
-    m = len(p)
-    ok = p <= alpha * np.arange(1, m + 1) / m
-    return float(p[np.flatnonzero(ok)[-1]]) if ok.any() else 0.0
-
-
-def draw_positions(n_other: int, permutations: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    """``permutations × k`` integers in ``[0, n_other)``, distinct within each row.
-
-    Drawn with replacement and redrawn for the (rare, when k ≪ n) rows with a repeat, which is
-    exactly uniform sampling without replacement and avoids a full permutation of n per row.
-    """
-    if k > n_other:
-        raise ValueError(f"a unit has {k} neighbours but only {n_other} other units exist.")
-    if k == 0:
-        return np.empty((permutations, 0), dtype=np.int64)
-    if 4 * k > n_other:  # small n: exact permutations are cheap
-        return np.stack([rng.permutation(n_other)[:k] for _ in range(permutations)])
-    out = rng.integers(0, n_other, size=(permutations, k))
-    while True:
-        srt = np.sort(out, axis=1)
-        bad = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1))
-        if not len(bad):
-            return out
-        out[bad] = rng.integers(0, n_other, size=(len(bad), k))
-
-
-def conditional_lag_counts(
-    x: np.ndarray,
-    w: sp.csr_matrix,
-    *,
-    permutations: int,
-    rng: np.random.Generator,
-    chunk_elems: int = 4_000_000,
-    progress: bool | None = None,
-):
-    """Conditional-permutation distribution of the spatial lag ``L_i = Σ_j w_ij x_j``.
-
-    Parameters
-    ----------
-    x
-        Values (length n).
-    w
-        Weights without self-loops (CSR, n × n); every row must have at least one neighbour.
-    permutations
-        Number of permutations P.
-    rng
-        Random generator (the only source of randomness).
-    chunk_elems
-        Units × permutations processed at once (memory ≈ 8 bytes × a few × this).
-    progress
-        tqdm bar over chunks; ``None`` shows it only on a terminal.
-
-    Returns
-    -------
-    observed, n_ge, n_le, mean, sd
-        Observed lag; number of permutations whose lag is ``>=`` / ``<=`` the observed one (with
-        tolerance); mean and standard deviation (ddof 0, as esda) of the permuted lags.
-    """
-    from tqdm.auto import tqdm
-
-    n = len(x)
-    w = w.tocsr()
-    w.sort_indices()
-    card = np.diff(w.indptr)
-    if (card == 0).any():
-        raise ValueError("conditional_lag_counts: units without neighbours must be handled first.")
-    observed = w @ x
-    kmax = int(card.max())
-    rids = draw_positions(n - 1, permutations, kmax, rng)
-    # value of draw (p, c) for unit i: x[r] if r < i else x[r + 1] (skip unit i itself)
-    xa = x[rids]
-    xb = x[rids + 1]
-    dd = xa - xb
-    n_ge = np.empty(n)
-    n_le = np.empty(n)
-    mean = np.empty(n)
-    sd = np.empty(n)
-    scale = np.abs(x).max() if n else 1.0
-
-    # equal weights within a row: the lag is w_i × (sum of k_i draws)
-    row_min = np.minimum.reduceat(w.data, w.indptr[:-1])
-    row_max = np.maximum.reduceat(w.data, w.indptr[:-1])
-    const = np.isclose(row_min, row_max, rtol=1e-12, atol=0)
-    m_chunk = max(16, chunk_elems // max(permutations, 1))
-
-    def finish(units, sims, target, factor):
-        tol = REL_TOL * (np.abs(target) + scale * card[units]) + 1e-300
-        n_ge[units] = (sims >= (target - tol)[:, None]).sum(axis=1)
-        n_le[units] = (sims <= (target + tol)[:, None]).sum(axis=1)
-        mu = sims.mean(axis=1)
-        mean[units] = factor * mu
-        sd[units] = np.abs(factor) * np.sqrt(np.maximum((sims * sims).mean(axis=1) - mu * mu, 0))
-
-    groups = []
-    for k in np.unique(card):
-        sel = card == k
-        groups.append((int(k), np.flatnonzero(sel & const), np.flatnonzero(sel & ~const)))
-    total = sum(len(f) + len(g) for _, f, g in groups)
-    bar = tqdm(total=total, disable=(None if progress is None else not progress), unit="unit",
-               desc="permutations", leave=False)
-    try:
-        for k, fast, general in groups:
-            if len(fast):
-                _fast_group(k, fast, rids, xb, dd, observed, w, m_chunk, finish, bar)
-            if len(general):
-                _general_group(k, general, rids, xa, xb, w, permutations, chunk_elems,
-                               observed, finish, bar)
-    finally:
-        bar.close()
-    return observed, n_ge, n_le, mean, sd
-
-
-def _fast_group(k, units, rids, xb, dd, observed, w, m_chunk, finish, bar):
-    """Units with k equal-weight neighbours: running sums over the shared draws."""
-    permutations = rids.shape[0]
-    r = rids[:, :k].ravel()
-    pcol = np.repeat(np.arange(permutations), k)
-    dk = dd[:, :k].ravel()
-    order = np.argsort(r, kind="stable")
-    r, pcol, dk = r[order], pcol[order], dk[order]
-    base = xb[:, :k].sum(axis=1)  # lag sum for a unit before every drawn position (all shifted)
-    wrow = w.data[w.indptr[units]]  # the common weight of each unit's neighbours
-    running = base.copy()
-    done = 0  # entries (sorted by position) already folded into `running`
-    for start in range(0, len(units), m_chunk):
-        u = units[start:start + m_chunk]
-        # entries with position < u[0] apply to the whole chunk
-        upto = np.searchsorted(r, u[0], side="left")
-        if upto > done:
-            running += np.bincount(pcol[done:upto], weights=dk[done:upto], minlength=permutations)
-            done = upto
-        # entries with u[0] <= position < u[-1] apply from the first unit i > position onwards
-        hi = np.searchsorted(r, u[-1], side="left")
-        m = len(u)
-        delta = np.zeros((m + 1, permutations))
-        if hi > done:
-            rows = np.searchsorted(u, r[done:hi], side="right")
-            np.add.at(delta, (rows, pcol[done:hi]), dk[done:hi])
-        sims = np.cumsum(delta[:m], axis=0)
-        sims += running
-        target = observed[u] / wrow[start:start + m] if len(u) else observed[u]
-        finish(u, sims, target, wrow[start:start + m])
-        bar.update(m)
-
-
-def _general_group(k, units, rids, xa, xb, w, permutations, chunk_elems, observed, finish, bar):
-    """Units with k unequal weights: explicit weighted sums, a batch of units at a time."""
-    ra, xak, xbk = rids[:, :k], xa[:, :k], xb[:, :k]
-    wk = w.data[w.indptr[units][:, None] + np.arange(k)[None, :]]
-    b = max(1, chunk_elems // max(permutations * k, 1))
-    for start in range(0, len(units), b):
-        u = units[start:start + b]
-        vals = np.where(ra[None, :, :] >= u[:, None, None], xbk[None], xak[None])
-        sims = np.einsum("bpk,bk->bp", vals, wk[start:start + b])
-        finish(u, sims, observed[u], np.ones(len(u)))
-        bar.update(len(u))

@@ -31,8 +31,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._errors import DegenerateDataError, InputDataError, IslandError, OptionError
-from ._inference import PERM_ALTERNATIVES, normal_p, perm_p
+from ._deprecation import renamed_keywords, warn_renamed
 from ._results import ResultMixin
+from ._stats.pvalues import ALTERNATIVES, count_extremes, is_significant, normal_p, perm_p
 from ._validate import (
     check_choice,
     ensure_aligned,
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 TRANSFORMS = ("r", "b", "none")
+_SYMBOLS = {"Moran's I": "I", "Geary's C": "C", "General G": "G"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,16 +92,19 @@ def _values(data, column, func):
     )
 
 
-def prepare(data, *, column=None, weights, transform="r", func="prepare"):
-    """Validate values and weights and align them (shared by global and local statistics).
+@renamed_keywords(weights="graph")
+def prepare(data, *, column=None, graph, transform="r", func="prepare"):
+    """Validate values and spatial weights and align them (shared by global and local statistics).
 
-    Units dropped by the weights' island policy are removed (and reported); every other
-    mismatch between the data index and the weights ids raises :class:`AlignmentError`.
+    ``graph`` is a :class:`~taobao_geo.weights.SpatialWeights` or libpysal ``Graph``
+    (``weights=`` is its deprecated old name). Units dropped by the graph's island policy are
+    removed (and reported); every other mismatch between the data index and the graph ids
+    raises :class:`AlignmentError`.
     """
     check_choice(transform, TRANSFORMS, name="transform", func=func)
     x, index, name = _values(data, column, func)
-    mat, gids = as_sparse(weights)
-    dropped = tuple(weights.dropped) if isinstance(weights, SpatialWeights) else ()
+    mat, gids = as_sparse(graph)
+    dropped = tuple(graph.dropped) if isinstance(graph, SpatialWeights) else ()
     if dropped:
         keep = ~index.isin(list(dropped))
         x, index = x[keep], index[keep]
@@ -130,7 +135,7 @@ def prepare(data, *, column=None, weights, transform="r", func="prepare"):
         rs = np.asarray(mat.sum(axis=1)).ravel()
         mat = sp.diags(1.0 / rs) @ mat
         mat = mat.tocsr()
-    kind = weights.kind if isinstance(weights, SpatialWeights) else "graph"
+    kind = graph.kind if isinstance(graph, SpatialWeights) else "graph"
     return Prepared(gids, x, mat, dropped, transform, kind, name)
 
 
@@ -153,7 +158,9 @@ def _constants(w: sp.csr_matrix):
 class GlobalResult(ResultMixin):
     """A global autocorrelation test (Moran's I, Geary's C or General G).
 
-    ``statistic`` names the test; ``value`` is I, C or G (also as ``.I`` / ``.C`` / ``.G``).
+    ``statistic`` names the test and ``value`` is its value (I, C or G; ``symbol`` gives the
+    letter, which is also the value's column in ``to_frame``). ``.I`` / ``.C`` / ``.G`` are
+    deprecated aliases of ``value`` (DeprecationWarning).
     ``*_norm`` are moments under normality, ``*_rand`` under randomisation (General G only has
     the latter, which is exact under permutation). ``p_sim`` is the permutation p-value with
     the same ``alternative`` (``None`` when ``permutations=0``).
@@ -186,20 +193,31 @@ class GlobalResult(ResultMixin):
     _ids: pd.Index | None = field(default=None, repr=False)
 
     @property
-    def I(self) -> float:  # noqa: E743 - the statistic's name
+    def symbol(self) -> str:
+        """``"I"``, ``"C"`` or ``"G"``: the statistic's usual symbol (the column in ``to_frame``)."""
+        return _SYMBOLS[self.statistic]
+
+    @property
+    def I(self) -> float:  # noqa: E743, N802 - deprecated alias named after the statistic
+        """Deprecated alias of :attr:`value`."""
+        warn_renamed("`GlobalResult.I`", "`.value` (the statistic's name is `.statistic`)")
         return self.value
 
     @property
-    def C(self) -> float:
+    def C(self) -> float:  # noqa: N802 - deprecated alias
+        """Deprecated alias of :attr:`value`."""
+        warn_renamed("`GlobalResult.C`", "`.value` (the statistic's name is `.statistic`)")
         return self.value
 
     @property
-    def G(self) -> float:
+    def G(self) -> float:  # noqa: N802 - deprecated alias
+        """Deprecated alias of :attr:`value`."""
+        warn_renamed("`GlobalResult.G`", "`.value` (the statistic's name is `.statistic`)")
         return self.value
 
     def to_dict(self) -> dict:
         out = {k: v for k, v in ResultMixin.to_dict(self).items() if not k.startswith("_")}
-        out[{"Moran's I": "I", "Geary's C": "C", "General G": "G"}[self.statistic]] = self.value
+        out[self.symbol] = self.value
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -209,7 +227,7 @@ class GlobalResult(ResultMixin):
         return pd.DataFrame([d])
 
     def summary(self) -> str:
-        sym = {"Moran's I": "I", "Geary's C": "C", "General G": "G"}[self.statistic]
+        sym = self.symbol
         lines = [
             f"{self.statistic} of {self.column!r} over {self.n} units ({self.weights_kind} weights, "
             f"transform {self.transform!r}): {sym} = {self.value:.4f}, E[{sym}] = {self.expected:.4f}.",
@@ -264,7 +282,7 @@ def _perm_batches(x, permutations, rng, n):
 
 
 def _check_perm(permutations, alternative, func):
-    check_choice(alternative, PERM_ALTERNATIVES, name="alternative", func=func)
+    check_choice(alternative, ALTERNATIVES, name="alternative", func=func)
     if int(permutations) < 0:
         raise OptionError(f"`{func}`: `permutations` must be >= 0; got {permutations}.")
     return int(permutations)
@@ -272,10 +290,7 @@ def _check_perm(permutations, alternative, func):
 
 def _perm_summary(obs, sims, permutations, alternative, larger_is_positive=True):
     sims = np.asarray(sims)
-    scale = max(abs(obs), np.abs(sims).max())
-    tol = 1e-9 * scale
-    n_ge = (sims >= obs - tol).sum()
-    n_le = (sims <= obs + tol).sum()
+    n_ge, n_le = count_extremes(obs, sims)  # the package's one tie tolerance
     if not larger_is_positive:  # Geary: small C is positive autocorrelation
         n_ge, n_le = n_le, n_ge
     p = float(perm_p(n_ge, n_le, permutations, alternative))
@@ -290,11 +305,12 @@ def _perm_summary(obs, sims, permutations, alternative, larger_is_positive=True)
 # statistics
 
 
+@renamed_keywords(weights="graph")
 def moran(
     data,
     *,
     column: str | None = None,
-    weights,
+    graph,
     transform: str = "r",
     permutations: int = 999,
     alternative: str = "two-sided",
@@ -311,9 +327,10 @@ def moran(
         Units (GeoDataFrame/DataFrame with ``column``) or a pandas Series, indexed like the weights.
     column
         Numeric column (e.g. ``"count"`` or ``"density_km2"`` from :func:`taobao_geo.units.aggregate`).
-    weights
-        :class:`~taobao_geo.weights.SpatialWeights` from :func:`~taobao_geo.weights.build_graph`
-        or a libpysal ``Graph`` with the same ids.
+    graph
+        Spatial weights: :class:`~taobao_geo.weights.SpatialWeights` from
+        :func:`~taobao_geo.weights.build_graph` or a libpysal ``Graph`` with the same ids.
+        ``weights=`` is the deprecated old name (DeprecationWarning).
     transform
         ``"r"`` row-standardised (default; GeoDa, esda, spdep style "W"), ``"b"`` binary
         (spdep "B"), ``"none"`` weights as built (e.g. inverse distance; ArcGIS's default
@@ -330,7 +347,7 @@ def moran(
     Returns
     -------
     GlobalResult
-        ``value`` (= ``.I``), ``expected``, ``z_norm``/``p_norm``, ``z_rand``/``p_rand``, ``p_sim``,
+        ``value`` (I; ``statistic`` is "Moran's I"), ``expected``, ``z_norm``/``p_norm``, ``z_rand``/``p_rand``, ``p_sim``,
         ``z_sim``; ``scatter_data()`` and ``plot()`` give the Moran scatter plot.
 
     Examples
@@ -341,8 +358,8 @@ def moran(
     >>> import pandas as pd
     >>> from libpysal.graph import Graph
     >>> g = Graph.from_arrays([0, 0, 1, 1, 2, 2, 3, 3], [1, 3, 0, 2, 1, 3, 2, 0], [1.0] * 8)
-    >>> r = moran(pd.Series([1.0, 2.0, 1.5, 4.0]), weights=g, permutations=0)
-    >>> round(r.I, 4), round(r.expected, 4)
+    >>> r = moran(pd.Series([1.0, 2.0, 1.5, 4.0]), graph=g, permutations=0)
+    >>> round(r.value, 4), round(r.expected, 4)
     (-0.5904, -0.3333)
 
     Raises
@@ -358,7 +375,7 @@ def moran(
     """
     func = "moran"
     permutations = _check_perm(permutations, alternative, func)
-    pr = prepare(data, column=column, weights=weights, transform=transform, func=func)
+    pr = prepare(data, column=column, graph=graph, transform=transform, func=func)
     x, w = pr.x, pr.w
     n = len(x)
     z = x - x.mean()
@@ -399,11 +416,12 @@ def moran(
     )
 
 
+@renamed_keywords(weights="graph")
 def geary(
     data,
     *,
     column: str | None = None,
-    weights,
+    graph,
     transform: str = "r",
     permutations: int = 999,
     alternative: str = "two-sided",
@@ -417,7 +435,7 @@ def geary(
     """
     func = "geary"
     permutations = _check_perm(permutations, alternative, func)
-    pr = prepare(data, column=column, weights=weights, transform=transform, func=func)
+    pr = prepare(data, column=column, graph=graph, transform=transform, func=func)
     x, w = pr.x, pr.w
     n = len(x)
     z = x - x.mean()
@@ -459,11 +477,12 @@ def geary(
     )
 
 
+@renamed_keywords(weights="graph")
 def general_g(
     data,
     *,
     column: str | None = None,
-    weights,
+    graph,
     transform: str = "b",
     permutations: int = 999,
     alternative: str = "two-sided",
@@ -479,7 +498,7 @@ def general_g(
     """
     func = "general_g"
     permutations = _check_perm(permutations, alternative, func)
-    pr = prepare(data, column=column, weights=weights, transform=transform, func=func)
+    pr = prepare(data, column=column, graph=graph, transform=transform, func=func)
     x, w = pr.x, pr.w
     if (x < 0).any():
         bad = pr.ids[x < 0].tolist()
@@ -676,7 +695,7 @@ def incremental_moran(
     data = units[~units.index.isin(list(trimmed))] if trimmed else units
     for d in dists:
         sw = build_graph(data, kind="distance", threshold=float(d), islands=islands)
-        r = moran(data, column=column, weights=sw, transform=transform, permutations=0,
+        r = moran(data, column=column, graph=sw, transform=transform, permutations=0,
                   alternative=alternative)
         rows.append({"distance_m": float(d), "I": r.value, "expected": r.expected,
                      "variance": r.variance_rand, "z": r.z_rand, "p": r.p_rand,
@@ -684,7 +703,8 @@ def incremental_moran(
     table = pd.DataFrame(rows)
     z = table["z"].to_numpy()
     p = table["p"].to_numpy()
-    peaks = [i for i in range(1, len(z) - 1) if z[i] > z[i - 1] and z[i] > z[i + 1] and p[i] <= alpha]
+    peaks = [i for i in range(1, len(z) - 1) if z[i] > z[i - 1] and z[i] > z[i + 1]
+             and is_significant(p[i], alpha)]
     first = float(table["distance_m"].iloc[peaks[0]]) if peaks else None
     maxp = float(table["distance_m"].iloc[max(peaks, key=lambda i: z[i])]) if peaks else None
     return IncrementalResult(

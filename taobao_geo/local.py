@@ -5,22 +5,27 @@ villages, and which units are outliers (HL, LH)?* -- :func:`local_moran`.
 *Question: where are the statistically significant hot and cold spots?* -- :func:`getis_ord`.
 
 Both return a result whose ``.gdf`` is a copy of the input units (same index and CRS) with tidy
-columns, plus the settings used (alpha, correction, permutations, seed, alternative), so a map
+columns, plus the settings used (alpha, adjust, permutations, seed, alternative), so a map
 or a table can always say what was tested.
 
 Inference
 ---------
 * ``inference="permutation"`` (Local Moran default; GeoDa, esda, ArcGIS's Cluster and Outlier
-  Analysis): conditional permutation, see :mod:`taobao_geo._inference` for the exact
+  Analysis): conditional permutation, see :mod:`taobao_geo._stats.pvalues` for the exact
   p-value definitions (``alternative``: two-sided (default), greater, less or folded = esda/GeoDa
   ``p_sim``).
 * ``inference="analytic"`` (Gi* default, as ArcGIS's Hot Spot Analysis and spdep): normal
   p-values of the analytic z-scores.
-* ``correction``: ``None`` (ArcGIS and GeoDa defaults), ``"fdr"`` (Benjamini–Hochberg, ArcGIS's
-  FDR option) or ``"bonferroni"``; the labels are computed from the adjusted p-values
-  (column ``p_adj``), and the number of significant units is reported.
+* ``adjust`` (multiple-testing adjustment, as R ``p.adjust``): ``None`` (ArcGIS and GeoDa
+  defaults), ``"fdr"`` (Benjamini–Hochberg, ArcGIS's FDR option) or ``"bonferroni"``; the labels
+  are computed from the adjusted p-values (column ``p_adj``), and the number of significant units
+  is reported. ``correction=`` is the deprecated old name (``correction`` means the *edge*
+  correction in NNI and Ripley).
+* ``graph``: the spatial weights (``weights=`` is the deprecated old name; ``weights`` means
+  point weights in density and centrography).
 
-A unit is significant when its (adjusted) p-value is ``<= alpha``.
+A unit is significant when its (adjusted) p-value is ``<= alpha``: the package's one rule,
+:func:`taobao_geo._stats.pvalues.is_significant`, also used by the briefing.
 """
 
 from __future__ import annotations
@@ -32,17 +37,19 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._inference import (
-    CORRECTIONS,
-    PERM_ALTERNATIVES,
+from ._deprecation import renamed_keywords, warn_renamed
+from ._errors import OptionError
+from ._results import ResultMixin
+from ._stats.permutation import conditional_lag_counts
+from ._stats.pvalues import (
+    ADJUSTMENTS,
+    ALTERNATIVES,
     adjust_p,
-    conditional_lag_counts,
     fdr_cutoff,
+    is_significant,
     normal_p,
     perm_p,
 )
-from ._results import ResultMixin
-from ._errors import OptionError
 from ._validate import check_choice, ensure_rng, row_list, seed_label
 from .autocorrelation import prepare
 from .palettes import GI_BIN_COLOURS as _GI_BIN
@@ -72,9 +79,13 @@ GI_BIN_LABELS = {
 GI_BIN_COLORS = dict(_GI_BIN)
 
 
-def _check_common(alternative, correction, alpha, permutations, inference, func):
-    check_choice(alternative, PERM_ALTERNATIVES, name="alternative", func=func)
-    check_choice(correction, CORRECTIONS, name="correction", func=func)
+def _check_common(alternative, adjust, alpha, permutations, inference, func):
+    check_choice(alternative, ALTERNATIVES, name="alternative", func=func)
+    if adjust not in ADJUSTMENTS:
+        raise OptionError(
+            f"`{func}`: `adjust` (the multiple-testing correction) must be one of {ADJUSTMENTS}; "
+            f"got {adjust!r}."
+        )
     check_choice(inference, ("permutation", "analytic"), name="inference", func=func)
     if not 0 < alpha < 1:
         raise OptionError(f"`{func}`: `alpha` must be in (0, 1); got {alpha}.")
@@ -115,7 +126,7 @@ class LocalMoranResult(ResultMixin):
     moments as spdep ``localmoran``, conditional or total randomisation), ``p_sim`` and
     ``z_sim`` (permutation; ``None``-free only when permutations > 0), ``n_neighbours``,
     ``quadrant`` (HH/LH/LL/HL whatever the significance), ``p`` (the p-value used), ``p_adj``
-    (after ``correction``), ``significant`` and ``cluster`` (quadrant if significant, else
+    (after ``adjust``), ``significant`` and ``cluster`` (quadrant if significant, else
     "not significant"; "island (no neighbours)" for dropped islands).
     """
 
@@ -123,7 +134,7 @@ class LocalMoranResult(ResultMixin):
     column: str
     n: int
     alpha: float
-    correction: str | None
+    adjust: str | None
     alternative: str
     inference: str
     permutations: int
@@ -136,6 +147,12 @@ class LocalMoranResult(ResultMixin):
     fdr_threshold: float | None
     dropped: tuple = ()
     notes: tuple = ()
+
+    @property
+    def correction(self) -> str | None:
+        """Deprecated alias of :attr:`adjust` (the multiple-testing adjustment)."""
+        warn_renamed(f"`{type(self).__name__}.correction`", "`.adjust`")
+        return self.adjust
 
     def to_frame(self):
         return self.gdf
@@ -150,7 +167,7 @@ class LocalMoranResult(ResultMixin):
         how = (f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
                if self.inference == "permutation" else "analytic normal approximation")
         corr = {None: "no multiple-testing correction", "fdr": "Benjamini–Hochberg FDR",
-                "bonferroni": "Bonferroni"}[self.correction]
+                "bonferroni": "Bonferroni"}[self.adjust]
         lines = [
             f"Local Moran (LISA) of {self.column!r} over {self.n} units ({self.weights_kind} "
             f"weights, transform {self.transform!r}); p from {how}, {self.alternative}; "
@@ -185,7 +202,7 @@ class HotspotResult(ResultMixin):
     n: int
     star: bool
     alpha: float
-    correction: str | None
+    adjust: str | None
     alternative: str
     inference: str
     permutations: int
@@ -197,6 +214,12 @@ class HotspotResult(ResultMixin):
     n_cold: int
     dropped: tuple = ()
     notes: tuple = ()
+
+    @property
+    def correction(self) -> str | None:
+        """Deprecated alias of :attr:`adjust` (the multiple-testing adjustment)."""
+        warn_renamed(f"`{type(self).__name__}.correction`", "`.adjust`")
+        return self.adjust
 
     def to_frame(self):
         return self.gdf
@@ -212,7 +235,7 @@ class HotspotResult(ResultMixin):
         how = (f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
                if self.inference == "permutation" else "analytic z-scores")
         corr = {None: "no correction", "fdr": "FDR (Benjamini–Hochberg) per confidence level",
-                "bonferroni": "Bonferroni"}[self.correction]
+                "bonferroni": "Bonferroni"}[self.adjust]
         name = "Gi*" if self.star else "Gi"
         lines = [
             f"Getis–Ord {name} of {self.column!r} over {self.n} units ({self.weights_kind} "
@@ -242,15 +265,15 @@ def _plot_classes(gdf, column, colors, ax, title):
     return ax
 
 
-def _resolution_notes(inference, permutations, alternative, correction, alpha, n) -> tuple:
+def _resolution_notes(inference, permutations, alternative, adjust, alpha, n) -> tuple:
     """Warn when the permutation p-value floor makes corrected significance (nearly) impossible."""
-    if inference != "permutation" or correction is None:
+    if inference != "permutation" or adjust is None:
         return ()
     floor = (2.0 if alternative == "two-sided" else 1.0) / (permutations + 1)
     if floor <= alpha / n:
         return ()
     need = int(np.ceil((2.0 if alternative == "two-sided" else 1.0) * n / alpha))
-    if correction == "bonferroni":
+    if adjust == "bonferroni":
         what = f"Bonferroni over {n} units needs p <= {alpha / n:.2g}, so no unit can be significant"
     else:
         k = int(np.ceil(floor * n / alpha))
@@ -258,20 +281,22 @@ def _resolution_notes(inference, permutations, alternative, correction, alpha, n
                 "units reach it")
     note = (f"Note: the smallest attainable permutation p is {floor:.2g}; {what}. Use at least "
             f"{need:,} permutations or inference='analytic'.")
-    warnings.warn(note, UserWarning, stacklevel=3)
+    # 4: this helper, the statistic, its keyword-rename wrapper, then the caller's line
+    warnings.warn(note, UserWarning, stacklevel=4)
     return (note,)
 
 
+@renamed_keywords(weights="graph", correction="adjust")
 def local_moran(
     data,
     *,
     column: str | None = None,
-    weights,
+    graph,
     transform: str = "r",
     permutations: int = 999,
     alternative: str = "two-sided",
     alpha: float = 0.05,
-    correction: str | None = None,
+    adjust: str | None = None,
     inference: str = "permutation",
     conditional: bool = True,
     rng: int | np.random.Generator | None = None,
@@ -290,8 +315,9 @@ def local_moran(
         Units with ``column`` (or a Series) indexed like the weights.
     column
         Numeric column, e.g. ``"count"`` or ``"density_km2"``.
-    weights
-        :class:`~taobao_geo.weights.SpatialWeights` or libpysal ``Graph``.
+    graph
+        Spatial weights: :class:`~taobao_geo.weights.SpatialWeights` or libpysal ``Graph``
+        (``weights=`` is the deprecated old name).
     transform
         ``"r"`` (default, row-standardised as GeoDa/esda/spdep "W"), ``"b"`` or ``"none"``.
     permutations
@@ -301,8 +327,9 @@ def local_moran(
         ``"less"``, or ``"folded"`` (esda/GeoDa ``p_sim``).
     alpha
         Significance level for the cluster labels (default 0.05).
-    correction
-        ``None``, ``"fdr"`` or ``"bonferroni"`` (applied to the p-values used for labels).
+    adjust
+        Multiple-testing adjustment: ``None``, ``"fdr"`` or ``"bonferroni"`` (applied to the
+        p-values used for labels). ``correction=`` is the deprecated old name.
     inference
         ``"permutation"`` (default) or ``"analytic"`` (spdep ``localmoran`` normal p).
     conditional
@@ -325,7 +352,7 @@ def local_moran(
     >>> from taobao_geo.weights import build_graph
     >>> pts = to_projected(datasets.load("caoxian_villages_simulated"))
     >>> cells = aggregate(pts, "fishnet", size_m=3000, boundary=datasets.load("caoxian_boundary"))
-    >>> lm = local_moran(cells, column="count", weights=build_graph(cells, kind="queen"), rng=42)
+    >>> lm = local_moran(cells, column="count", graph=build_graph(cells, kind="queen"), rng=42)
     >>> lm.counts["HH"], lm.n_significant
     (6, 12)
 
@@ -335,9 +362,9 @@ def local_moran(
         As :func:`taobao_geo.autocorrelation.moran`.
     """
     func = "local_moran"
-    _check_common(alternative, correction, alpha, permutations, inference, func)
+    _check_common(alternative, adjust, alpha, permutations, inference, func)
     permutations = int(permutations)
-    pr = prepare(data, column=column, weights=weights, transform=transform, func=func)
+    pr = prepare(data, column=column, graph=graph, transform=transform, func=func)
     x, w = pr.x, pr.w
     n = len(x)
     z = x - x.mean()
@@ -376,8 +403,8 @@ def local_moran(
             z_sim = np.where(sd_sim > 0, (li - e_sim) / sd_sim, 0.0)
         cols.update(p_sim=p_sim, z_sim=z_sim, E_sim=e_sim)
     p_used = cols["p_sim"] if inference == "permutation" else p_norm
-    p_adj = adjust_p(p_used, correction)
-    sig = p_adj <= alpha
+    p_adj = adjust_p(p_used, adjust)
+    sig = is_significant(p_adj, alpha)
     hi = z > 0
     lhi = lag > 0
     quad = np.where(hi & lhi, "HH", np.where(~hi & lhi, "LH", np.where(~hi & ~lhi, "LL", "HL")))
@@ -387,28 +414,29 @@ def local_moran(
     out = _output(data, pr, cols, "cluster", cluster.astype(object), ISLAND)
     counts = pd.Series(cluster).value_counts().to_dict()
     return LocalMoranResult(
-        gdf=out, column=pr.column, n=n, alpha=alpha, correction=correction,
+        gdf=out, column=pr.column, n=n, alpha=alpha, adjust=adjust,
         alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
         transform=transform, conditional=conditional, weights_kind=pr.weights_kind,
         counts={k: int(v) for k, v in counts.items()}, n_significant=int(sig.sum()),
-        fdr_threshold=fdr_cutoff(p_used, alpha) if correction == "fdr" else None,
+        fdr_threshold=fdr_cutoff(p_used, alpha) if adjust == "fdr" else None,
         dropped=pr.dropped,
-        notes=_resolution_notes(inference, permutations, alternative, correction, alpha, n),
+        notes=_resolution_notes(inference, permutations, alternative, adjust, alpha, n),
     )
 
 
+@renamed_keywords(weights="graph", correction="adjust")
 def getis_ord(
     data,
     *,
     column: str | None = None,
-    weights,
+    graph,
     star: bool = True,
     transform: str = "b",
     self_weight: float | None = None,
     permutations: int = 0,
     alternative: str = "two-sided",
     alpha: float = 0.05,
-    correction: str | None = None,
+    adjust: str | None = None,
     inference: str = "analytic",
     rng: int | np.random.Generator | None = None,
     progress: bool | None = None,
@@ -428,7 +456,7 @@ def getis_ord(
 
     Parameters
     ----------
-    data, column, weights
+    data, column, graph
         As :func:`local_moran`. ``x`` should be non-negative counts or densities.
     star
         Gi* (self included, default, ArcGIS/most papers) or Gi (self excluded).
@@ -445,9 +473,10 @@ def getis_ord(
         ``"two-sided"`` (default, ArcGIS), ``"greater"`` (hot spots), ``"less"`` or ``"folded"``.
     alpha
         Reported significance level; the bins always use 0.10 / 0.05 / 0.01.
-    correction
+    adjust
         ``None`` (ArcGIS Hot Spot Analysis default), ``"fdr"`` (ArcGIS "Apply FDR correction",
         Optimized Hot Spot Analysis) or ``"bonferroni"``; bins use adjusted p-values.
+        ``correction=`` is the deprecated old name.
     inference
         ``"analytic"`` (default) or ``"permutation"`` (needs permutations > 0).
     rng, progress
@@ -458,15 +487,15 @@ def getis_ord(
     HotspotResult
     """
     func = "getis_ord"
-    _check_common(alternative, correction, alpha, permutations, inference, func)
+    _check_common(alternative, adjust, alpha, permutations, inference, func)
     permutations = int(permutations)
-    pr = prepare(data, column=column, weights=weights, transform=transform, func=func)
+    pr = prepare(data, column=column, graph=graph, transform=transform, func=func)
     x, w = pr.x, pr.w  # w has no self-loops
     n = len(x)
     if star:
         if transform == "r":
             # row-standardise the graph *with* the self weight included (as spdep include.self + W)
-            raw = prepare(data, column=column, weights=weights, transform="b", func=func).w
+            raw = prepare(data, column=column, graph=graph, transform="b", func=func).w
             ws = (raw + sp.identity(n) * (1.0 if self_weight is None else self_weight)).tocsr()
             rs = np.asarray(ws.sum(axis=1)).ravel()
             ws = (sp.diags(1.0 / rs) @ ws).tocsr()
@@ -520,20 +549,20 @@ def getis_ord(
     p_used = cols["gi_p_sim"] if inference == "permutation" else gp
     sign = np.sign(gz) if inference == "analytic" else np.sign(cols["gi_z_sim"])
     # bins from adjusted p: BH-adjusted p <= level is exactly BH at that level (ArcGIS FDR)
-    p_adj = adjust_p(p_used, correction)
-    level = np.where(p_adj <= 0.01, 3, np.where(p_adj <= 0.05, 2, np.where(p_adj <= 0.10, 1, 0)))
+    p_adj = adjust_p(p_used, adjust)
+    level = np.select([is_significant(p_adj, a) for a in (0.01, 0.05, 0.10)], [3, 2, 1], 0)
     gbin = (sign * level).astype(np.int64)
     labels = np.array([GI_BIN_LABELS[int(b)] for b in gbin], dtype=object)
     card = np.diff(ws.tocsr().indptr).astype(np.int64)
-    cols.update(p=p_used, p_adj=p_adj, significant=p_adj <= alpha,
+    cols.update(p=p_used, p_adj=p_adj, significant=is_significant(p_adj, alpha),
                 n_neighbours=card, gi_bin=gbin)
     out = _output(data, pr, cols, "gi_label", labels, ISLAND)
     bins = pd.Series(gbin).value_counts().to_dict()
     return HotspotResult(
-        gdf=out, column=pr.column, n=n, star=star, alpha=alpha, correction=correction,
+        gdf=out, column=pr.column, n=n, star=star, alpha=alpha, adjust=adjust,
         alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
         transform=transform, weights_kind=pr.weights_kind,
         bins={int(k): int(v) for k, v in bins.items()}, n_hot=int((gbin > 0).sum()),
         n_cold=int((gbin < 0).sum()), dropped=pr.dropped,
-        notes=_resolution_notes(inference, permutations, alternative, correction, 0.10, n),
+        notes=_resolution_notes(inference, permutations, alternative, adjust, 0.10, n),
     )

@@ -23,7 +23,8 @@ window; it has no analytic variance, so its test is Monte Carlo.
 
 The Monte Carlo test simulates CSR with the same number of points *inside the actual window*
 (holes and separate parts respected) and compares R; p-values are spatstat's
-``(1 + #{sim >= obs}) / (1 + nsim)`` (and the lower analogue), two-sided ``min(1, 2 min(...))``.
+``(1 + #{sim >= obs}) / (1 + nsim)`` (and the lower analogue), two-sided ``min(1, 2 min(...))``,
+with the package's one tie tolerance (:mod:`taobao_geo._stats.pvalues`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from scipy.spatial import cKDTree
 from ._errors import InputDataError, OptionError
 from ._ppbins import even_breaks, km_rs
 from ._results import ResultMixin
+from ._stats.pvalues import is_significant, normal_p, simulation_p
 from ._validate import check_choice, check_positive, ensure_rng, seed_label
 from .windows import (
     StudyArea,
@@ -100,8 +102,9 @@ class NNIResult(ResultMixin):
 
     @property
     def pattern(self) -> str:
-        """'clustered', 'dispersed' or 'random' at the 5 % level."""
-        if self.p < 0.05:
+        """'clustered', 'dispersed' or 'random' at the 5 % level (``p <= 0.05``, the package's
+        one rule: :func:`taobao_geo._stats.pvalues.is_significant`)."""
+        if is_significant(self.p, 0.05):
             return "clustered" if self.R < 1 else "dispersed"
         return "random"
 
@@ -193,26 +196,6 @@ def _statistic(xy: np.ndarray, window: StudyArea, correction: str, area: float) 
     if correction == "donnelly":
         return nnd.mean() / (d_pois + (0.0514 + 0.0412 / math.sqrt(n)) * window.perimeter_m / n)
     return _cdf_mean(xy, nnd, window) / d_pois
-
-
-def _p_normal(z: float, alternative: str) -> float:
-    if alternative == "less":
-        return float(stats.norm.cdf(z))
-    if alternative == "greater":
-        return float(stats.norm.sf(z))
-    return float(2 * stats.norm.sf(abs(z)))
-
-
-def _p_mc(obs: float, sims: np.ndarray, alternative: str) -> float:
-    # spatstat clarkevans.test; ties within a relative tolerance count as "as extreme" (scipy)
-    tol = 1e-12 * max(1.0, abs(obs))
-    upper = (1 + np.sum(sims >= obs - tol)) / (1 + len(sims))
-    lower = (1 + np.sum(sims <= obs + tol)) / (1 + len(sims))
-    if alternative == "less":
-        return float(lower)
-    if alternative == "greater":
-        return float(upper)
-    return float(min(1.0, 2 * min(lower, upper)))
 
 
 def _check_explicit_area(area_m2: float, xy: np.ndarray, *, func: str) -> None:
@@ -359,12 +342,12 @@ def nearest_neighbour_index(
             d_report = d_cdf  # so that R = observed / expected for every correction
     R = {"none": r_naive, "donnelly": r_donn, "cdf": r_cdf}[correction]
     z_arc = (d_obs - d_pois) / se_arc
-    p_arc = _p_normal(z_arc, alternative)
+    p_arc = float(normal_p(z_arc, alternative))
     sims = None
     seed = seed_label(rng)
     if test == "z":
         z = (d_obs - d_exp) / se
-        p = _p_normal(z, alternative)
+        p = float(normal_p(z, alternative))
     else:
         from tqdm.auto import tqdm
 
@@ -375,7 +358,7 @@ def nearest_neighbour_index(
             sims[i] = _statistic(_sample(window, n, gen), window, correction, A)
         sd = sims.std(ddof=1)
         z = (R - sims.mean()) / sd if sd > 0 else math.nan
-        p = _p_mc(R, sims, alternative)
+        p = float(simulation_p(R, sims, alternative))
     return NNIResult(
         R=float(R), observed_mean_m=float(d_report), expected_mean_m=float(d_exp), z=float(z),
         p=float(p),

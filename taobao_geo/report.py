@@ -32,6 +32,7 @@ import pandas as pd
 from . import __version__
 from ._errors import TaobaoGeoError
 from ._html import escape_text
+from ._stats.pvalues import is_significant
 from ._validate import check_choice
 from .palettes import DENSITY_CMAP, GI_BIN_COLOURS, GI_BIN_LABELS, LISA_COLOURS, LISA_LABELS, lisa_code
 
@@ -256,7 +257,7 @@ def _nni_card(res, L, alpha) -> str:
     R, z, p = _get(res, "R"), _get(res, "z"), _get(res, "p", "p_value")
     if R is None:
         return ""
-    sig = p is not None and float(p) < alpha
+    sig = is_significant(p, alpha)  # the package's one rule (p <= alpha), as the LISA labels
     if sig and float(R) < 1:
         head = L["clustered_sig"]
     elif sig:
@@ -274,12 +275,12 @@ def _nni_card(res, L, alpha) -> str:
 
 
 def _moran_card(res, L, alpha) -> str:
-    I = _get(res, "I", "value")
+    I = _get(res, "value", "I")  # `value` first: `.I` is a deprecated alias
     if I is None:
         return ""
     p = _get(res, "p_sim", "p_norm", "p", "p_value")
     z = _get(res, "z_sim", "z_norm", "z")
-    sig = p is not None and float(p) < alpha
+    sig = is_significant(p, alpha)  # the package's one rule (p <= alpha), as the LISA labels
     head = (L["moran_pos"] if float(I) > 0 else L["moran_neg"]) if sig else L["moran_ns"]
     return (f'<div class="card"><div class="big">{_e(head)}: I = {_num(I)}, z = {_num(z, 2)}, '
             f"{_e(_p_text(p))}</div><div class=muted>Global Moran's I</div></div>")
