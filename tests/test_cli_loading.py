@@ -58,8 +58,10 @@ def test_point_reading_command_has_every_loading_option(name):
 
 
 def test_loader_messages_name_only_loading_options():
-    # io.py / _validate.py messages reach the user through any point-reading command
-    named = _named_options(PKG / "io.py") | _named_options(PKG / "_validate.py")
+    # the loader's messages (io.py and its private _io/ package) and _validate.py's reach the
+    # user through any point-reading command
+    loader = [PKG / "io.py", PKG / "_validate.py", *sorted((PKG / "_io").glob("*.py"))]
+    named = set().union(*(_named_options(p) for p in loader))
     assert named, "the loader's hints name CLI options (e.g. --on-invalid): the scan found none"
     assert named <= set(LOADING_OPTIONS), sorted(named - set(LOADING_OPTIONS))
 
