@@ -202,59 +202,78 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
     return t
 
 
-def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
-    import pyogrio
+def _shapefile_encoding(path: Path, encoding, notes: list) -> tuple[str | None, bool, dict]:
+    """DBF encoding of a shapefile: given, from its .cpg, or detected from the DBF.
 
-    kwargs: dict = {}
-    enc, detected, notes = None, False, []
-    src = path
+    Returns ``(encoding, detected, reader options)``.
+    """
+    cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()),
+               None)
     cpg_enc = None
+    detected = False
+    if encoding is not None:
+        enc = encoding
+    elif cpg is not None:
+        # GDAL reads the .cpg itself (it knows ArcGIS code-page numbers such as "936");
+        # we only report it
+        enc = cpg.read_text(errors="replace").strip() or None
+        notes.append(f"encoding from {cpg.name}")
+        cpg_enc = enc
+    else:
+        enc, why = _dbf_encoding(path)
+        detected = True
+        notes.append(f"no .cpg file; encoding {enc} ({why})")
+    return enc, detected, ({"encoding": enc} if enc and enc != cpg_enc else {})
+
+
+def _vector_encoding(path: Path, *, fmt, encoding, notes: list):
+    """``(source to read, encoding, detected, reader options)`` of a vector file."""
     if fmt == "shapefile":
-        cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()),
-                   None)
-        if encoding is not None:
-            enc = encoding
-        elif cpg is not None:
-            # GDAL reads the .cpg itself (it knows ArcGIS code-page numbers such as "936");
-            # we only report it
-            enc = cpg.read_text(errors="replace").strip() or None
-            notes.append(f"encoding from {cpg.name}")
-            cpg_enc = enc
-        else:
-            enc, why = _dbf_encoding(path)
-            detected = True
-            notes.append(f"no .cpg file; encoding {enc} ({why})")
-        if enc and enc != cpg_enc:
-            kwargs["encoding"] = enc
-    elif fmt == "geojson":
+        enc, detected, kwargs = _shapefile_encoding(path, encoding, notes)
+        return path, enc, detected, kwargs
+    if fmt == "geojson":
         # RFC 7946 says UTF-8, but GeoJSON saved by Chinese desktop tools is often GBK
-        data = path.read_bytes()
-        text, enc, detected, bom_note = _decode(data, encoding, path.name)
+        text, enc, detected, bom_note = _decode(path.read_bytes(), encoding, path.name)
         if bom_note:
             notes.append(bom_note)
-        if enc not in ("utf-8", "utf-8-sig"):
-            notes.append(f"GeoJSON text in {enc} (GeoJSON should be UTF-8); decoded before reading")
-            src = _stdio.BytesIO(text.encode("utf-8"))
-    elif encoding is not None:
-        enc = encoding
-        kwargs["encoding"] = encoding
+        if enc in ("utf-8", "utf-8-sig"):
+            return path, enc, detected, {}
+        notes.append(f"GeoJSON text in {enc} (GeoJSON should be UTF-8); decoded before reading")
+        return _stdio.BytesIO(text.encode("utf-8")), enc, detected, {}
     if fmt == "zipped shapefile" and encoding is None:
         notes.append("zipped shapefile: the DBF encoding comes from its .cpg inside the zip "
                      "(pass encoding= if names look garbled)")
-    if fmt in ("geopackage", "zipped shapefile"):
-        try:
-            layers = pyogrio.list_layers(path)
-        except Exception as exc:  # noqa: BLE001
-            raise InputDataError(f"{path.name}: cannot read it as a {fmt} ({exc}).") from exc
-        if layer is None and len(layers) > 1:
-            pts = [n for n, g in layers if g and "Point" in str(g)]
-            if len(pts) != 1:
-                raise InputDataError(
-                    f"{path.name} has {len(layers)} layers: "
-                    f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
-                    "(CLI: --layer NAME).")
-            layer = pts[0]
-            notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
+    return path, encoding, False, ({"encoding": encoding} if encoding is not None else {})
+
+
+def _choose_layer(path: Path, *, fmt, layer, notes: list):
+    """The layer to read: the given one, or the only point layer of a multi-layer file."""
+    if fmt not in ("geopackage", "zipped shapefile"):
+        return layer
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # noqa: BLE001
+        raise InputDataError(f"{path.name}: cannot read it as a {fmt} ({exc}).") from exc
+    if layer is None and len(layers) > 1:
+        pts = [n for n, g in layers if g and "Point" in str(g)]
+        if len(pts) != 1:
+            raise InputDataError(
+                f"{path.name} has {len(layers)} layers: "
+                f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
+                "(CLI: --layer NAME).")
+        layer = pts[0]
+        notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
+    return layer
+
+
+def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
+    import pyogrio
+
+    notes: list = []
+    src, enc, detected, kwargs = _vector_encoding(path, fmt=fmt, encoding=encoding, notes=notes)
+    layer = _choose_layer(path, fmt=fmt, layer=layer, notes=notes)
     if layer is not None:
         kwargs["layer"] = layer
     try:

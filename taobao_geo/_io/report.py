@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,23 @@ import pandas as pd
 from .._results import ResultMixin, jsonable
 
 _PROBLEM_COLUMNS = ["row", "column", "severity", "check", "value", "message"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding of a loader check about one row (``row`` None: about the file).
+
+    ``row`` is the 0-based position in the table read (the report shows the row number the user
+    sees); ``severity`` is ``"error"`` (the row cannot be used) or ``"warning"``; ``value`` is
+    the offending cell or coordinates, as text.
+    """
+
+    check: str
+    row: int | None
+    column: str | None
+    message: str
+    severity: str = "error"
+    value: Any = None
 
 
 # --------------------------------------------------------------------------------------------

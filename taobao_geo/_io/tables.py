@@ -12,6 +12,7 @@ import pandas as pd
 from .._errors import InputDataError
 from .._validate import row_list
 from .columns import detect_coordinate_columns
+from .report import Problem
 
 # --------------------------------------------------------------------------------------------
 # Reading tables
@@ -29,7 +30,7 @@ class _Table:
     encoding: str | None = None
     encoding_detected: bool = False
     notes: list = field(default_factory=list)
-    problems: list = field(default_factory=list)  # (pos | None, column, severity, check, value, msg)
+    problems: list = field(default_factory=list)  # Problem records found while reading
     geometry: gpd.GeoSeries | None = None
 
 
@@ -165,14 +166,15 @@ def _records_to_table(records: list[tuple[int, list]], *, fmt, row_label, x, y,
         if len(rec) > ncol:
             extra = [v for v in rec[ncol:] if v not in (None, "")]
             if extra:
-                problems.append((pos, None, "error", "extra_fields", str(extra)[:80],
-                                 f"{len(rec)} fields but the header has {ncol}: a delimiter "
-                                 "inside an unquoted value? Quote the value or fix the line."))
+                problems.append(Problem(
+                    "extra_fields", pos, None, f"{len(rec)} fields but the header has {ncol}: a "
+                    "delimiter inside an unquoted value? Quote the value or fix the line.",
+                    value=str(extra)[:80]))
             rec = rec[:ncol]
         elif len(rec) < ncol:
-            problems.append((pos, None, "warning", "short_line", len(rec),
-                             f"{len(rec)} fields but the header has {ncol}; the missing ones "
-                             "are read as empty."))
+            problems.append(Problem(
+                "short_line", pos, None, f"{len(rec)} fields but the header has {ncol}; the "
+                "missing ones are read as empty.", severity="warning", value=len(rec)))
             rec = rec + [None] * (ncol - len(rec))
         rows.append(rec)
         labels.append(num)
