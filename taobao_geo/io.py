@@ -43,7 +43,7 @@ year               error     a ``year`` that is not a whole number, or outside 2
                              otherwise become "the latest year"; ``2016年`` is read as 2016
 missing_year       warning   an empty ``year`` cell (the row is in no year's counts)
 duplicate_point    warning   same location as another row (legitimate for villages placed at
-                             their town seat, so not an error unless ``duplicates="error"``)
+                             their town seat, so not an error unless ``duplicates="raise"``)
 duplicate_name     warning   same village name in the same county/town (and year)
 datum_hint         warning   the file or column name suggests another datum than ``datum``
 short_line         warning   a CSV line with fewer fields than the header (padded with blanks)
@@ -120,18 +120,21 @@ _ARGS_DOC = """
         county polygons with a 0.02° tolerance when available); False: no check; or a polygon
         layer to test against instead.
     duplicates
-        ``"warn"`` (default) or ``"error"``: severity of duplicated points and duplicated village
-        names. Duplicated points are legitimate when villages are placed at their town seat (the
-        shipped data do that), so by default they are reported but kept; statistics that cannot
-        take them (e.g. nearest-neighbour distances) have their own ``duplicates=`` option.
-        Fully duplicated rows are always errors: the village would be counted twice.
+        ``"keep"`` (default: duplicated points and duplicated village names are warnings, the
+        rows are kept) or ``"raise"`` (they are errors). Duplicated points are legitimate when
+        villages are placed at their town seat (the shipped data do that); statistics that
+        cannot take them (e.g. nearest-neighbour distances) have their own ``duplicates=``
+        option, with the same ``"keep"``/``"raise"`` and also ``"merge"``. Fully duplicated rows
+        are always errors: the village would be counted twice. The first release's spellings
+        ``"warn"`` (= ``"keep"``) and ``"error"`` (= ``"raise"``) still work, with a
+        :class:`DeprecationWarning`, until the next release.
 """
 
 
 def read_villages(source, *, x: str | None = None, y: str | None = None, crs=None,
                   datum: str = "wgs84", encoding: str | None = None, layer: str | None = None,
                   sheet: str | int | None = None, on_invalid: str = "raise", boundary=None,
-                  check_china=True, duplicates: str = "warn") -> gpd.GeoDataFrame:
+                  check_china=True, duplicates: str = "keep") -> gpd.GeoDataFrame:
     func = "read_villages"
     t, arrays, report = _build(source, x=x, y=y, crs=crs, datum=datum, encoding=encoding,
                                layer=layer, sheet=sheet, boundary=boundary, check_china=check_china,
@@ -185,7 +188,7 @@ def read_villages(source, *, x: str | None = None, y: str | None = None, crs=Non
 def validate_villages(source, *, x: str | None = None, y: str | None = None, crs=None,
                       datum: str = "wgs84", encoding: str | None = None, layer: str | None = None,
                       sheet: str | int | None = None, boundary=None, check_china=True,
-                      duplicates: str = "warn") -> LoadReport:
+                      duplicates: str = "keep") -> LoadReport:
     _, _, report = _build(source, x=x, y=y, crs=crs, datum=datum, encoding=encoding, layer=layer,
                           sheet=sheet, boundary=boundary, check_china=check_china,
                           duplicates=duplicates, on_invalid="raise", func="validate_villages",

@@ -12,6 +12,7 @@ from .. import coords
 from .._errors import CRSError, TaobaoGeoError
 from .._validate import check_choice
 from .checks import _check
+from .options import DUPLICATES, renamed_choice
 from .readers import FORMATS
 from .report import _PROBLEM_COLUMNS, LoadReport, Problem
 
@@ -32,10 +33,14 @@ def _problems_frame(problems: list[Problem], labels) -> pd.DataFrame:
     return df[_PROBLEM_COLUMNS].reset_index(drop=True).astype({"row": object})
 
 
-def _check_options(*, x, y, crs, datum, duplicates, on_invalid, func) -> tuple[CRS | None, str]:
-    """Refuse bad options before reading anything; returns ``(crs, datum)`` normalised."""
+def _check_options(*, x, y, crs, datum, duplicates, on_invalid,
+                   func) -> tuple[CRS | None, str, str]:
+    """Refuse bad options before reading anything; returns ``(crs, datum, duplicates)``
+    normalised."""
     check_choice(on_invalid, ("raise", "drop"), name="on_invalid", func=func)
-    check_choice(duplicates, ("warn", "error"), name="duplicates", func=func)
+    # stacklevel: the caller of read_villages / validate_villages (via _build)
+    duplicates = renamed_choice(duplicates, DUPLICATES, name="duplicates", func=func,
+                                stacklevel=4)
     datum = coords.normalize_datum(datum)
     if (x is None) != (y is None):
         raise TaobaoGeoError(f"`{func}`: give both x= and y= (or neither, to detect them).")
@@ -45,7 +50,7 @@ def _check_options(*, x, y, crs, datum, duplicates, on_invalid, func) -> tuple[C
         except Exception as exc:  # noqa: BLE001 - pyproj's CRSError
             raise CRSError(f"`{func}`: invalid crs {crs!r} ({exc}). Give an EPSG code such as "
                            "'EPSG:4326' (WGS 84 degrees) or 'EPSG:32650' (UTM 50N).") from exc
-    return crs, datum
+    return crs, datum, duplicates
 
 
 def _build(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_china,
@@ -55,7 +60,7 @@ def _build(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     With ``catch`` (``validate_villages``), a file that cannot be used at all gives a report
     with one file-level error instead of raising.
     """
-    crs, datum = _check_options(x=x, y=y, crs=crs, datum=datum, duplicates=duplicates,
+    crs, datum, duplicates = _check_options(x=x, y=y, crs=crs, datum=datum, duplicates=duplicates,
                                 on_invalid=on_invalid, func=func)
     ctx: dict = {}
     try:

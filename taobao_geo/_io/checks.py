@@ -452,7 +452,7 @@ def _check_duplicates(t: _Table, pts: _Points, problems: list[Problem], *,
                       duplicates: str) -> list[Problem]:
     """``duplicate_row`` (always an error), then ``duplicate_point`` and ``duplicate_name``
     among the other rows (errors with ``duplicates="raise"``, else warnings)."""
-    dup_sev = "error" if duplicates == "error" else "warning"
+    dup_sev = "error" if duplicates == "raise" else "warning"
     found = _check_duplicate_rows(t, pts)
     dup_rows = {p.row for p in [*problems, *found] if p.check == "duplicate_row"}
     found += _check_duplicate_points(t, pts, dup_rows, severity=dup_sev)
