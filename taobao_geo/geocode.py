@@ -204,8 +204,9 @@ def _cached_gazetteer() -> Gazetteer:
 def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame:
     """Read a name list (CSV/TXT, Excel, or any vector/attribute file) with every column as text.
 
-    Codes keep their leading zeros; the CSV encoding (UTF-8, UTF-8 with BOM, GBK/GB18030) is
-    detected with :func:`taobao_geo.io.detect_encoding` unless ``encoding`` is given.
+    Codes keep their leading zeros; CSV text is decoded as the loader decodes it (the encoding
+    is detected unless ``encoding`` is given: UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030, also
+    GBK text behind a stray UTF-8 byte-order mark).
 
     Raises
     ------
@@ -214,7 +215,7 @@ def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.Data
     """
     from pathlib import Path
 
-    from .io import detect_encoding
+    from ._io.encodings import _decode
 
     path = Path(path)
     if not path.exists():
@@ -224,11 +225,13 @@ def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.Data
         data = path.read_bytes()
         if not data.strip():
             raise InputDataError(f"read_name_table: {path.name} is empty.")
-        enc = encoding or detect_encoding(data)
+        # the loader's one decoding function: a wrong or unknown encoding is an InputDataError
+        # naming the likely one
+        text = _decode(data, encoding, f"read_name_table: {path.name}")[0]
         import io as _io
 
         sep = "\t" if suffix == ".tsv" else None
-        df = pd.read_csv(_io.StringIO(data.decode(enc)), dtype=str, sep=sep, engine="python",
+        df = pd.read_csv(_io.StringIO(text), dtype=str, sep=sep, engine="python",
                          keep_default_na=False, na_values=[""])
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
