@@ -82,7 +82,7 @@ def test_private_layer_packages_are_imported_only_by_their_layer(rel, source):
 
 
 def test_io_module_is_the_loaders_public_api():
-    import taobao_geo.io as io
+    from taobao_geo import io
 
     tree = ast.parse((PKG / "io.py").read_text(encoding="utf-8"))
     defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]

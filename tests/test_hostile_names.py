@@ -34,11 +34,12 @@ def test_name_table_is_decoded_whatever_the_encoding(tmp_path, data):
 
 ERRORS = {
     "wrong-encoding-given": ("utf-8", TEXT.encode("gbk"),
-                             r"read_name_table: list.csv: cannot decode the file as 'utf-8' .*"
-                             r"It looks like 'gb18030': pass encoding='gb18030'"),
+                             (r"read_name_table: list.csv: cannot decode the file as 'utf-8' .*"
+                              r"It looks like 'gb18030': pass encoding='gb18030'")),
     "unknown-encoding": ("no-such-codec", TEXT.encode("utf-8"),
-                         r"read_name_table: list.csv: cannot decode the file as 'no-such-codec' "
-                         r"\(unknown encoding: no-such-codec\). It looks like 'utf-8'"),
+                         (r"read_name_table: list.csv: cannot decode the file as "
+                          r"'no-such-codec' \(unknown encoding: no-such-codec\). "
+                          r"It looks like 'utf-8'")),
     "undecodable": (None, bytes([0x81, 0x30, 0xFF, 0x39]) * 8,  # neither UTF-8 nor GB18030
                     r"Could not detect the text encoding"),
 }

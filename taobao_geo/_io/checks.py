@@ -586,8 +586,9 @@ def _check_years(t: _Table, *, column: str = "year") -> tuple[list[Problem], lis
                     else np.asarray(parsed, dtype="int64"))
     if not text_rows:
         return problems, []
-    return problems, [f"{len(text_rows)} year value(s) written as text (e.g. '2016年') read as "
-                      f"numbers ({t.row_label} {row_list(text_rows)})"]
+    note = (f"{len(text_rows)} year value(s) written as text (e.g. '2016年') read as numbers "
+            f"({t.row_label} {row_list(text_rows)})")
+    return problems, [note]
 
 
 def _text(df: pd.DataFrame) -> pd.DataFrame:

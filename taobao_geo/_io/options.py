@@ -20,7 +20,7 @@ def renamed_choice(value, choices, *, name: str, func: str, stacklevel: int = 2)
     if isinstance(value, str) and value in old:
         new = old[value]
         warnings.warn(f"`{func}`: {name}={value!r} is deprecated and will be removed in the next "
-                      f"release; use {name}={new!r} (CLI: --{name} {new}).", DeprecationWarning,
+                      f"release; use {name}={new!r}.", DeprecationWarning,
                       stacklevel=stacklevel + 1)
         value = new
     return check_choice(value, choices, name=name, func=func)
