@@ -204,8 +204,9 @@ def _cached_gazetteer() -> Gazetteer:
 def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.DataFrame:
     """Read a name list (CSV/TXT, Excel, or any vector/attribute file) with every column as text.
 
-    Codes keep their leading zeros; the CSV encoding (UTF-8, UTF-8 with BOM, GBK/GB18030) is
-    detected with :func:`taobao_geo.io.detect_encoding` unless ``encoding`` is given.
+    Codes keep their leading zeros; CSV text is decoded as the loader decodes it (the encoding
+    is detected unless ``encoding`` is given: UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030, also
+    GBK text behind a stray UTF-8 byte-order mark).
 
     Raises
     ------
@@ -214,7 +215,7 @@ def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.Data
     """
     from pathlib import Path
 
-    from .io import detect_encoding
+    from ._io.encodings import _decode
 
     path = Path(path)
     if not path.exists():
@@ -224,11 +225,13 @@ def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.Data
         data = path.read_bytes()
         if not data.strip():
             raise InputDataError(f"read_name_table: {path.name} is empty.")
-        enc = encoding or detect_encoding(data)
+        # the loader's one decoding function: a wrong or unknown encoding is an InputDataError
+        # naming the likely one
+        text = _decode(data, encoding, f"read_name_table: {path.name}")[0]
         import io as _io
 
         sep = "\t" if suffix == ".tsv" else None
-        df = pd.read_csv(_io.StringIO(data.decode(enc)), dtype=str, sep=sep, engine="python",
+        df = pd.read_csv(_io.StringIO(text), dtype=str, sep=sep, engine="python",
                          keep_default_na=False, na_values=[""])
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
@@ -462,10 +465,35 @@ def locate_names(
     ['county']
     """
     check_choice(on_unmatched, ("warn", "raise", "ignore"), name="on_unmatched", func="locate_names")
+    given = {"province": province, "city": city, "county": county, "town": town, "village": village}
+    df, cols = _name_columns(df, given)
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    gdf = _located_frame(df, _locate_rows(gaz, df, cols))
+    report = _geocode_report(gdf, cols)
+    gdf.attrs["geocode_report"] = report
+    _report_unmatched(report, on_unmatched)
+    return gdf
+
+
+@dataclass(frozen=True)
+class _Location:
+    """Where one row was placed, and how (the columns :func:`locate_names` adds)."""
+
+    lon: float = np.nan
+    lat: float = np.nan
+    county_code: str | None = None
+    town_code: str | None = None
+    loc_prec: str = "none"
+    loc_src: str | None = None
+    match_note: str | None = None
+    outside_county: object = pd.NA
+
+
+def _name_columns(df, given: dict) -> tuple[pd.DataFrame, dict]:
+    """The table without its geometry, and the column used for each level (checked)."""
     if not isinstance(df, pd.DataFrame):
         raise InputDataError(f"locate_names: `df` must be a pandas DataFrame; got {type(df).__name__}.")
-    given = {"province": province, "city": city, "county": county, "town": town, "village": village}
-    if county is None:
+    if given["county"] is None:
         raise InputDataError("locate_names: a `county` column is required.")
     if isinstance(df, gpd.GeoDataFrame):  # an existing geometry is replaced by the located point
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
@@ -476,135 +504,162 @@ def locate_names(
             f"locate_names: column(s) {', '.join(missing)} not in the table; columns are "
             f"{list(df.columns)}. Pass the right names, e.g. county='县区', or None for a level "
             "the table lacks.")
-    gaz = gazetteer if gazetteer is not None else load_gazetteer()
-    ta = gaz._index["tarr"]
-    cities = gaz._index["cities"]
+    return df, cols
 
+
+def _locate_rows(gaz: Gazetteer, df: pd.DataFrame, cols: dict) -> list[_Location]:
+    """Every row located; the county match is computed once per (province, city, county)."""
     def col(name):
         return df[name].tolist() if name is not None else [None] * len(df)
 
     provs, cits, ctys, twns = (col(cols[k]) for k in ("province", "city", "county", "town"))
-    n = len(df)
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    out = {k: [None] * n for k in ("county_code", "town_code", "loc_prec", "loc_src", "match_note")}
-    outside = [pd.NA] * n
     county_cache: dict = {}
-    for i in range(n):
-        key = (provs[i], cits[i], ctys[i])
+    located = []
+    for key, twn in zip(zip(provs, cits, ctys), twns):
         if key not in county_cache:
             county_cache[key] = _match_counties(gaz, *key)
-        cand, note = county_cache[key]
-        poly_codes = sorted({p for p in cand["poly_code"] if isinstance(p, str)})
-        decl_codes = sorted(set(cand["adcode"]))
-        town_idx: int | None = None
-        tnote = ""
-        # towns of every vintage of the matched county (2016 code and its 2023 successor)
-        codes = set(decl_codes)
-        for p in poly_codes:
-            codes |= gaz._index["same_poly"].get(p, set())
-        idx = [j for c in sorted(codes) for j in gaz._index["by_county"].get(c, [])]
-        county_names = [v for v in cand["county"].unique()] + ([_clean(ctys[i])] if _clean(ctys[i]) else [])
-        if _clean(twns[i]) is not None:
-            town_idx, tnote = _match_town(gaz, idx, twns[i], county_names)
-            if town_idx is None:
-                # development zone or unmatched county: look for the town in the prefecture
-                city_codes = {c[:4] for c in decl_codes}
-                if not city_codes:
-                    cst = name_stem(cits[i], level="city")
-                    allc = gaz._index["counties"]
-                    city_codes = set(allc.loc[allc["city_stem"] == cst, "adcode"].str[:4]) if cst else set()
-                pool = [j for cc in sorted(city_codes) for j in gaz._index["by_city"].get(cc, [])]
-                town_idx2, tnote2 = _match_town(gaz, pool, twns[i], county_names)
-                if town_idx2 is not None:
-                    town_idx = town_idx2
-                    host = ta["county_code"][town_idx]
-                    hp = sorted(set(gaz._index["code_poly"].get(host, [])))
-                    host_poly = hp[0] if hp else None
-                    if len(poly_codes) == 1:
-                        # the county is known: keep it, the point will be flagged if outside
-                        tnote = (f"town {ta['town_name'][town_idx]!r} not in the declared county; "
-                                 f"found in county {host} of the same prefecture")
-                    else:
-                        tnote = (f"town {ta['town_name'][town_idx]!r} found in county {host} of "
-                                 f"the same prefecture (declared county {ctys[i]!r} has no polygon "
-                                 "of its own)")
-                        poly_codes = [host_poly] if host_poly else []
-                        decl_codes = [host]
-        if town_idx is not None and len(poly_codes) > 1:
-            # a county name shared by several units (朝阳区): the town tells which one
-            narrowed = sorted({p for p in gaz._index["code_poly"].get(ta["county_code"][town_idx], [])
-                               if p in poly_codes})
-            if len(narrowed) == 1:
-                poly_codes = narrowed
-                decl_codes = [c for c in decl_codes if narrowed[0] in gaz._index["code_poly"].get(c, [])]
-        notes = [s for s in (note, tnote) if s]
-        if len(poly_codes) > 1:
-            notes.append(f"county ambiguous: {', '.join(poly_codes)}")
-        poly = poly_codes[0] if len(poly_codes) == 1 else None
-        out["county_code"][i] = poly or (decl_codes[0] if len(decl_codes) == 1 else None)
-        if town_idx is not None:
-            out["town_code"][i] = ta["town_code"][town_idx]
-        if town_idx is not None and np.isfinite(ta["lon"][town_idx]):
-            lon[i], lat[i] = ta["lon"][town_idx], ta["lat"][town_idx]
-            out["loc_prec"][i] = "town"
-            out["loc_src"][i] = ta["src"][town_idx]
-        elif poly is not None:
-            if town_idx is not None:
-                notes.append(f"town {ta['town_name'][town_idx]!r} has no seat point")
-            lon[i], lat[i] = gaz._index["poly_pt"][poly]
-            out["loc_prec"][i] = "county"
-            out["loc_src"][i] = "county representative point (inside the county polygon)"
-        else:
-            ccodes = sorted({c[:4] for c in decl_codes})
-            if len(ccodes) == 1 and ccodes[0] in cities.index:
-                lon[i], lat[i] = cities.loc[ccodes[0], ["lon", "lat"]]
-                out["loc_prec"][i] = "city"
-                out["loc_src"][i] = "prefecture centre (cpca, GCJ-02 -> WGS 84)"
-                notes.append("declared county has no polygon and the town has no seat point")
-            else:
-                out["loc_prec"][i] = "none"
-                out["loc_src"][i] = None
-        if out["loc_prec"][i] in ("town", "county"):
-            outside[i] = _inside(gaz, poly, lon[i], lat[i])
-            if outside[i] is not pd.NA:
-                outside[i] = not outside[i]
-        out["match_note"][i] = "; ".join(notes) if notes else None
+        located.append(_locate_row(gaz, *county_cache[key], city=key[1], county=key[2], town=twn))
+    return located
 
+
+def _locate_row(gaz: Gazetteer, cand: pd.DataFrame, note: str, *, city, county, town) -> _Location:
+    """Place one row: town seat, else county representative point, else prefecture centre."""
+    ta = gaz._index["tarr"]
+    poly_codes = sorted({p for p in cand["poly_code"] if isinstance(p, str)})
+    decl_codes = sorted(set(cand["adcode"]))
+    town_idx, tnote = None, ""
+    if _clean(town) is not None:
+        county_names = [v for v in cand["county"].unique()] + ([_clean(county)] if _clean(county) else [])
+        town_idx, tnote, poly_codes, decl_codes = _find_town(
+            gaz, town, county_names, poly_codes, decl_codes, city=city, county=county)
+    if town_idx is not None and len(poly_codes) > 1:
+        poly_codes, decl_codes = _narrow_by_town(gaz, town_idx, poly_codes, decl_codes)
+    notes = [s for s in (note, tnote) if s]
+    if len(poly_codes) > 1:
+        notes.append(f"county ambiguous: {', '.join(poly_codes)}")
+    poly = poly_codes[0] if len(poly_codes) == 1 else None
+    county_code = poly or (decl_codes[0] if len(decl_codes) == 1 else None)
+    town_code = ta["town_code"][town_idx] if town_idx is not None else None
+    lon, lat, prec, src = _place(gaz, town_idx, poly, decl_codes, notes)
+    outside = pd.NA
+    if prec in ("town", "county"):
+        inside = _inside(gaz, poly, lon, lat)
+        outside = pd.NA if inside is pd.NA else not inside
+    return _Location(lon, lat, county_code, town_code, prec, src,
+                     "; ".join(notes) if notes else None, outside)
+
+
+def _find_town(gaz: Gazetteer, town, county_names, poly_codes, decl_codes, *, city, county):
+    """The town among the towns of the matched county (every vintage), else of the prefecture.
+
+    Returns ``(town index or None, note, poly_codes, decl_codes)``; a town found in another
+    county of the prefecture replaces a declared county that has no polygon of its own.
+    """
+    ta = gaz._index["tarr"]
+    # towns of every vintage of the matched county (2016 code and its 2023 successor)
+    codes = set(decl_codes)
+    for p in poly_codes:
+        codes |= gaz._index["same_poly"].get(p, set())
+    idx = [j for c in sorted(codes) for j in gaz._index["by_county"].get(c, [])]
+    town_idx, tnote = _match_town(gaz, idx, town, county_names)
+    if town_idx is not None:
+        return town_idx, tnote, poly_codes, decl_codes
+    # development zone or unmatched county: look for the town in the prefecture
+    city_codes = {c[:4] for c in decl_codes}
+    if not city_codes:
+        cst = name_stem(city, level="city")
+        allc = gaz._index["counties"]
+        city_codes = set(allc.loc[allc["city_stem"] == cst, "adcode"].str[:4]) if cst else set()
+    pool = [j for cc in sorted(city_codes) for j in gaz._index["by_city"].get(cc, [])]
+    town_idx2, _ = _match_town(gaz, pool, town, county_names)
+    if town_idx2 is None:
+        return None, tnote, poly_codes, decl_codes
+    host = ta["county_code"][town_idx2]
+    hp = sorted(set(gaz._index["code_poly"].get(host, [])))
+    if len(poly_codes) == 1:
+        # the county is known: keep it, the point will be flagged if outside
+        return town_idx2, (f"town {ta['town_name'][town_idx2]!r} not in the declared county; "
+                           f"found in county {host} of the same prefecture"), poly_codes, decl_codes
+    tnote = (f"town {ta['town_name'][town_idx2]!r} found in county {host} of the same prefecture "
+             f"(declared county {county!r} has no polygon of its own)")
+    return town_idx2, tnote, ([hp[0]] if hp else []), [host]
+
+
+def _narrow_by_town(gaz: Gazetteer, town_idx: int, poly_codes, decl_codes):
+    """A county name shared by several units (朝阳区): the town tells which one."""
+    code_poly = gaz._index["code_poly"]
+    narrowed = sorted({p for p in code_poly.get(gaz._index["tarr"]["county_code"][town_idx], [])
+                       if p in poly_codes})
+    if len(narrowed) != 1:
+        return poly_codes, decl_codes
+    return narrowed, [c for c in decl_codes if narrowed[0] in code_poly.get(c, [])]
+
+
+def _place(gaz: Gazetteer, town_idx, poly, decl_codes, notes: list):
+    """``(lon, lat, loc_prec, loc_src)`` of the best point known; may add to ``notes``."""
+    ta = gaz._index["tarr"]
+    if town_idx is not None and np.isfinite(ta["lon"][town_idx]):
+        return ta["lon"][town_idx], ta["lat"][town_idx], "town", ta["src"][town_idx]
+    if poly is not None:
+        if town_idx is not None:
+            notes.append(f"town {ta['town_name'][town_idx]!r} has no seat point")
+        lon, lat = gaz._index["poly_pt"][poly]
+        return lon, lat, "county", "county representative point (inside the county polygon)"
+    cities = gaz._index["cities"]
+    ccodes = sorted({c[:4] for c in decl_codes})
+    if len(ccodes) == 1 and ccodes[0] in cities.index:
+        lon, lat = cities.loc[ccodes[0], ["lon", "lat"]]
+        notes.append("declared county has no polygon and the town has no seat point")
+        return lon, lat, "city", "prefecture centre (cpca, GCJ-02 -> WGS 84)"
+    return np.nan, np.nan, "none", None
+
+
+def _located_frame(df: pd.DataFrame, located: list[_Location]) -> gpd.GeoDataFrame:
+    """A copy of ``df`` with the located points and the columns saying how they were found."""
     res = df.copy()
     for k in ("county_code", "town_code", "loc_prec", "loc_src", "match_note"):
-        res[k] = pd.Series(out[k], index=df.index, dtype=object)
-    res["outside_county"] = pd.array(outside, dtype="boolean")
+        res[k] = pd.Series([getattr(loc, k) for loc in located], index=df.index, dtype=object)
+    res["outside_county"] = pd.array([loc.outside_county for loc in located], dtype="boolean")
+    lon = np.array([loc.lon for loc in located], dtype=float)
+    lat = np.array([loc.lat for loc in located], dtype=float)
     geom = shapely.points(lon, lat)
     geom = np.where(np.isfinite(lon), geom, None)
-    gdf = gpd.GeoDataFrame(res, geometry=gpd.GeoSeries(geom, index=df.index, crs="EPSG:4326"),
-                           crs="EPSG:4326")
+    return gpd.GeoDataFrame(res, geometry=gpd.GeoSeries(geom, index=df.index, crs="EPSG:4326"),
+                            crs="EPSG:4326")
+
+
+def _geocode_report(gdf: gpd.GeoDataFrame, cols: dict) -> GeocodeReport:
+    named = [c for c in cols.values() if c]
     prec = gdf["loc_prec"]
-    unmatched = gdf.loc[prec == "none", [c for c in cols.values() if c] + ["match_note"]]
+    unmatched = gdf.loc[prec == "none", named + ["match_note"]]
     outside_tab = gdf.loc[gdf["outside_county"].fillna(False).astype(bool),
-                          [c for c in cols.values() if c] + ["county_code", "town_code", "loc_prec"]]
-    noted = gdf.loc[gdf["match_note"].notna(), [c for c in cols.values() if c] + ["match_note"]]
-    report = GeocodeReport(
-        n_rows=n, columns=dict(cols), n_town=int((prec == "town").sum()),
+                          named + ["county_code", "town_code", "loc_prec"]]
+    noted = gdf.loc[gdf["match_note"].notna(), named + ["match_note"]]
+    return GeocodeReport(
+        n_rows=len(gdf), columns=dict(cols), n_town=int((prec == "town").sum()),
         n_county=int((prec == "county").sum()),
         n_city=int((prec == "city").sum()), n_unmatched=int((prec == "none").sum()),
         n_outside=len(outside_tab), unmatched=pd.DataFrame(unmatched), outside=pd.DataFrame(outside_tab),
         notes=pd.DataFrame(noted))
-    gdf.attrs["geocode_report"] = report
-    if report.n_unmatched:
-        where = f"rows {row_list(unmatched.index)}"
-        if on_unmatched == "raise":
-            raise InputDataError(
-                f"locate_names: {report.n_unmatched} of {n} rows could not be located: {where} "
-                f"({'; '.join(sorted(set(unmatched['match_note'].dropna())))[:300]}). Check the "
-                "names, or pass on_unmatched='warn' to keep them with an empty geometry.",
-                rows=list(unmatched.index), report=report)
-        msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
-               f"empty geometry, loc_prec='none'): {where}; see "
-               "gdf.attrs['geocode_report'].unmatched.")
-        if on_unmatched == "warn":
-            warnings.warn(msg, UserWarning, stacklevel=2)
-    return gdf
+
+
+def _report_unmatched(report: GeocodeReport, on_unmatched: str) -> None:
+    """Raise or warn about rows that could not be located (``on_unmatched``)."""
+    if not report.n_unmatched:
+        return
+    n, unmatched = report.n_rows, report.unmatched
+    where = f"rows {row_list(unmatched.index)}"
+    if on_unmatched == "raise":
+        raise InputDataError(
+            f"locate_names: {report.n_unmatched} of {n} rows could not be located: {where} "
+            f"({'; '.join(sorted(set(unmatched['match_note'].dropna())))[:300]}). Check the "
+            "names, or pass on_unmatched='warn' to keep them with an empty geometry.",
+            rows=list(unmatched.index), report=report)
+    msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
+           f"empty geometry, loc_prec='none'): {where}; see "
+           "gdf.attrs['geocode_report'].unmatched.")
+    if on_unmatched == "warn":
+        warnings.warn(msg, UserWarning, stacklevel=3)
 
 
 # ----------------------------------------------------------------------------------------------

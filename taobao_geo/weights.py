@@ -41,6 +41,7 @@ and the distance. No policy ever produces a silent NaN.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -431,6 +432,46 @@ def build_graph(
     func = "build_graph"
     check_choice(kind, KINDS, name="kind", func=func)
     check_choice(islands, ISLAND_POLICIES, name="islands", func=func)
+    ids = _unit_ids(gdf, func=func)
+    ensure_min_n(len(ids), 3, what="units", func=func)
+    # centroids are computed (and the CRS checked) only for the kinds that need them, once
+    coords = functools.cache(lambda: _centroids(gdf, func=func))
+
+    if kind in ("queen", "rook"):
+        built = _contiguity(gdf, kind=kind, lattice=lattice, func=func)
+    elif kind == "knn":
+        built = _knn(coords, ids, k=k, func=func)
+    else:
+        built = _distance_band(coords(), ids, kind=kind, threshold=threshold, k=k, power=power,
+                               kernel=kernel, func=func)
+    graph, ids, isl, dropped, connected = _apply_island_policy(
+        built.sparse, coords, islands, ids, functools.partial(_link_weight, kind, built.power))
+    card = _nonzero_card(graph)
+    return SpatialWeights(
+        sparse=graph, ids=ids, kind=kind, method=built.method, n=len(ids),
+        n_edges=int(card.sum()), min_neighbours=int(card.min()), mean_neighbours=float(card.mean()),
+        max_neighbours=int(card.max()), threshold_m=built.threshold,
+        threshold_rule=built.threshold_rule, k=built.k, power=built.power, kernel=built.kernel,
+        islands=isl, island_policy=islands, dropped=dropped, connected=connected,
+        crs=gdf.crs.to_string() if gdf.crs is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Built:
+    """Weights of one kind before the island policy, with what the report says about them."""
+
+    sparse: sp.csr_matrix
+    method: str
+    threshold: float | None = None
+    threshold_rule: str | None = None
+    k: int | None = None
+    power: float | None = None
+    kernel: str | None = None
+
+
+def _unit_ids(gdf, *, func: str) -> pd.Index:
+    """The unit ids (the index), refusing non-geometric input and duplicated ids."""
     if not isinstance(gdf, (gpd.GeoDataFrame, gpd.GeoSeries)):
         raise GeometryTypeError(
             f"`{func}` takes a GeoDataFrame or GeoSeries; got {type(gdf).__name__}."
@@ -442,125 +483,102 @@ def build_graph(
             f"`{func}`: the index must identify units uniquely; duplicated ids: {row_list(dup)}. "
             "Try: gdf.reset_index(drop=True)."
         )
+    return ids
+
+
+def _contiguity(gdf, *, kind: str, lattice, func: str) -> _Built:
+    """Queen or rook contiguity: the lattice shortcut for grids, else libpysal's geometry test."""
+    spec = _grid_spec(gdf) if lattice else None
+    if spec is not None:
+        graph = _lattice_sparse(
+            gdf[spec["row"]].to_numpy(), gdf[spec["col"]].to_numpy(), kind=kind,
+            shape=spec.get("kind", "square"),
+        )
+        return _Built(graph, f"lattice shortcut ({spec.get('kind', 'square')} grid row/col indices)")
+    geoms = ensure_polygons(gdf, func=func)
+    from libpysal.graph import Graph
+
+    g = Graph.build_contiguity(geoms, rook=(kind == "rook"))
+    graph = g.sparse.tocsr()  # in the order of geoms' index (libpysal keeps it)
+    graph.eliminate_zeros()
+    return _Built(graph, "libpysal Graph.build_contiguity")
+
+
+def _knn(coords, ids: pd.Index, *, k, func: str) -> _Built:
+    """The ``k`` nearest units (default 8); ``coords`` is called only once ``k`` is valid."""
     n = len(ids)
-    ensure_min_n(n, 3, what="units", func=func)
-    crs = gdf.crs.to_string() if gdf.crs is not None else None
-    threshold_rule = None
-    kk = None
-    kern = None
-    pw = None
-    coords_cache: dict = {}
+    kk = 8 if k is None else int(k)
+    if kk < 1 or kk >= n:
+        raise ValueError(f"`{func}`: `k` must be between 1 and n - 1 = {n - 1}; got {kk}.")
+    xy = coords()
+    d, j = cKDTree(xy).query(xy, k=kk + 1)
+    # drop each point itself (the first hit, or wherever a duplicate location put it)
+    self_hit = j == np.arange(n)[:, None]
+    no_self = ~self_hit.any(axis=1)
+    self_hit[no_self, -1] = True  # duplicates: all k+1 hits were other points; drop the farthest
+    keep = ~self_hit
+    focal = np.repeat(np.arange(n), kk)
+    graph = _from_coo(focal, j[keep], np.ones(n * kk), ids)
+    return _Built(graph, "k nearest neighbours (scipy cKDTree)", k=kk)
 
-    def coords():
-        if "xy" not in coords_cache:
-            coords_cache["xy"] = _centroids(gdf, func=func)
-        return coords_cache["xy"]
 
-    if kind in ("queen", "rook"):
-        spec = _grid_spec(gdf) if lattice else None
-        if spec is not None:
-            graph = _lattice_sparse(
-                gdf[spec["row"]].to_numpy(), gdf[spec["col"]].to_numpy(), kind=kind,
-                shape=spec.get("kind", "square"),
+def _band(xy: np.ndarray, *, kind: str, threshold, k, func: str) -> tuple[float, str, int | None]:
+    """``(threshold, rule, k)``: the given band, the GeoDa kNN bandwidth (kernel) or the
+    smallest band giving every unit a neighbour."""
+    if threshold is not None:
+        threshold = float(threshold)
+        if not threshold > 0:
+            raise ValueError(f"`{func}`: `threshold` must be > 0 metres; got {threshold}.")
+        return threshold, "given by the caller", None
+    if kind == "kernel":
+        n = len(xy)
+        kk = int(math.ceil(n ** (1 / 3))) if k is None else int(k)
+        d, _ = cKDTree(xy).query(xy, k=min(kk + 1, n))
+        return (float(d[:, -1].max()) * (1 + 1e-9),
+                f"max distance to the {kk}-th nearest neighbour (GeoDa rule)", kk)
+    return (auto_threshold(xy),
+            "automatic: smallest band giving every unit a neighbour (ArcGIS default)", None)
+
+
+def _distance_band(xy: np.ndarray, ids: pd.Index, *, kind: str, threshold, k, power, kernel,
+                   func: str) -> _Built:
+    """Binary, inverse-distance or kernel weights of the pairs within the band."""
+    threshold, rule, kk = _band(xy, kind=kind, threshold=threshold, k=k, func=func)
+    pairs = cKDTree(xy).query_pairs(threshold, output_type="ndarray")
+    i = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    j = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    dist = np.hypot(*(xy[i] - xy[j]).T)
+    pw = kern = None
+    if kind == "distance":
+        w = np.ones(len(i))
+        method = "binary distance band (scipy cKDTree)"
+    elif kind == "idw":
+        pw = float(power)
+        if (dist == 0).any():
+            raise GeometryTypeError(
+                f"`{func}`: inverse-distance weights are undefined for units at the same "
+                "location; merge duplicates or use kind='distance'."
             )
-            method = f"lattice shortcut ({spec.get('kind', 'square')} grid row/col indices)"
-        else:
-            geoms = ensure_polygons(gdf, func=func)
-            from libpysal.graph import Graph
-
-            g = Graph.build_contiguity(geoms, rook=(kind == "rook"))
-            graph = g.sparse.tocsr()  # in the order of geoms' index (libpysal keeps it)
-            graph.eliminate_zeros()
-            method = "libpysal Graph.build_contiguity"
-    elif kind == "knn":
-        kk = 8 if k is None else int(k)
-        if kk < 1 or kk >= n:
-            raise ValueError(f"`{func}`: `k` must be between 1 and n - 1 = {n - 1}; got {kk}.")
-        xy = coords()
-        d, j = cKDTree(xy).query(xy, k=kk + 1)
-        # drop each point itself (the first hit, or wherever a duplicate location put it)
-        self_hit = j == np.arange(n)[:, None]
-        no_self = ~self_hit.any(axis=1)
-        self_hit[no_self, -1] = True  # duplicates: all k+1 hits were other points; drop the farthest
-        keep = ~self_hit
-        focal = np.repeat(np.arange(n), kk)
-        graph = _from_coo(focal, j[keep], np.ones(n * kk), ids)
-        method = "k nearest neighbours (scipy cKDTree)"
+        w = dist ** (-pw)
+        method = f"inverse distance d^-{pw:g} within the band"
     else:
-        xy = coords()
-        if threshold is None:
-            if kind == "kernel":
-                kk = int(math.ceil(n ** (1 / 3))) if k is None else int(k)
-                d, _ = cKDTree(xy).query(xy, k=min(kk + 1, n))
-                threshold = float(d[:, -1].max()) * (1 + 1e-9)
-                threshold_rule = f"max distance to the {kk}-th nearest neighbour (GeoDa rule)"
-            else:
-                threshold = auto_threshold(xy)
-                threshold_rule = (
-                    "automatic: smallest band giving every unit a neighbour (ArcGIS default)"
-                )
-        else:
-            threshold = float(threshold)
-            if not threshold > 0:
-                raise ValueError(f"`{func}`: `threshold` must be > 0 metres; got {threshold}.")
-            threshold_rule = "given by the caller"
-        pairs = cKDTree(xy).query_pairs(threshold, output_type="ndarray")
-        i = np.concatenate([pairs[:, 0], pairs[:, 1]])
-        j = np.concatenate([pairs[:, 1], pairs[:, 0]])
-        dist = np.hypot(*(xy[i] - xy[j]).T)
-        if kind == "distance":
-            w = np.ones(len(i))
-            method = "binary distance band (scipy cKDTree)"
-        elif kind == "idw":
-            pw = float(power)
-            if (dist == 0).any():
-                raise GeometryTypeError(
-                    f"`{func}`: inverse-distance weights are undefined for units at the same "
-                    "location; merge duplicates or use kind='distance'."
-                )
-            w = dist ** (-pw)
-            method = f"inverse distance d^-{pw:g} within the band"
-        else:
-            kern = check_choice(kernel, KERNELS, name="kernel", func=func)
-            u = dist / threshold
-            w = _kernel_values(kern, u)
-            method = f"{kern} kernel, fixed bandwidth, self weight excluded"
-        keep = w > 0
-        graph = _from_coo(i[keep], j[keep], w[keep], ids)
+        kern = check_choice(kernel, KERNELS, name="kernel", func=func)
+        w = _kernel_values(kern, dist / threshold)
+        method = f"{kern} kernel, fixed bandwidth, self weight excluded"
+    keep = w > 0
+    graph = _from_coo(i[keep], j[keep], w[keep], ids)
+    return _Built(graph, method, threshold=threshold, threshold_rule=rule, k=kk, power=pw,
+                  kernel=kern)
 
-    def link_weight(dist, existing):
-        # weight of a link added by islands="nearest": what the kind would give at that distance,
-        # except that a kernel is zero beyond its bandwidth, so the smallest kernel weight is used
-        if kind == "idw":
-            return dist ** (-pw)
-        if kind == "kernel":
-            return np.full(len(dist), existing.min() if len(existing) else 1.0)
-        return np.ones(len(dist))
 
-    graph, ids, isl, dropped, connected = _apply_island_policy(graph, coords, islands, ids,
-                                                                link_weight)
-    card = _nonzero_card(graph)
-    return SpatialWeights(
-        sparse=graph,
-        ids=ids,
-        kind=kind,
-        method=method,
-        n=len(ids),
-        n_edges=int(card.sum()),
-        min_neighbours=int(card.min()),
-        mean_neighbours=float(card.mean()),
-        max_neighbours=int(card.max()),
-        threshold_m=threshold if kind in ("distance", "idw", "kernel") else None,
-        threshold_rule=threshold_rule,
-        k=kk,
-        power=pw,
-        kernel=kern,
-        islands=isl,
-        island_policy=islands,
-        dropped=dropped,
-        connected=connected,
-        crs=crs,
-    )
+def _link_weight(kind: str, power, dist: np.ndarray, existing: np.ndarray) -> np.ndarray:
+    """Weight of a link added by islands="nearest": what the kind would give at that distance,
+    except that a kernel is zero beyond its bandwidth, so the smallest kernel weight is used."""
+    if kind == "idw":
+        return dist ** (-power)
+    if kind == "kernel":
+        return np.full(len(dist), existing.min() if len(existing) else 1.0)
+    return np.ones(len(dist))
 
 
 def _kernel_values(kernel: str, u: np.ndarray) -> np.ndarray:

@@ -4,6 +4,9 @@
   library should not pay for (or need) the map and CLI stacks.
 * Nothing that ships reads the raw sources in ``../shared`` (only ``data/build.py`` may).
 * No module seeds or reconfigures numpy's global state.
+* Private code is grouped by the layer it serves, so that a file's layer shows in its path:
+  ``_io/`` is the loader's (imported only by the public ``io`` and ``geocode`` modules), and
+  ``io.py`` itself holds only the public API.
 """
 
 from __future__ import annotations
@@ -61,3 +64,30 @@ def test_nothing_shipped_reads_shared_raw_data(rel, source):
 def test_no_global_numpy_state(rel, source):
     for pattern in ("np.random.seed(", "numpy.random.seed(", "np.seterr(", "np.random.permutation(", "np.random.rand("):
         assert pattern not in source, f"{rel} uses {pattern!r}; use a local Generator (ensure_rng)"
+
+
+# private packages -> the public modules of their layer (the only ones that may import them)
+LAYER_PACKAGES = {"_io": {"io", "geocode"}}
+
+
+@pytest.mark.parametrize("rel,source", list(_modules()), ids=lambda x: str(x) if isinstance(x, Path) else "")
+def test_private_layer_packages_are_imported_only_by_their_layer(rel, source):
+    for package, users in LAYER_PACKAGES.items():
+        if rel.parts[0] == package:
+            continue
+        bad = [m for m in _imports(source)
+               if m == f"taobao_geo.{package}" or m.startswith(f"taobao_geo.{package}.")]
+        assert not bad or rel.stem in users, (
+            f"{rel} imports {bad}; use the public {'/'.join(sorted(users))} module instead")
+
+
+def test_io_module_is_the_loaders_public_api():
+    from taobao_geo import io
+
+    tree = ast.parse((PKG / "io.py").read_text(encoding="utf-8"))
+    defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    assert defined, "io.py defines read_villages and validate_villages"
+    private = [name for name in defined if name.startswith("_")]
+    assert not private, f"io.py defines private {private}; they belong in taobao_geo/_io/"
+    assert (PKG / "_io" / "__init__.py").exists()
+    assert all(hasattr(io, name) for name in io.__all__)

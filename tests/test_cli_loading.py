@@ -77,8 +77,10 @@ def _named_options_outside(path: Path, skip: set) -> set:
 
 
 def test_loader_messages_name_only_loading_options():
-    # io.py / _validate.py messages reach the user through any point-reading command
-    named = (_named_options_outside(PKG / "io.py", set())
+    # the loader's messages (io.py and its private _io/ package) and _validate.py's reach the
+    # user through any point-reading command
+    loader = [PKG / "io.py", *sorted((PKG / "_io").glob("*.py"))]
+    named = (set().union(*(_named_options_outside(p, set()) for p in loader))
              | _named_options_outside(PKG / "_validate.py", set(OWN_OPTION_CHECKS)))
     assert named, "the loader's hints name CLI options (e.g. --on-invalid): the scan found none"
     assert named <= set(LOADING_OPTIONS), sorted(named - set(LOADING_OPTIONS))

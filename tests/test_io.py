@@ -657,3 +657,45 @@ def test_line_numbers_with_crlf_blank_lines_and_multiline_fields(tmp_path):
     gdf = read_villages(p, on_invalid="drop")
     assert list(gdf.index) == [2, 4, 5]
     assert gdf["name"].iloc[2] == "c\r\nmultiline"
+
+
+# --- duplicates=: one vocabulary with nni/ripley (keep|raise); the old warn|error still work ---
+
+def _dup_file(tmp_path):
+    return write(tmp_path / "v.csv", HEADER + BODY + "山东,曹县,大集镇,王庄村,115.60,34.70\n")
+
+
+@pytest.mark.parametrize("old,new", [("warn", "keep"), ("error", "raise")])
+def test_old_duplicates_spelling_warns_and_names_the_new_one(tmp_path, old, new):
+    p = _dup_file(tmp_path)
+    with pytest.warns(DeprecationWarning,
+                      match=rf"duplicates='{old}' is deprecated .* use duplicates='{new}'\.$"
+                      ) as rec:
+        old_rep = validate_villages(p, duplicates=old)
+    # the warning points at the caller's line, not into the package
+    dep = [w for w in rec if issubclass(w.category, DeprecationWarning)]
+    assert dep[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        new_rep = validate_villages(p, duplicates=new)
+    pd.testing.assert_frame_equal(old_rep.problems, new_rep.problems)
+    assert set(new_rep.problems["severity"]) == {"warning" if new == "keep" else "error"}
+
+
+def test_duplicates_raise_is_an_error_and_keep_the_default(tmp_path):
+    p = _dup_file(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        with pytest.raises(InputDataError, match=r"line 2, column '经度': same location as line 5"):
+            read_villages(p, duplicates="raise")
+        with pytest.warns(InputDataWarning, match=r"duplicate_point: 2"):
+            assert len(read_villages(p)) == 4
+        with pytest.warns(InputDataWarning, match=r"duplicate_point: 2"):
+            assert len(read_villages(p, duplicates="keep")) == 4
+
+
+def test_duplicates_merge_is_not_a_loader_option(tmp_path):
+    # the loader never changes rows: merging is the statistics' option (nni, ripley)
+    with pytest.raises(ValueError, match=r"`read_villages`: `duplicates` must be one of "
+                                         r"\('keep', 'raise'\); got 'merge'"):
+        read_villages(_dup_file(tmp_path), duplicates="merge")
