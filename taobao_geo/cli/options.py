@@ -41,7 +41,7 @@ _INPUT_PARAMS = ("source", "boundary", "counties_src", "units", "units_opt", "re
 
 # the options that say how to read a points file; every command that reads points has all of
 # them (tests/test_cli_loading.py checks), so that a hint such as "pass --encoding gbk" or
-# "--on-invalid drop" works whatever command printed it. `validate --duplicates warn|error` is
+# "--on-invalid drop" works whatever command printed it. `validate --duplicates keep|raise` is
 # not one of them: the point-pattern commands and `analyze` have their own --duplicates
 # (raise/merge/keep: what a statistic does with coincident points)
 LOADING_OPTIONS = ("--x", "--y", "--crs", "--datum", "--encoding", "--layer", "--sheet",

@@ -16,10 +16,11 @@ from .options import boundary_option, json_option, loading_options, read_options
 @click.argument("source")
 @loading_options
 @boundary_option
-@click.option("--duplicates", type=click.Choice(["warn", "error"]), default="warn",
-              show_default=True,
-              help="Severity of duplicated points and village names (villages placed at their "
-                   "town seat share a point, so the default only warns).")
+@click.option("--duplicates", type=click.Choice(["keep", "raise", "warn", "error"]),
+              default="keep", show_default=True,
+              help="keep: duplicated points and village names are warnings (villages placed at "
+                   "their town seat share a point); raise: they are errors. warn and error are "
+                   "the deprecated spellings of keep and raise.")
 @json_option
 def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, as_json):
     """Check a points file and report every problem, by row.
@@ -47,6 +48,11 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
             f"{source!r} is neither an existing file nor a shipped layer "
             f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
     data = datasets.load(source) if shipped else source
+    renamed = {"warn": "keep", "error": "raise"}
+    if duplicates in renamed:
+        click.echo(f"note: --duplicates {duplicates} is deprecated and will be removed in the "
+                   f"next release; use --duplicates {renamed[duplicates]}.", err=True)
+        duplicates = renamed[duplicates]
     report = io.validate_villages(
         data, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
         boundary=load_boundary_input(boundary), duplicates=duplicates, **read_options())
