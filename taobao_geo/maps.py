@@ -94,16 +94,16 @@ from ._maps._layers import (
 )
 from ._maps._raster import _merc_to_ll, _png_data_url, _warp_to_gcj02
 from ._maps._tiles import _DATUM_TEXT, _LEAFLET_CSS, _LEAFLET_JS, TILES, _tile_keys
-from .palettes import (
-    CATEGORY_COLOURS,
-    DENSITY_CMAP,
+from ._vocab import (
     GI_BIN_COLOURS,
     GI_BIN_LABELS,
+    GI_BINS,
     LISA_COLOURS,
     LISA_LABELS,
     LISA_ORDER,
     lisa_code,
 )
+from .palettes import CATEGORY_COLOURS, DENSITY_CMAP
 
 __all__ = [
     "TILES",
@@ -832,7 +832,7 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
                                fill_opacity=fill_opacity, simplify=simplify)
     counts = bins.value_counts()
     items = [(f"{GI_BIN_LABELS[b]} (n={int(counts.get(b, 0))})", GI_BIN_COLOURS[b])
-             for b in (3, 2, 1, 0, -1, -2, -3)]
+             for b in GI_BINS]
     CategoricalLegend(name, items, note=_settings_note(result), layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
