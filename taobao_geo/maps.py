@@ -61,7 +61,6 @@ The same from the shell: ``taobao-geo map taobao_villages --year 2016 --layers v
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -92,8 +91,8 @@ from ._maps._layers import (
     _to_map_coords,
     map_datum,
 )
-from ._maps._raster import _merc_to_ll, _png_data_url, _warp_to_gcj02
-from ._maps._tiles import _DATUM_TEXT, _LEAFLET_CSS, _LEAFLET_JS, TILES, _tile_keys
+from ._maps._raster import _colour_image, _merc_to_ll, _warp_to_gcj02, _warp_to_mercator
+from ._maps._tiles import _DATUM_TEXT, _LEAFLET_CSS, _LEAFLET_JS, TILES, _add_tiles, _tile_keys
 from ._vocab import (
     GI_BIN_COLOURS,
     GI_BIN_LABELS,
@@ -123,9 +122,6 @@ __all__ = [
 ]
 
 
-
-
-
 #: Popup labels for the village layer columns.
 VILLAGE_LABELS: dict[str, str] = {
     "village": "Village", "town": "Town", "county": "County", "city": "City",
@@ -134,17 +130,6 @@ VILLAGE_LABELS: dict[str, str] = {
 }
 
 _DEFAULT_POPUP = ("village", "town", "county", "city", "province", "year", "products", "loc_prec")
-
-
-# --------------------------------------------------------------------------- folium plumbing
-
-
-
-
-
-
-
-
 
 
 # --------------------------------------------------------------------------- base map
@@ -159,24 +144,7 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
     # Only Leaflet is needed: drop folium's default jQuery/Bootstrap/Font Awesome (~1 MB inlined).
     m.default_js = [_LEAFLET_JS]
     m.default_css = [_LEAFLET_CSS]
-    for i, k in enumerate(keys):
-        spec = TILES[k]
-        url = spec["url"]
-        if "{key}" in url:
-            if not tile_key:
-                raise TaobaoGeoError(
-                    "Tianditu tiles need a (free) key: base_map(tiles='tianditu', "
-                    "tile_key='...'), from https://console.tianditu.gov.cn/ .")
-            url = url.replace("{key}", tile_key)
-        elif tile_key and "key_param" in spec:
-            url += spec["key_param"].replace("{key}", tile_key)
-        folium.TileLayer(tiles=url, attr=spec["attr"], name=spec["name"], overlay=False,
-                         control=True, show=(i == 0), subdomains=spec["subdomains"],
-                         max_zoom=18).add_to(m)
-        if "labels" in spec:
-            folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
-                             attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
-                             control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
+    _add_tiles(m, keys, tile_key=tile_key)
     m.add_child(_asset_guard_class()(), name="taobao_geo_asset_guard")
     datum = TILES[keys[0]]["datum"]
     m.taobao_geo_datum = datum
@@ -286,8 +254,6 @@ def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
     return dm
 
 
-
-
 def _get_map(m, tiles, **kwargs):
     if m is None:
         return base_map(tiles=tiles, **kwargs)
@@ -326,27 +292,6 @@ def _finish(m, bounds) -> None:
                 name="taobao_geo_layer_control")
 
 
-
-
-
-
-
-
-
-
-# --------------------------------------------------------------------------- data preparation
-
-
-
-
-
-
-
-
-
-
-
-
 # --------------------------------------------------------------------------- villages
 def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
                      name: str = "Taobao villages", color_by: str | None = "auto",
@@ -381,97 +326,34 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     simulated
         Mark the layer as simulated (title badge, legend, popup banner). Default: from the
         ``simulated`` column or ``points.attrs["dataset"]["simulated"]``.
-
-    Notes
-    -----
-    Rows whose ``loc_prec`` is ``county``/``city``/``province`` (placed at a representative
-    point of that area, not at the village) are drawn as hollow rings and counted in the
-    legend, so coarse locations are not mistaken for precise ones.
     decimals
         Coordinate decimals kept (5 = about 1 m).
 
     Returns
     -------
     folium.Map
+
+    Notes
+    -----
+    Rows whose ``loc_prec`` is ``county``/``city``/``province`` (placed at a representative
+    point of that area, not at the village) are drawn as hollow rings and counted in the
+    legend, so coarse locations are not mistaken for precise ones.
     """
     folium = _folium()
-    from ._maps._legend import CategoricalLegend, MapTitle
+    from ._maps._legend import CategoricalLegend
 
     if simulated is None:
         simulated = _is_simulated(points)
-    if m is None:
-        map_kwargs.setdefault("title", title or name)
-        map_kwargs.setdefault("simulated", simulated)
-        m = _get_map(None, tiles, **map_kwargs)
-    else:
-        m = _get_map(m, tiles)
-        # One SIMULATED badge per map, even when several simulated layers are stacked.
-        marked = getattr(m, "taobao_geo_simulated_marked", False)
-        if title or (simulated and not marked):
-            MapTitle(title or name, simulated=simulated and not marked).add_to(m)
-            m.taobao_geo_simulated_marked = marked or simulated
-    gdf = _to_map_coords(points, m, what="points")
-    geom_types = set(gdf.geometry.geom_type.unique())
-    if geom_types - {"Point"}:
-        raise GeometryTypeError(
-            f"explore_villages needs Point geometries; got {sorted(geom_types)}. For "
-            "MultiPoint use gdf.explode(index_parts=False).")
-    n = len(gdf)
-    if n == 0:
-        raise InputDataError("points is empty: nothing to draw.")
-
-    scale = 10 ** decimals
-    x = np.round(gdf.geometry.x.to_numpy() * scale).astype(np.int64)
-    y = np.round(gdf.geometry.y.to_numpy() * scale).astype(np.int64)
-    # Sort along longitude inside 0.5-degree latitude bands (snake order): consecutive points
-    # are close, so the coordinate deltas written to the page are short numbers.
-    band = (y // (scale // 2)).astype(np.int64)
-    order = np.lexsort((np.where(band % 2 == 0, x, -x), band))
-    x, y = x[order], y[order]
-    table = gdf.iloc[order]
-    xy = np.empty(2 * n, dtype=np.int64)
-    xy[0::2] = np.diff(x, prepend=0)
-    xy[1::2] = np.diff(y, prepend=0)
-
-    lab = {**VILLAGE_LABELS, **(labels or {})}
-    if popup_fields is None:
-        popup_fields = [c for c in _DEFAULT_POPUP if c in table.columns]
-    missing = [c for c in popup_fields if c not in table.columns]
-    if missing:
-        raise InputDataError(f"popup_fields {missing} are not columns of points "
-                             f"(columns: {list(table.columns)}).")
-    if tooltip is not None and tooltip not in table.columns:
-        tooltip = None
-    cols = {c: _encode_column(table[c]) for c in dict.fromkeys([*popup_fields]
-                                                               + ([tooltip] if tooltip else []))}
-    data = {"scale": scale, "xy": xy.tolist(), "fields": list(popup_fields),
-            "labels": [lab.get(c, c) for c in popup_fields], "cols": cols,
-            "banner": "SIMULATED DATA - not real village locations" if simulated else None}
-
+    m = _villages_map(m, tiles, name=name, title=title, simulated=simulated,
+                      map_kwargs=map_kwargs)
+    gdf = _village_points(points, m)
+    table, data = _village_block(gdf, decimals=decimals)
+    tooltip = _village_popups(table, data, popup_fields=popup_fields, labels=labels,
+                              tooltip=tooltip, simulated=simulated)
     if color_by == "auto":
         color_by = "year" if "year" in table.columns and table["year"].nunique() > 1 else None
-    legend_items = []
-    if color_by is not None:
-        if color_by not in table.columns:
-            raise InputDataError(f"color_by={color_by!r} is not a column of points.")
-        cats = sorted(table[color_by].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-        if len(cats) > len(CATEGORY_COLOURS):
-            raise InputDataError(
-                f"color_by={color_by!r} has {len(cats)} categories; at most "
-                f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None.")
-        colours = {c: CATEGORY_COLOURS[i] for i, c in enumerate(cats)}
-        data["colour"] = _encode_column(table[color_by].map(colours))
-        counts = table[color_by].value_counts()
-        legend_items = [(f"{c} (n={int(counts[c]):,})", colours[c]) for c in cats]
-    else:
-        legend_items = [(f"{name} (n={n:,})", color)]
-
-    if "loc_prec" in table.columns:
-        coarse = table["loc_prec"].astype(str).str.lower().isin(["county", "city", "province"])
-        if coarse.any():
-            data["coarse"] = coarse.astype(int).tolist()
-            legend_items.append((f"hollow ring: located to county/city only "
-                                 f"(n={int(coarse.sum()):,})", "#ffffff"))
+    legend_items = _village_colours(table, data, color_by=color_by, name=name, color=color)
+    legend_items += _coarse_locations(table, data)
 
     layer_name = name + (" (SIMULATED)" if simulated else "")
     fg = folium.FeatureGroup(name=layer_name, show=True)
@@ -488,13 +370,103 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     return m
 
 
+def _villages_map(m, tiles, *, name, title, simulated, map_kwargs):
+    """The map to draw villages on, with the title and at most one SIMULATED badge."""
+    from ._maps._legend import MapTitle
+
+    if m is None:
+        map_kwargs.setdefault("title", title or name)
+        map_kwargs.setdefault("simulated", simulated)
+        return _get_map(None, tiles, **map_kwargs)
+    m = _get_map(m, tiles)
+    # One SIMULATED badge per map, even when several simulated layers are stacked.
+    marked = getattr(m, "taobao_geo_simulated_marked", False)
+    if title or (simulated and not marked):
+        MapTitle(title or name, simulated=simulated and not marked).add_to(m)
+        m.taobao_geo_simulated_marked = marked or simulated
+    return m
+
+
+def _village_points(points, m):
+    """The villages in map coordinates; refuses non-point geometries and an empty layer."""
+    gdf = _to_map_coords(points, m, what="points")
+    geom_types = set(gdf.geometry.geom_type.unique())
+    if geom_types - {"Point"}:
+        raise GeometryTypeError(
+            f"explore_villages needs Point geometries; got {sorted(geom_types)}. For "
+            "MultiPoint use gdf.explode(index_parts=False).")
+    if len(gdf) == 0:
+        raise InputDataError("points is empty: nothing to draw.")
+    return gdf
+
+
+def _village_block(gdf, *, decimals):
+    """(rows in drawing order, data block with the integer coordinate deltas)."""
+    n = len(gdf)
+    scale = 10 ** decimals
+    x = np.round(gdf.geometry.x.to_numpy() * scale).astype(np.int64)
+    y = np.round(gdf.geometry.y.to_numpy() * scale).astype(np.int64)
+    # Sort along longitude inside 0.5-degree latitude bands (snake order): consecutive points
+    # are close, so the coordinate deltas written to the page are short numbers.
+    band = (y // (scale // 2)).astype(np.int64)
+    order = np.lexsort((np.where(band % 2 == 0, x, -x), band))
+    x, y = x[order], y[order]
+    table = gdf.iloc[order]
+    xy = np.empty(2 * n, dtype=np.int64)
+    xy[0::2] = np.diff(x, prepend=0)
+    xy[1::2] = np.diff(y, prepend=0)
+    return table, {"scale": scale, "xy": xy.tolist()}
+
+
+def _village_popups(table, data, *, popup_fields, labels, tooltip, simulated):
+    """Add the popup columns (dictionary-encoded) to ``data``; returns the tooltip column."""
+    lab = {**VILLAGE_LABELS, **(labels or {})}
+    if popup_fields is None:
+        popup_fields = [c for c in _DEFAULT_POPUP if c in table.columns]
+    missing = [c for c in popup_fields if c not in table.columns]
+    if missing:
+        raise InputDataError(f"popup_fields {missing} are not columns of points "
+                             f"(columns: {list(table.columns)}).")
+    if tooltip is not None and tooltip not in table.columns:
+        tooltip = None
+    cols = {c: _encode_column(table[c]) for c in dict.fromkeys([*popup_fields]
+                                                               + ([tooltip] if tooltip else []))}
+    data.update({"fields": list(popup_fields), "labels": [lab.get(c, c) for c in popup_fields],
+                 "cols": cols,
+                 "banner": "SIMULATED DATA - not real village locations" if simulated else None})
+    return tooltip
+
+
+def _village_colours(table, data, *, color_by, name, color):
+    """Colour the points by a category column (or one colour); returns the legend items."""
+    n = len(table)
+    if color_by is None:
+        return [(f"{name} (n={n:,})", color)]
+    if color_by not in table.columns:
+        raise InputDataError(f"color_by={color_by!r} is not a column of points.")
+    cats = sorted(table[color_by].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    if len(cats) > len(CATEGORY_COLOURS):
+        raise InputDataError(
+            f"color_by={color_by!r} has {len(cats)} categories; at most "
+            f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None.")
+    colours = {c: CATEGORY_COLOURS[i] for i, c in enumerate(cats)}
+    data["colour"] = _encode_column(table[color_by].map(colours))
+    counts = table[color_by].value_counts()
+    return [(f"{c} (n={int(counts[c]):,})", colours[c]) for c in cats]
+
+
+def _coarse_locations(table, data) -> list:
+    """Mark villages located only to their county/city/province (drawn as hollow rings)."""
+    if "loc_prec" not in table.columns:
+        return []
+    coarse = table["loc_prec"].astype(str).str.lower().isin(["county", "city", "province"])
+    if not coarse.any():
+        return []
+    data["coarse"] = coarse.astype(int).tolist()
+    return [(f"hollow ring: located to county/city only (n={int(coarse.sum()):,})", "#ffffff")]
+
+
 # --------------------------------------------------------------------------- polygons / lines
-
-
-
-
-
-
 
 
 def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
@@ -535,8 +507,6 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
                       layer=layer).add_to(m)
     _finish(m, _bounds(gdf))
     return m
-
-
 
 
 def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[str] = "osm",
@@ -600,8 +570,6 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     return m
 
 
-
-
 # --------------------------------------------------------------------------- density
 _UNITS_TEXT = {
     "per_km2": "Villages per km²",
@@ -638,7 +606,6 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     """
     folium = _folium()
     import matplotlib
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     from ._maps._legend import ContinuousLegend
 
@@ -646,53 +613,42 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     dens = np.asarray(kde.density, dtype="float64")
     if dens.ndim != 2 or dens.size == 0:
         raise InputDataError(f"kde.density must be a non-empty 2-D grid; got shape {dens.shape}.")
-    rows, cols = dens.shape
-    src_crs = kde.crs
-    if src_crs is None:
+    if kde.crs is None:
         raise CRSError("kde has no CRS; cannot place the density surface on a map.")
-    transform = kde.transform
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (cols, rows)
-    dst_crs = "EPSG:3857"
-    scale = max(1.0, math.sqrt(rows * cols / max_pixels))
-    dst_transform, w, h = calculate_default_transform(
-        src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-        right=max(left, right), top=max(top, bottom))
-    if scale > 1:
-        w, h = max(1, int(w / scale)), max(1, int(h / scale))
-        dst_transform, w, h = calculate_default_transform(
-            src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-            right=max(left, right), top=max(top, bottom), dst_width=w, dst_height=h)
-    warped = np.full((h, w), np.nan)
-    src = np.where(np.isfinite(dens), dens, np.nan)
-    reproject(src, warped, src_transform=transform, src_crs=src_crs, src_nodata=np.nan,
-              dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan,
-              resampling=Resampling.bilinear)
+    warped, (x0, y0, x1, y1) = _warp_to_mercator(dens, kde.transform, kde.crs,
+                                                 max_pixels=max_pixels)
     vmax = float(np.nanmax(dens)) if np.isfinite(dens).any() else 0.0
     if vmax <= 0:
         raise InputDataError("the density surface is zero everywhere; nothing to draw.")
 
     # Web Mercator extent -> lon/lat corners.
-    x0, y1 = dst_transform @ (0, 0)
-    x1, y0 = dst_transform @ (w, h)
     (w_lon, e_lon), (s_lat, n_lat) = _merc_to_ll([x0, x1], [y0, y1])
     if map_datum(m) == "gcj02":
         warped, (w_lon, s_lat, e_lon, n_lat) = _warp_to_gcj02(
             warped, (x0, y0, x1, y1), (w_lon, s_lat, e_lon, n_lat))
     cm = matplotlib.colormaps[cmap]
-    norm = np.clip(np.nan_to_num(warped, nan=0.0) / vmax, 0, 1)
-    rgba = (cm(norm) * 255).astype(np.uint8)
-    rgba[..., 3] = np.where((norm >= transparent_below) & np.isfinite(warped), 255, 0)
-    url = _png_data_url(rgba)
+    url = _colour_image(warped, cm, vmax=vmax, transparent_below=transparent_below)
     units = getattr(kde, "units", None)
     units_text = _UNITS_TEXT.get(str(units), str(units) if units else "density")
-    bw = getattr(kde, "bandwidth_m", None)
-    rule = getattr(kde, "bandwidth_rule", None)
-    kernel = getattr(kde, "kernel", None)
     overlay = folium.raster_layers.ImageOverlay(
         image=url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], opacity=opacity, name=name,
         interactive=False, zindex=2)
     overlay.add_to(m)
+    stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
+    note = _density_note(kde, transparent_below=transparent_below,
+                         cores=cores is not None and len(cores))
+    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
+                     note=note).add_to(m)
+    _density_outlines(m, name=name, contours=contours, cores=cores)
+    _finish(m, (w_lon, s_lat, e_lon, n_lat))
+    return m
+
+
+def _density_note(kde, *, transparent_below, cores) -> str | None:
+    """Legend small print: kernel, bandwidth (and its rule), cell size, transparency, cores."""
+    bw = getattr(kde, "bandwidth_m", None)
+    rule = getattr(kde, "bandwidth_rule", None)
+    kernel = getattr(kde, "kernel", None)
     bits = []
     if kernel:
         bits.append(f"{kernel} kernel")
@@ -702,11 +658,13 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         bits.append(f"cell {float(kde.cell_size_m) / 1000:,.2f} km")
     if transparent_below > 0:
         bits.append(f"transparent below {transparent_below:.0%} of the maximum")
-    if cores is not None and len(cores):
+    if cores:
         bits.append("dashed red outlines: core zones")
-    stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
-    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
-                     note=", ".join(bits) or None).add_to(m)
+    return ", ".join(bits) or None
+
+
+def _density_outlines(m, *, name, contours, cores) -> None:
+    """Contour lines (thin) and core zones (dashed red) over the density surface."""
     if contours is not None and len(contours):
         cg = _to_map_coords(contours, m, what="contours")
         fields = [c for c in cg.columns if c != cg.geometry.name][:6]
@@ -717,14 +675,6 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         fields = [c for c in cc.columns if c != cc.geometry.name][:10]
         _geojson_layer(m, cc, name="Core zones", fill=None, popup_fields=fields,
                        line_color="#B10026", weight=2.5, dash="6 4")
-    _finish(m, (w_lon, s_lat, e_lon, n_lat))
-    return m
-
-
-
-
-
-
 
 
 # --------------------------------------------------------------------------- LISA / Gi*
@@ -751,10 +701,6 @@ def _settings_note(result, *, default_alpha=None) -> str:
     if alt:
         parts.append(f"{alt} p-values")
     return "; ".join(parts)
-
-
-
-
 
 
 def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
@@ -836,8 +782,6 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
     CategoricalLegend(name, items, note=_settings_note(result), layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
-
-
 
 
 # --------------------------------------------------------------------------- centrography
@@ -947,8 +891,6 @@ def _centres_and_ellipses(trends, *, by, centre_col, ellipse_col):
             np.asarray(df[ellipse_col]), crs=df.crs, index=df.index), crs=df.crs)
         ellipses = ellipses[~(ellipses.geometry.isna() | ellipses.geometry.is_empty)]
     return centres, ellipses, by
-
-
 
 
 # --------------------------------------------------------------------------- output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 
 import numpy as np
 
@@ -52,3 +53,42 @@ def _png_data_url(rgba: np.ndarray) -> str:
     buf = io.BytesIO()
     Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _warp_to_mercator(dens: np.ndarray, transform, src_crs, *, max_pixels: int):
+    """Bilinear warp of a density grid to Web Mercator, downsampled above ``max_pixels``.
+
+    Returns the warped image (NaN outside the grid) and its extent ``(x0, y0, x1, y1)`` in
+    EPSG:3857 metres.
+    """
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    rows, cols = dens.shape
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (cols, rows)
+    dst_crs = "EPSG:3857"
+    scale = max(1.0, math.sqrt(rows * cols / max_pixels))
+    dst_transform, w, h = calculate_default_transform(
+        src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
+        right=max(left, right), top=max(top, bottom))
+    if scale > 1:
+        w, h = max(1, int(w / scale)), max(1, int(h / scale))
+        dst_transform, w, h = calculate_default_transform(
+            src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
+            right=max(left, right), top=max(top, bottom), dst_width=w, dst_height=h)
+    warped = np.full((h, w), np.nan)
+    src = np.where(np.isfinite(dens), dens, np.nan)
+    reproject(src, warped, src_transform=transform, src_crs=src_crs, src_nodata=np.nan,
+              dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan,
+              resampling=Resampling.bilinear)
+    x0, y1 = dst_transform @ (0, 0)
+    x1, y0 = dst_transform @ (w, h)
+    return warped, (x0, y0, x1, y1)
+
+
+def _colour_image(warped: np.ndarray, cm, *, vmax: float, transparent_below: float) -> str:
+    """PNG data URL of the surface in colormap ``cm``; cells below the threshold transparent."""
+    norm = np.clip(np.nan_to_num(warped, nan=0.0) / vmax, 0, 1)
+    rgba = (cm(norm) * 255).astype(np.uint8)
+    rgba[..., 3] = np.where((norm >= transparent_below) & np.isfinite(warped), 255, 0)
+    return _png_data_url(rgba)

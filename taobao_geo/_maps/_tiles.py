@@ -1,4 +1,4 @@
-"""Base-map providers (tiles) and their datums: WGS 84 providers and Amap's GCJ-02."""
+"""Base-map providers (tiles), their datums (WGS 84, or GCJ-02 for Amap) and the tile layers."""
 
 from __future__ import annotations
 
@@ -88,3 +88,28 @@ def _tile_keys(tiles) -> list[str]:
             f"tiles {keys} mix GCJ-02 (Amap) and WGS 84 providers; overlays can only line up "
             "with one datum. Use Amap alone, or WGS 84 providers (osm, carto, tianditu).")
     return keys
+
+
+def _add_tiles(m, keys: list[str], *, tile_key: str | None) -> None:
+    """Add the base layers of ``keys`` (the first shown), with the provider's key in the URL."""
+    from ._elements import _folium
+
+    folium = _folium()
+    for i, k in enumerate(keys):
+        spec = TILES[k]
+        url = spec["url"]
+        if "{key}" in url:
+            if not tile_key:
+                raise TaobaoGeoError(
+                    "Tianditu tiles need a (free) key: base_map(tiles='tianditu', "
+                    "tile_key='...'), from https://console.tianditu.gov.cn/ .")
+            url = url.replace("{key}", tile_key)
+        elif tile_key and "key_param" in spec:
+            url += spec["key_param"].replace("{key}", tile_key)
+        folium.TileLayer(tiles=url, attr=spec["attr"], name=spec["name"], overlay=False,
+                         control=True, show=(i == 0), subdomains=spec["subdomains"],
+                         max_zoom=18).add_to(m)
+        if "labels" in spec:
+            folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
+                             attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
+                             control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
