@@ -62,7 +62,7 @@ def build_naive(points, path):
     """The usual recipe: one CircleMarker + HTML popup per village (folium#416/#1814)."""
     import folium
 
-    from taobao_geo._offline import inline_assets
+    from taobao_geo._maps._offline import inline_assets
 
     t0 = time.perf_counter()
     m = folium.Map(location=[35, 105], zoom_start=5, tiles="OpenStreetMap",

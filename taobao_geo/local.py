@@ -51,9 +51,11 @@ from ._stats.pvalues import (
     perm_p,
 )
 from ._validate import check_choice, ensure_rng, row_list, seed_label
+from ._vocab import GI_BIN_COLOURS as GI_BIN_COLORS
+from ._vocab import GI_BIN_LABELS, ISLAND, QUADRANTS
+from ._vocab import LISA_VALUE_COLOURS as LISA_COLORS
+from ._vocab import NOT_SIGNIFICANT as NOT_SIG
 from .autocorrelation import prepare
-from .palettes import GI_BIN_COLOURS as _GI_BIN
-from .palettes import LISA_COLOURS as _LISA
 
 __all__ = [
     "LocalMoranResult",
@@ -65,18 +67,6 @@ __all__ = [
     "GI_BIN_LABELS",
 ]
 
-QUADRANTS = ("HH", "LH", "LL", "HL")
-NOT_SIG = "not significant"
-ISLAND = "island (no neighbours)"
-# one palette for maps and reports: GeoDa's LISA colours and ArcGIS's Gi_Bin colours, defined
-# once in taobao_geo.palettes (shared with maps.py and report.py)
-LISA_COLORS = {"HH": _LISA["HH"], "LL": _LISA["LL"], "LH": _LISA["LH"], "HL": _LISA["HL"],
-               NOT_SIG: _LISA["ns"], ISLAND: _LISA["island"]}
-GI_BIN_LABELS = {
-    3: "hot spot (99%)", 2: "hot spot (95%)", 1: "hot spot (90%)", 0: NOT_SIG,
-    -1: "cold spot (90%)", -2: "cold spot (95%)", -3: "cold spot (99%)",
-}
-GI_BIN_COLORS = dict(_GI_BIN)
 
 
 def _check_common(alternative, adjust, alpha, permutations, inference, func):

@@ -61,11 +61,6 @@ The same from the shell: ``taobao-geo map taobao_villages --year 2016 --layers v
 
 from __future__ import annotations
 
-import base64
-import functools
-import io
-import json
-import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,17 +69,40 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CRSError, GeometryTypeError, InputDataError, TaobaoGeoError
-from ._html import escape_text, js_json, render_page, verbatim
-from .palettes import (
-    CATEGORY_COLOURS,
-    DENSITY_CMAP,
+from ._html import escape_text, render_page
+from ._maps._elements import (
+    _asset_guard_class,
+    _fit_bounds_element,
+    _folium,
+    _layer_control_class,
+    _point_data_element,
+)
+from ._maps._layers import (
+    _bounds,
+    _cmap_colours,
+    _encode_column,
+    _first_col,
+    _geojson_layer,
+    _is_geom_col,
+    _is_simulated,
+    _num,
+    _polygon_or_points,
+    _result_gdf,
+    _to_map_coords,
+    map_datum,
+)
+from ._maps._raster import _colour_image, _merc_to_ll, _warp_to_gcj02, _warp_to_mercator
+from ._maps._tiles import _DATUM_TEXT, _LEAFLET_CSS, _LEAFLET_JS, TILES, _add_tiles, _tile_keys
+from ._vocab import (
     GI_BIN_COLOURS,
     GI_BIN_LABELS,
+    GI_BINS,
     LISA_COLOURS,
     LISA_LABELS,
     LISA_ORDER,
     lisa_code,
 )
+from .palettes import CATEGORY_COLOURS, DENSITY_CMAP
 
 __all__ = [
     "TILES",
@@ -103,66 +121,6 @@ __all__ = [
     "map_datum",
 ]
 
-_LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-_LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
-
-#: Base map providers: key -> (display name, URL template, attribution, datum, subdomains).
-TILES: dict[str, dict] = {
-    "carto": {
-        "name": "CartoDB Positron",
-        "url": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        # xyzservices 2026.9: "CartoDB tiles now require an API key" (appended when given).
-        "key_param": "?key={key}",
-        "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
-        "datum": "wgs84",
-        "subdomains": "abcd",
-    },
-    "osm": {
-        "name": "OpenStreetMap",
-        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attr": "&copy; OpenStreetMap contributors",
-        "datum": "wgs84",
-        "subdomains": "abc",
-    },
-    "amap": {
-        "name": "Amap (高德地图)",
-        "url": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                "&style=8&x={x}&y={y}&z={z}"),
-        "attr": "&copy; AutoNavi (高德地图), GCJ-02",
-        "datum": "gcj02",
-        "subdomains": "1234",
-    },
-    "amap-satellite": {
-        "name": "Amap satellite (高德影像)",
-        "url": "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
-        "attr": "&copy; AutoNavi (高德地图), GCJ-02",
-        "datum": "gcj02",
-        "subdomains": "1234",
-    },
-    "tianditu": {
-        "name": "Tianditu (天地图)",
-        "url": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
-        "labels": ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                   "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
-        "attr": "&copy; 天地图 Tianditu (CGCS2000)",
-        "datum": "wgs84",
-        "subdomains": "01234567",
-    },
-}
-
-_TILE_ALIASES = {
-    "openstreetmap": "osm", "cartodb positron": "carto", "cartodbpositron": "carto",
-    "positron": "carto", "gaode": "amap", "autonavi": "amap", "tdt": "tianditu",
-}
-
-_DATUM_TEXT = {
-    "wgs84": "Overlays in WGS 84 (EPSG:4326), matching the base map.",
-    "gcj02": ("Overlays shifted WGS 84 -> GCJ-02 to match the Amap base map "
-              "(GCJ-02, China's obfuscated datum)."),
-}
 
 #: Popup labels for the village layer columns.
 VILLAGE_LABELS: dict[str, str] = {
@@ -174,172 +132,19 @@ VILLAGE_LABELS: dict[str, str] = {
 _DEFAULT_POPUP = ("village", "town", "county", "city", "province", "year", "products", "loc_prec")
 
 
-# --------------------------------------------------------------------------- folium plumbing
-def _folium():
-    try:
-        import folium
-        import folium.plugins  # noqa: F401 - registers the plugins used below
-    except ImportError as err:  # pragma: no cover - folium is a declared dependency
-        raise ImportError(
-            "taobao_geo.maps needs 'folium' and 'branca' (pip install folium branca mapclassify)."
-        ) from err
-    return folium
-
-
-def _js_json(obj) -> str:
-    """JSON for a <script> block (see :func:`taobao_geo._html.js_json`)."""
-    return js_json(obj)
-
-
-# Client-side helpers, put in the page header once. Popups are DOM nodes filled with textContent,
-# so user text can never become markup.
-_HELPERS_JS = """
-<script>
-var tgMap = window.tgMap || {};
-tgMap.table = function (rows, banner) {
-  var d = document.createElement('div'); d.className = 'tg-popup';
-  if (banner) { var b = document.createElement('div'); b.className = 'tg-sim-banner';
-    b.textContent = banner; d.appendChild(b); }
-  var t = document.createElement('table');
-  rows.forEach(function (r) {
-    if (r[1] === null || r[1] === undefined || r[1] === '') { return; }
-    var tr = document.createElement('tr'), th = document.createElement('th'),
-        td = document.createElement('td');
-    th.textContent = r[0]; td.textContent = String(r[1]);
-    tr.appendChild(th); tr.appendChild(td); t.appendChild(tr);
-  });
-  d.appendChild(t); return d;
-};
-tgMap.value = function (col, i) {
-  if (col.v) { return col.v[i]; }
-  var k = col.i[i]; return (k === null || k < 0) ? null : col.u[k];
-};
-tgMap.points = function (group, data, opts) {
-  var renderer = L.canvas({padding: 0.5}), xy = data.xy, s = data.scale, n = xy.length / 2;
-  var x = 0, y = 0;
-  for (var i = 0; i < n; i++) {
-    x += xy[2 * i]; y += xy[2 * i + 1];
-    var fill = data.colour ? tgMap.value(data.colour, i) : opts.fill;
-    var coarse = data.coarse && data.coarse[i];
-    // Villages located only to their county (or city): hollow rings in the layer's colour.
-    var mk = L.circleMarker([y / s, x / s], {
-      renderer: renderer, radius: coarse ? opts.radius + 1 : opts.radius,
-      color: coarse ? fill : opts.stroke, weight: coarse ? 2 : opts.weight,
-      opacity: 0.9, fillOpacity: coarse ? 0.15 : opts.fillOpacity, fillColor: fill});
-    mk._tgI = i; group.addLayer(mk);
-  }
-  group.bindPopup(function (layer) {
-    var i = layer._tgI;
-    return tgMap.table(data.fields.map(function (f, j) {
-      return [data.labels[j], tgMap.value(data.cols[f], i)]; }), data.banner);
-  }, {maxWidth: 340});
-  if (opts.tooltip) {
-    group.bindTooltip(function (layer) {
-      var el = document.createElement('span');
-      el.textContent = tgMap.value(data.cols[opts.tooltip], layer._tgI); return el; });
-  }
-};
-tgMap.featurePopup = function (fields, labels, banner) {
-  return function (feature, layer) {
-    layer.bindPopup(function () {
-      return tgMap.table(fields.map(function (f, j) {
-        return [labels[j], feature.properties[f]]; }), banner); }, {maxWidth: 340});
-  };
-};
-</script>
-"""
-
-
-def _add_helpers(element) -> None:
-    from branca.element import Figure
-
-    from ._legend import add_css
-
-    figure = element.get_root()
-    if isinstance(figure, Figure):
-        figure.header.add_child(verbatim(_HELPERS_JS), name="taobao_geo_js")
-    add_css(element)
-
-
-@functools.cache
-def _point_data_element():
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class PointData(MacroElement):
-        """Adds the villages of a compact data block to its parent FeatureGroup (canvas)."""
-
-        _template = Template(
-            """
-            {% macro script(this, kwargs) %}
-            tgMap.points({{ this._parent.get_name() }}, {{ this.data_json }},
-                         {{ this.opts_json }});
-            {% endmacro %}
-            """
-        )
-
-        def __init__(self, data: dict, opts: dict):
-            super().__init__()
-            self._name = "TaobaoGeoPoints"
-            self.data_json = _js_json(data)
-            self.opts_json = _js_json(opts)
-
-        def render(self, **kwargs):
-            _add_helpers(self)
-            super().render(**kwargs)
-
-    return PointData
-
-
 # --------------------------------------------------------------------------- base map
-def _tile_keys(tiles) -> list[str]:
-    if isinstance(tiles, str):
-        tiles = [tiles]
-    keys = []
-    for t in tiles:
-        k = _TILE_ALIASES.get(str(t).strip().lower(), str(t).strip().lower())
-        if k not in TILES:
-            raise TaobaoGeoError(
-                f"unknown tiles {t!r}; choose from {', '.join(TILES)} "
-                "(amap and tianditu are reachable from mainland China).")
-        keys.append(k)
-    if not keys:
-        raise TaobaoGeoError("`tiles` must name at least one base map, e.g. tiles='carto'.")
-    datums = {TILES[k]["datum"] for k in keys}
-    if len(datums) > 1:
-        raise TaobaoGeoError(
-            f"tiles {keys} mix GCJ-02 (Amap) and WGS 84 providers; overlays can only line up "
-            "with one datum. Use Amap alone, or WGS 84 providers (osm, carto, tianditu).")
-    return keys
 
 
 def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
     """Add tiles, controls, the datum note and the title to an empty folium Map."""
     folium = _folium()
-    from ._legend import DatumNote, MapTitle
+    from ._maps._legend import DatumNote, MapTitle
 
     keys = _tile_keys(tiles)
     # Only Leaflet is needed: drop folium's default jQuery/Bootstrap/Font Awesome (~1 MB inlined).
     m.default_js = [_LEAFLET_JS]
     m.default_css = [_LEAFLET_CSS]
-    for i, k in enumerate(keys):
-        spec = TILES[k]
-        url = spec["url"]
-        if "{key}" in url:
-            if not tile_key:
-                raise TaobaoGeoError(
-                    "Tianditu tiles need a (free) key: base_map(tiles='tianditu', "
-                    "tile_key='...'), from https://console.tianditu.gov.cn/ .")
-            url = url.replace("{key}", tile_key)
-        elif tile_key and "key_param" in spec:
-            url += spec["key_param"].replace("{key}", tile_key)
-        folium.TileLayer(tiles=url, attr=spec["attr"], name=spec["name"], overlay=False,
-                         control=True, show=(i == 0), subdomains=spec["subdomains"],
-                         max_zoom=18).add_to(m)
-        if "labels" in spec:
-            folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
-                             attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
-                             control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
+    _add_tiles(m, keys, tile_key=tile_key)
     m.add_child(_asset_guard_class()(), name="taobao_geo_asset_guard")
     datum = TILES[keys[0]]["datum"]
     m.taobao_geo_datum = datum
@@ -449,11 +254,6 @@ def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
     return dm
 
 
-def map_datum(m) -> str:
-    """Datum of a map made here (``"wgs84"`` or ``"gcj02"``); plain folium maps are WGS 84."""
-    return getattr(m, "taobao_geo_datum", "wgs84")
-
-
 def _get_map(m, tiles, **kwargs):
     if m is None:
         return base_map(tiles=tiles, **kwargs)
@@ -490,162 +290,6 @@ def _finish(m, bounds) -> None:
     compact = getattr(m, "taobao_geo_compact", False)   # half-width panels of a dual map
     m.add_child(_layer_control_class()(collapsed=compact or overlays > 3, position="topright"),
                 name="taobao_geo_layer_control")
-
-
-@functools.cache
-def _layer_control_class():
-    folium = _folium()
-    from branca.element import MacroElement
-
-    class LayerControl(folium.LayerControl):
-        """folium's layer control with the layer names escaped: Leaflet shows them as HTML, so
-        a county called ``<img onerror=...>`` would otherwise run its script."""
-
-        def render(self, **kwargs):
-            self.reset()
-            for item in self._parent._children.values():
-                if isinstance(item, folium.map.Layer) and item.control:
-                    group = self.overlays if item.overlay else self.base_layers
-                    group[escape_text(item.layer_name)] = item.get_name()
-            MacroElement.render(self, **kwargs)
-
-    return LayerControl
-
-
-@functools.cache
-def _asset_guard_class():
-    from branca.element import CssLink, Figure, JavascriptLink, MacroElement
-
-    class AssetGuard(MacroElement):
-        """Our maps load only Leaflet. If the user adds folium ``Icon`` markers (Font Awesome /
-        glyphicon "awesome markers"), put folium's usual assets back, at render time."""
-
-        def render(self, **kwargs):
-            folium = _folium()
-            figure = self.get_root()
-            if isinstance(figure, Figure) and _has_descendant(self._parent, folium.Icon):
-                for name, url in folium.Map.default_js:
-                    if name != "leaflet":
-                        figure.header.add_child(JavascriptLink(url), name=name)
-                for name, url in folium.Map.default_css:
-                    if name != "leaflet_css":
-                        figure.header.add_child(CssLink(url), name=name)
-            super().render(**kwargs)
-
-    return AssetGuard
-
-
-def _has_descendant(element, cls) -> bool:
-    stack = list(element._children.values())
-    while stack:
-        child = stack.pop()
-        if isinstance(child, cls):
-            return True
-        stack.extend(child._children.values())
-    return False
-
-
-@functools.cache
-def _fit_bounds_element():
-    from branca.element import MacroElement
-    from jinja2 import Template
-
-    class FitBounds(MacroElement):
-        """``map.fitBounds`` without animation (folium's animates when the zoom changes by <= 4
-        levels, and a view set while that animation runs is overridden when it ends)."""
-
-        _template = Template(
-            """
-            {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }},
-                {padding: [10, 10], animate: false});
-            {% endmacro %}
-            """
-        )
-
-        def __init__(self, bounds):
-            super().__init__()
-            self._name = "FitBounds"
-            self.bounds = bounds
-
-    return FitBounds
-
-
-# --------------------------------------------------------------------------- data preparation
-def _to_map_coords(gdf, m, *, what: str):
-    """Copy in EPSG:4326, shifted to GCJ-02 when the map's tiles are in GCJ-02."""
-    import geopandas as gpd
-
-    if isinstance(gdf, gpd.GeoSeries):
-        gdf = gdf.to_frame(name="geometry")
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputDataError(f"{what} must be a GeoDataFrame; got {type(gdf).__name__}.")
-    if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no CRS, so it cannot be placed on a map. Set it, e.g. "
-            "gdf.set_crs('EPSG:4326') for longitude/latitude in WGS 84.")
-    empty = gdf.geometry.isna() | gdf.geometry.is_empty
-    if empty.any():
-        rows = list(gdf.index[empty][:10])
-        raise InputDataError(
-            f"{what} has {int(empty.sum())} rows with empty or missing geometry (first: {rows}); "
-            "drop or fix them first.")
-    out = gdf.to_crs("EPSG:4326") if not gdf.crs.equals("EPSG:4326") else gdf.copy()
-    if map_datum(m) == "gcj02":
-        from .coords import convert_geometry
-
-        out = convert_geometry(out, src="wgs84", dst="gcj02")
-    return out
-
-
-def _json_value(v):
-    if v is None:
-        return None
-    if isinstance(v, (np.integer, int)) and not isinstance(v, bool):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        if not math.isfinite(f):
-            return None
-        return round(f, 6) if abs(f) < 1e6 else round(f)
-    if isinstance(v, (np.bool_, bool)):
-        return "yes" if v else "no"
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(v)
-
-
-def _encode_column(values: pd.Series) -> dict:
-    """Dictionary-encode repeated values (town, county, year...) to keep the page small."""
-    vals = [_json_value(v) for v in values]
-    uniq = list(dict.fromkeys(v for v in vals if v is not None))
-    if len(uniq) * 2 <= len(vals):
-        lookup = {u: i for i, u in enumerate(uniq)}
-        return {"u": uniq, "i": [lookup[v] if v is not None else -1 for v in vals]}
-    return {"v": vals}
-
-
-def _is_simulated(gdf) -> bool:
-    meta = gdf.attrs.get("dataset") if hasattr(gdf, "attrs") else None
-    if isinstance(meta, dict) and meta.get("simulated"):
-        return True
-    if "simulated" in getattr(gdf, "columns", []):
-        col = gdf["simulated"]
-        return bool(col.fillna(False).astype(bool).any())
-    return False
-
-
-def _bounds(gdf) -> tuple[float, float, float, float]:
-    return tuple(float(v) for v in gdf.total_bounds)
-
-
-def _round_coords(geoms, decimals: int = 5):
-    import shapely
-
-    return shapely.transform(np.asarray(geoms), lambda c: np.round(c, decimals))
 
 
 # --------------------------------------------------------------------------- villages
@@ -696,83 +340,20 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     legend, so coarse locations are not mistaken for precise ones.
     """
     folium = _folium()
-    from ._legend import CategoricalLegend, MapTitle
+    from ._maps._legend import CategoricalLegend
 
     if simulated is None:
         simulated = _is_simulated(points)
-    if m is None:
-        map_kwargs.setdefault("title", title or name)
-        map_kwargs.setdefault("simulated", simulated)
-        m = _get_map(None, tiles, **map_kwargs)
-    else:
-        m = _get_map(m, tiles)
-        # One SIMULATED badge per map, even when several simulated layers are stacked.
-        marked = getattr(m, "taobao_geo_simulated_marked", False)
-        if title or (simulated and not marked):
-            MapTitle(title or name, simulated=simulated and not marked).add_to(m)
-            m.taobao_geo_simulated_marked = marked or simulated
-    gdf = _to_map_coords(points, m, what="points")
-    geom_types = set(gdf.geometry.geom_type.unique())
-    if geom_types - {"Point"}:
-        raise GeometryTypeError(
-            f"explore_villages needs Point geometries; got {sorted(geom_types)}. For "
-            "MultiPoint use gdf.explode(index_parts=False).")
-    n = len(gdf)
-    if n == 0:
-        raise InputDataError("points is empty: nothing to draw.")
-
-    scale = 10 ** decimals
-    x = np.round(gdf.geometry.x.to_numpy() * scale).astype(np.int64)
-    y = np.round(gdf.geometry.y.to_numpy() * scale).astype(np.int64)
-    # Sort along longitude inside 0.5-degree latitude bands (snake order): consecutive points
-    # are close, so the coordinate deltas written to the page are short numbers.
-    band = (y // (scale // 2)).astype(np.int64)
-    order = np.lexsort((np.where(band % 2 == 0, x, -x), band))
-    x, y = x[order], y[order]
-    table = gdf.iloc[order]
-    xy = np.empty(2 * n, dtype=np.int64)
-    xy[0::2] = np.diff(x, prepend=0)
-    xy[1::2] = np.diff(y, prepend=0)
-
-    lab = {**VILLAGE_LABELS, **(labels or {})}
-    if popup_fields is None:
-        popup_fields = [c for c in _DEFAULT_POPUP if c in table.columns]
-    missing = [c for c in popup_fields if c not in table.columns]
-    if missing:
-        raise InputDataError(f"popup_fields {missing} are not columns of points "
-                             f"(columns: {list(table.columns)}).")
-    if tooltip is not None and tooltip not in table.columns:
-        tooltip = None
-    cols = {c: _encode_column(table[c]) for c in dict.fromkeys([*popup_fields]
-                                                               + ([tooltip] if tooltip else []))}
-    data = {"scale": scale, "xy": xy.tolist(), "fields": list(popup_fields),
-            "labels": [lab.get(c, c) for c in popup_fields], "cols": cols,
-            "banner": "SIMULATED DATA - not real village locations" if simulated else None}
-
+    m = _villages_map(m, tiles, name=name, title=title, simulated=simulated,
+                      map_kwargs=map_kwargs)
+    gdf = _village_points(points, m)
+    table, data = _village_block(gdf, decimals=decimals)
+    tooltip = _village_popups(table, data, popup_fields=popup_fields, labels=labels,
+                              tooltip=tooltip, simulated=simulated)
     if color_by == "auto":
         color_by = "year" if "year" in table.columns and table["year"].nunique() > 1 else None
-    legend_items = []
-    if color_by is not None:
-        if color_by not in table.columns:
-            raise InputDataError(f"color_by={color_by!r} is not a column of points.")
-        cats = sorted(table[color_by].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-        if len(cats) > len(CATEGORY_COLOURS):
-            raise InputDataError(
-                f"color_by={color_by!r} has {len(cats)} categories; at most "
-                f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None.")
-        colours = {c: CATEGORY_COLOURS[i] for i, c in enumerate(cats)}
-        data["colour"] = _encode_column(table[color_by].map(colours))
-        counts = table[color_by].value_counts()
-        legend_items = [(f"{c} (n={int(counts[c]):,})", colours[c]) for c in cats]
-    else:
-        legend_items = [(f"{name} (n={n:,})", color)]
-
-    if "loc_prec" in table.columns:
-        coarse = table["loc_prec"].astype(str).str.lower().isin(["county", "city", "province"])
-        if coarse.any():
-            data["coarse"] = coarse.astype(int).tolist()
-            legend_items.append((f"hollow ring: located to county/city only "
-                                 f"(n={int(coarse.sum()):,})", "#ffffff"))
+    legend_items = _village_colours(table, data, color_by=color_by, name=name, color=color)
+    legend_items += _coarse_locations(table, data)
 
     layer_name = name + (" (SIMULATED)" if simulated else "")
     fg = folium.FeatureGroup(name=layer_name, show=True)
@@ -789,83 +370,103 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
     return m
 
 
+def _villages_map(m, tiles, *, name, title, simulated, map_kwargs):
+    """The map to draw villages on, with the title and at most one SIMULATED badge."""
+    from ._maps._legend import MapTitle
+
+    if m is None:
+        map_kwargs.setdefault("title", title or name)
+        map_kwargs.setdefault("simulated", simulated)
+        return _get_map(None, tiles, **map_kwargs)
+    m = _get_map(m, tiles)
+    # One SIMULATED badge per map, even when several simulated layers are stacked.
+    marked = getattr(m, "taobao_geo_simulated_marked", False)
+    if title or (simulated and not marked):
+        MapTitle(title or name, simulated=simulated and not marked).add_to(m)
+        m.taobao_geo_simulated_marked = marked or simulated
+    return m
+
+
+def _village_points(points, m):
+    """The villages in map coordinates; refuses non-point geometries and an empty layer."""
+    gdf = _to_map_coords(points, m, what="points")
+    geom_types = set(gdf.geometry.geom_type.unique())
+    if geom_types - {"Point"}:
+        raise GeometryTypeError(
+            f"explore_villages needs Point geometries; got {sorted(geom_types)}. For "
+            "MultiPoint use gdf.explode(index_parts=False).")
+    if len(gdf) == 0:
+        raise InputDataError("points is empty: nothing to draw.")
+    return gdf
+
+
+def _village_block(gdf, *, decimals):
+    """(rows in drawing order, data block with the integer coordinate deltas)."""
+    n = len(gdf)
+    scale = 10 ** decimals
+    x = np.round(gdf.geometry.x.to_numpy() * scale).astype(np.int64)
+    y = np.round(gdf.geometry.y.to_numpy() * scale).astype(np.int64)
+    # Sort along longitude inside 0.5-degree latitude bands (snake order): consecutive points
+    # are close, so the coordinate deltas written to the page are short numbers.
+    band = (y // (scale // 2)).astype(np.int64)
+    order = np.lexsort((np.where(band % 2 == 0, x, -x), band))
+    x, y = x[order], y[order]
+    table = gdf.iloc[order]
+    xy = np.empty(2 * n, dtype=np.int64)
+    xy[0::2] = np.diff(x, prepend=0)
+    xy[1::2] = np.diff(y, prepend=0)
+    return table, {"scale": scale, "xy": xy.tolist()}
+
+
+def _village_popups(table, data, *, popup_fields, labels, tooltip, simulated):
+    """Add the popup columns (dictionary-encoded) to ``data``; returns the tooltip column."""
+    lab = {**VILLAGE_LABELS, **(labels or {})}
+    if popup_fields is None:
+        popup_fields = [c for c in _DEFAULT_POPUP if c in table.columns]
+    missing = [c for c in popup_fields if c not in table.columns]
+    if missing:
+        raise InputDataError(f"popup_fields {missing} are not columns of points "
+                             f"(columns: {list(table.columns)}).")
+    if tooltip is not None and tooltip not in table.columns:
+        tooltip = None
+    cols = {c: _encode_column(table[c]) for c in dict.fromkeys([*popup_fields]
+                                                               + ([tooltip] if tooltip else []))}
+    data.update({"fields": list(popup_fields), "labels": [lab.get(c, c) for c in popup_fields],
+                 "cols": cols,
+                 "banner": "SIMULATED DATA - not real village locations" if simulated else None})
+    return tooltip
+
+
+def _village_colours(table, data, *, color_by, name, color):
+    """Colour the points by a category column (or one colour); returns the legend items."""
+    n = len(table)
+    if color_by is None:
+        return [(f"{name} (n={n:,})", color)]
+    if color_by not in table.columns:
+        raise InputDataError(f"color_by={color_by!r} is not a column of points.")
+    cats = sorted(table[color_by].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    if len(cats) > len(CATEGORY_COLOURS):
+        raise InputDataError(
+            f"color_by={color_by!r} has {len(cats)} categories; at most "
+            f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None.")
+    colours = {c: CATEGORY_COLOURS[i] for i, c in enumerate(cats)}
+    data["colour"] = _encode_column(table[color_by].map(colours))
+    counts = table[color_by].value_counts()
+    return [(f"{c} (n={int(counts[c]):,})", colours[c]) for c in cats]
+
+
+def _coarse_locations(table, data) -> list:
+    """Mark villages located only to their county/city/province (drawn as hollow rings)."""
+    if "loc_prec" not in table.columns:
+        return []
+    coarse = table["loc_prec"].astype(str).str.lower().isin(["county", "city", "province"])
+    if not coarse.any():
+        return []
+    data["coarse"] = coarse.astype(int).tolist()
+    return [(f"hollow ring: located to county/city only (n={int(coarse.sum()):,})", "#ffffff")]
+
+
 # --------------------------------------------------------------------------- polygons / lines
-def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fields,
-                   labels=None, line_color="#333333", weight=1.0, fill_opacity=0.7,
-                   dash=None, show=True, banner=None, simplify=None, marker_radius=None):
-    """A GeoJson overlay with safe client-side popups; ``gdf`` already in map coordinates."""
-    folium = _folium()
-    from folium.utilities import JsCode
-
-    popup_fields = [c for c in (popup_fields or []) if c in gdf.columns]
-    geoms = gdf.geometry
-    if simplify == "auto":
-        simplify = _auto_tolerance(gdf)
-    if simplify:
-        geoms = geoms.simplify(simplify, preserve_topology=True)
-    props = pd.DataFrame(index=gdf.index)
-    for c in popup_fields:
-        props[c] = [_json_value(v) for v in gdf[c]]
-    if isinstance(fill, pd.Series):
-        props["_fill"] = fill.reindex(gdf.index).fillna("#cccccc").astype(str).to_numpy()
-    features = []
-    rounded = _round_coords(geoms.values)
-    import shapely
-
-    for geom, (_, row) in zip(rounded, props.iterrows(), strict=True):
-        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)),
-                         "properties": {k: row[k] for k in props.columns}})
-    data = {"type": "FeatureCollection", "features": features}
-    const_fill = fill if isinstance(fill, str) else None
-
-    def style(feature):
-        f = feature["properties"].get("_fill", const_fill)
-        return {"color": line_color, "weight": weight, "fillColor": f or "#000000",
-                "fillOpacity": fill_opacity if f else 0.0, "dashArray": dash}
-
-    lab = labels or {}
-    on_each = JsCode(
-        "tgMap.featurePopup(" + _js_json(popup_fields) + ","
-        + _js_json([lab.get(c, c) for c in popup_fields]) + "," + _js_json(banner) + ")")
-    # Points (centres, point units) as circle markers, styled like the polygons.
-    marker = folium.CircleMarker(radius=marker_radius, fill=True) if marker_radius else None
-    layer = folium.GeoJson(data, name=name, style_function=style, show=show,
-                           on_each_feature=on_each if popup_fields else None,
-                           highlight_function=lambda _f: {"weight": weight + 2}, marker=marker)
-    layer.add_child(_helpers_element())
-    layer.add_to(m)
-    return layer
-
-
-def _auto_tolerance(gdf) -> float | None:
-    """Display simplification: 1/4000 of the layer's larger side (China: ~0.015 deg ~ 1.5 km,
-    one county: ~0.0001 deg ~ 10 m), only for polygons/lines with many vertices."""
-    import shapely
-
-    if set(gdf.geometry.geom_type.unique()) <= {"Point", "MultiPoint"}:
-        return None
-    if int(shapely.get_num_coordinates(gdf.geometry.values).sum()) < 20_000:
-        return None
-    x0, y0, x1, y1 = gdf.total_bounds
-    return max(x1 - x0, y1 - y0) / 4000.0
-
-
-def _helpers_element():
-    return _helpers_class()()
-
-
-@functools.cache
-def _helpers_class():
-    from branca.element import MacroElement
-
-    class Helpers(MacroElement):
-        """Puts the shared JS/CSS helpers in the page header when rendered."""
-
-        def render(self, **kwargs):
-            _add_helpers(self)
-            super().render(**kwargs)
-
-    return Helpers
 
 
 def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
@@ -896,7 +497,7 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
                             if c in gdf.columns]
         else:
             popup_fields = [label_col] if label_col else []
-    from ._legend import CategoricalLegend
+    from ._maps._legend import CategoricalLegend
 
     layer = _geojson_layer(m, gdf, name=name, fill=None, popup_fields=popup_fields,
                            line_color=color, weight=weight, dash=dash, simplify=simplify)
@@ -906,14 +507,6 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
                       layer=layer).add_to(m)
     _finish(m, _bounds(gdf))
     return m
-
-
-def _cmap_colours(cmap: str, k: int) -> list[str]:
-    import matplotlib
-    from matplotlib.colors import to_hex
-
-    cm = matplotlib.colormaps[cmap]
-    return [to_hex(cm(v)) for v in (np.linspace(0.1, 1.0, k) if k > 1 else [0.7])]
 
 
 def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[str] = "osm",
@@ -935,7 +528,7 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     """
     import mapclassify
 
-    from ._legend import CategoricalLegend
+    from ._maps._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
     if column not in polygons.columns:
@@ -977,12 +570,6 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     return m
 
 
-def _num(v: float) -> str:
-    if float(v).is_integer():
-        return f"{v:,.0f}"
-    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
-
-
 # --------------------------------------------------------------------------- density
 _UNITS_TEXT = {
     "per_km2": "Villages per km²",
@@ -1019,61 +606,49 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     """
     folium = _folium()
     import matplotlib
-    from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    from ._legend import ContinuousLegend
+    from ._maps._legend import ContinuousLegend
 
     m = _get_map(m, tiles, **map_kwargs)
     dens = np.asarray(kde.density, dtype="float64")
     if dens.ndim != 2 or dens.size == 0:
         raise InputDataError(f"kde.density must be a non-empty 2-D grid; got shape {dens.shape}.")
-    rows, cols = dens.shape
-    src_crs = kde.crs
-    if src_crs is None:
+    if kde.crs is None:
         raise CRSError("kde has no CRS; cannot place the density surface on a map.")
-    transform = kde.transform
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (cols, rows)
-    dst_crs = "EPSG:3857"
-    scale = max(1.0, math.sqrt(rows * cols / max_pixels))
-    dst_transform, w, h = calculate_default_transform(
-        src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-        right=max(left, right), top=max(top, bottom))
-    if scale > 1:
-        w, h = max(1, int(w / scale)), max(1, int(h / scale))
-        dst_transform, w, h = calculate_default_transform(
-            src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-            right=max(left, right), top=max(top, bottom), dst_width=w, dst_height=h)
-    warped = np.full((h, w), np.nan)
-    src = np.where(np.isfinite(dens), dens, np.nan)
-    reproject(src, warped, src_transform=transform, src_crs=src_crs, src_nodata=np.nan,
-              dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan,
-              resampling=Resampling.bilinear)
+    warped, (x0, y0, x1, y1) = _warp_to_mercator(dens, kde.transform, kde.crs,
+                                                 max_pixels=max_pixels)
     vmax = float(np.nanmax(dens)) if np.isfinite(dens).any() else 0.0
     if vmax <= 0:
         raise InputDataError("the density surface is zero everywhere; nothing to draw.")
 
     # Web Mercator extent -> lon/lat corners.
-    x0, y1 = dst_transform @ (0, 0)
-    x1, y0 = dst_transform @ (w, h)
     (w_lon, e_lon), (s_lat, n_lat) = _merc_to_ll([x0, x1], [y0, y1])
     if map_datum(m) == "gcj02":
         warped, (w_lon, s_lat, e_lon, n_lat) = _warp_to_gcj02(
             warped, (x0, y0, x1, y1), (w_lon, s_lat, e_lon, n_lat))
     cm = matplotlib.colormaps[cmap]
-    norm = np.clip(np.nan_to_num(warped, nan=0.0) / vmax, 0, 1)
-    rgba = (cm(norm) * 255).astype(np.uint8)
-    rgba[..., 3] = np.where((norm >= transparent_below) & np.isfinite(warped), 255, 0)
-    url = _png_data_url(rgba)
+    url = _colour_image(warped, cm, vmax=vmax, transparent_below=transparent_below)
     units = getattr(kde, "units", None)
     units_text = _UNITS_TEXT.get(str(units), str(units) if units else "density")
-    bw = getattr(kde, "bandwidth_m", None)
-    rule = getattr(kde, "bandwidth_rule", None)
-    kernel = getattr(kde, "kernel", None)
     overlay = folium.raster_layers.ImageOverlay(
         image=url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], opacity=opacity, name=name,
         interactive=False, zindex=2)
     overlay.add_to(m)
+    stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
+    note = _density_note(kde, transparent_below=transparent_below,
+                         cores=cores is not None and len(cores))
+    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
+                     note=note).add_to(m)
+    _density_outlines(m, name=name, contours=contours, cores=cores)
+    _finish(m, (w_lon, s_lat, e_lon, n_lat))
+    return m
+
+
+def _density_note(kde, *, transparent_below, cores) -> str | None:
+    """Legend small print: kernel, bandwidth (and its rule), cell size, transparency, cores."""
+    bw = getattr(kde, "bandwidth_m", None)
+    rule = getattr(kde, "bandwidth_rule", None)
+    kernel = getattr(kde, "kernel", None)
     bits = []
     if kernel:
         bits.append(f"{kernel} kernel")
@@ -1083,11 +658,13 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         bits.append(f"cell {float(kde.cell_size_m) / 1000:,.2f} km")
     if transparent_below > 0:
         bits.append(f"transparent below {transparent_below:.0%} of the maximum")
-    if cores is not None and len(cores):
+    if cores:
         bits.append("dashed red outlines: core zones")
-    stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
-    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
-                     note=", ".join(bits) or None).add_to(m)
+    return ", ".join(bits) or None
+
+
+def _density_outlines(m, *, name, contours, cores) -> None:
+    """Contour lines (thin) and core zones (dashed red) over the density surface."""
     if contours is not None and len(contours):
         cg = _to_map_coords(contours, m, what="contours")
         fields = [c for c in cg.columns if c != cg.geometry.name][:6]
@@ -1098,54 +675,6 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         fields = [c for c in cc.columns if c != cc.geometry.name][:10]
         _geojson_layer(m, cc, name="Core zones", fill=None, popup_fields=fields,
                        line_color="#B10026", weight=2.5, dash="6 4")
-    _finish(m, (w_lon, s_lat, e_lon, n_lat))
-    return m
-
-
-def _merc_to_ll(x, y):
-    from pyproj import Transformer
-
-    t = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
-    return t.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-
-
-def _warp_to_gcj02(img: np.ndarray, merc_bounds, ll_bounds):
-    """Resample a Web Mercator WGS 84 image onto the GCJ-02 grid Amap tiles are drawn in.
-
-    The GCJ-02 offset is not a constant shift: it changes by up to ~4 m per km, so shifting
-    only the corners would misplace the middle of a county-wide grid by tens of metres. Each
-    output pixel centre (in GCJ-02 Web Mercator) is mapped back to WGS 84 with the exact
-    inverse and the source image sampled there (bilinear).
-    """
-    from pyproj import Transformer
-    from scipy.ndimage import map_coordinates
-
-    from .coords import gcj02_to_wgs84, wgs84_to_gcj02
-
-    h, w = img.shape
-    x0, y0, x1, y1 = merc_bounds
-    w_lon, s_lat, e_lon, n_lat = ll_bounds
-    glon, glat = wgs84_to_gcj02(np.array([w_lon, e_lon]), np.array([s_lat, n_lat]))
-    to_m = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
-    gx, gy = to_m.transform(glon, glat)
-    cols = gx[0] + (np.arange(w) + 0.5) * (gx[1] - gx[0]) / w
-    rows = gy[1] - (np.arange(h) + 0.5) * (gy[1] - gy[0]) / h
-    X, Y = np.meshgrid(cols, rows)
-    lon_g, lat_g = _merc_to_ll(X.ravel(), Y.ravel())
-    lon_w, lat_w = gcj02_to_wgs84(lon_g, lat_g)
-    xw, yw = to_m.transform(lon_w, lat_w)
-    src_col = (xw - x0) / ((x1 - x0) / w) - 0.5
-    src_row = (y1 - yw) / ((y1 - y0) / h) - 0.5
-    out = map_coordinates(img, [src_row, src_col], order=1, mode="constant", cval=np.nan)
-    return out.reshape(h, w), (float(glon[0]), float(glat[0]), float(glon[1]), float(glat[1]))
-
-
-def _png_data_url(rgba: np.ndarray) -> str:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 # --------------------------------------------------------------------------- LISA / Gi*
@@ -1174,25 +703,6 @@ def _settings_note(result, *, default_alpha=None) -> str:
     return "; ".join(parts)
 
 
-def _result_gdf(result, *, what: str):
-    import geopandas as gpd
-
-    gdf = getattr(result, "gdf", None)
-    if gdf is None and isinstance(result, gpd.GeoDataFrame):
-        gdf = result
-    if gdf is None:
-        raise InputDataError(f"{what} must be a result with a `.gdf` GeoDataFrame; "
-                             f"got {type(result).__name__}.")
-    return gdf
-
-
-def _first_col(gdf, names, *, what):
-    for c in names:
-        if c in gdf.columns:
-            return c
-    raise InputDataError(f"{what} has none of the columns {list(names)}.")
-
-
 def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
                  name: str = "LISA clusters", cluster_col: str | None = None,
                  popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.75,
@@ -1209,7 +719,7 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
         Column with HH/LL/LH/HL/ns labels (default: the first of ``cluster``, ``label``,
         ``lisa_cluster``).
     """
-    from ._legend import CategoricalLegend
+    from ._maps._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
     gdf = _result_gdf(result, what="explore_lisa's result")
@@ -1247,7 +757,7 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
         A Gi* result from :mod:`taobao_geo.local` (``.gdf`` with ``gi_bin``, ``gi_z``,
         ``gi_p``), or such a GeoDataFrame.
     """
-    from ._legend import CategoricalLegend
+    from ._maps._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
     gdf = _result_gdf(result, what="explore_hotspots's result")
@@ -1268,19 +778,10 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
                                fill_opacity=fill_opacity, simplify=simplify)
     counts = bins.value_counts()
     items = [(f"{GI_BIN_LABELS[b]} (n={int(counts.get(b, 0))})", GI_BIN_COLOURS[b])
-             for b in (3, 2, 1, 0, -1, -2, -3)]
+             for b in GI_BINS]
     CategoricalLegend(name, items, note=_settings_note(result), layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
-
-
-def _polygon_or_points(m, g, *, name, fill, popup_fields, fill_opacity, simplify):
-    types = set(g.geometry.geom_type.unique())
-    if types <= {"Point"}:
-        return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                              fill_opacity=0.9, weight=0.6, marker_radius=5)
-    return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                          fill_opacity=fill_opacity, weight=0.4, simplify=simplify)
 
 
 # --------------------------------------------------------------------------- centrography
@@ -1309,7 +810,7 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
     import geopandas as gpd
     from shapely.geometry import LineString
 
-    from ._legend import CategoricalLegend
+    from ._maps._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
     centres, ellipses, by = _centres_and_ellipses(trends, by=by, centre_col=centre_col,
@@ -1392,19 +893,10 @@ def _centres_and_ellipses(trends, *, by, centre_col, ellipse_col):
     return centres, ellipses, by
 
 
-def _is_geom_col(s: pd.Series) -> bool:
-    from shapely.geometry.base import BaseGeometry
-
-    if str(s.dtype) == "geometry":
-        return True
-    first = s.dropna()
-    return len(first) > 0 and isinstance(first.iloc[0], BaseGeometry)
-
-
 # --------------------------------------------------------------------------- output
 def to_html(m, *, offline: bool = True) -> str:
     """The complete HTML page of a map (or dual map); ``offline`` inlines all JS and CSS."""
-    from ._offline import inline_assets
+    from ._maps._offline import inline_assets
 
     # Never root.render(): branca would compile every element's output again as a Jinja2
     # template, so user text such as "{{ ... }}" would run (see taobao_geo._html).

@@ -7,6 +7,9 @@
 * Private code is grouped by the layer it serves, so that a file's layer shows in its path:
   ``_io/`` is the loader's (imported only by the public ``io`` and ``geocode`` modules), and
   ``io.py`` itself holds only the public API.
+* Layout: public modules are flat (``taobao_geo.maps``...); the map layer's private code lives in
+  ``taobao_geo/_maps/``, its JavaScript and CSS as package files in ``_maps/assets/`` (shipped
+  as package data and read with importlib.resources), not as Python strings.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "taobao_geo"
-PRESENTATION = {"maps", "_offline", "_legend", "_html", "report", "pipeline", "compare"}
-FORBIDDEN_IN_STATS = ("folium", "branca", "offlinefolium", "click", "taobao_geo.cli", "taobao_geo.maps")
+PRESENTATION = {"maps", "_html", "report", "pipeline", "compare"}
+#: Folders whose modules are presentation code (the CLI, the map internals).
+PRESENTATION_DIRS = {"cli", "_maps"}
+FORBIDDEN_IN_STATS = ("folium", "branca", "offlinefolium", "click", "taobao_geo.cli", "taobao_geo.maps",
+                      "taobao_geo._maps")
 
 
 def _modules():
@@ -49,7 +55,7 @@ def test_package_has_modules():
 
 @pytest.mark.parametrize("rel,source", list(_modules()), ids=lambda x: str(x) if isinstance(x, Path) else "")
 def test_statistics_modules_do_not_import_presentation(rel, source):
-    if rel.parts[0] == "cli" or rel.stem in PRESENTATION:
+    if rel.parts[0] in PRESENTATION_DIRS or rel.stem in PRESENTATION:
         return
     bad = [m for m in _imports(source) if any(m == f or m.startswith(f + ".") for f in FORBIDDEN_IN_STATS)]
     assert not bad, f"{rel} imports {bad}; statistics modules must not import maps or CLI code"
@@ -91,3 +97,52 @@ def test_io_module_is_the_loaders_public_api():
     assert not private, f"io.py defines private {private}; they belong in taobao_geo/_io/"
     assert (PKG / "_io" / "__init__.py").exists()
     assert all(hasattr(io, name) for name in io.__all__)
+
+
+# ----------------------------------------------------------------------------- map layer layout
+MAP_INTERNALS = ("_legend", "_offline", "_elements", "_layers", "_raster", "_tiles", "_assets")
+
+
+@pytest.mark.parametrize("name", MAP_INTERNALS)
+def test_map_internals_live_in_the_maps_package(name):
+    assert (PKG / "_maps" / f"{name}.py").is_file(), f"taobao_geo/_maps/{name}.py is missing"
+    assert not (PKG / f"{name}.py").exists(), f"taobao_geo/{name}.py should live in taobao_geo/_maps/"
+
+
+def test_public_maps_module_keeps_its_import_path():
+    from taobao_geo import maps
+
+    assert maps.__name__ == "taobao_geo.maps"
+    for name in maps.__all__:
+        assert hasattr(maps, name), name
+
+
+def test_map_assets_are_found_by_importlib_resources():
+    from importlib import resources
+
+    from taobao_geo._maps._assets import ASSETS, asset_text
+
+    folder = resources.files("taobao_geo._maps").joinpath("assets")
+    shipped = sorted(p.name for p in folder.iterdir() if p.is_file())
+    assert shipped == sorted(ASSETS)
+    assert "tgMap.points = function" in asset_text("helpers.js")
+    assert ".tg-legend" in asset_text("legend.css")
+
+
+def test_package_data_ships_the_map_assets():
+    import fnmatch
+    import tomllib
+
+    conf = tomllib.loads((PKG.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = conf["tool"]["setuptools"]["package-data"]["taobao_geo._maps"]
+    for path in (PKG / "_maps" / "assets").iterdir():
+        rel = path.relative_to(PKG / "_maps").as_posix()
+        assert any(fnmatch.fnmatch(rel, pat) for pat in patterns), f"{rel} is not package data"
+
+
+@pytest.mark.parametrize("rel,source", [(r, s) for r, s in _modules() if r.parts[0] == "_maps"
+                                        or r.stem == "maps"], ids=lambda x: str(x) if isinstance(x, Path) else "")
+def test_no_javascript_or_css_in_python_strings(rel, source):
+    # Small Jinja macros that call the helpers are fine; the helpers and the stylesheet are files.
+    for marker in ("tgMap.table = function", "tgMap.points = function", ".tg-box{", ".tg-legend "):
+        assert marker not in source, f"{rel} holds {marker!r}; it belongs in taobao_geo/_maps/assets/"

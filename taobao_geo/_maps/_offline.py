@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ._errors import TaobaoGeoError
+from .._errors import TaobaoGeoError
 
 __all__ = ["inline_assets", "cdn_urls"]
 

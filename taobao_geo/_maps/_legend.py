@@ -15,35 +15,13 @@ import numpy as np
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from ._html import escape_text, verbatim
+from .._html import escape_text, verbatim
+from ._assets import asset_text
 
 __all__ = ["CategoricalLegend", "ContinuousLegend", "MapTitle", "DatumNote", "add_css"]
 
-_CSS = """
-<style>
-.tg-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;
-  box-shadow:0 1px 4px rgba(0,0,0,.35);max-height:45vh;overflow:auto;
-  font:12px/1.35 "Helvetica Neue",Arial,"Noto Sans CJK SC",
-  "Microsoft YaHei",sans-serif;color:#222;max-width:280px}
-.tg-legend .tg-lt{font-weight:bold;margin-bottom:3px}
-.tg-legend .tg-ln{color:#555;margin-top:3px;font-size:11px}
-.tg-legend .tg-row{display:flex;align-items:center;margin:1px 0}
-.tg-legend .tg-sw{display:inline-block;width:14px;height:14px;margin-right:6px;
-  border:1px solid #777;flex:none}
-.tg-legend .tg-sw.tg-circle{border-radius:50%}
-.tg-legend .tg-bar{height:12px;width:220px;border:1px solid #777}
-.tg-legend .tg-ticks{display:flex;justify-content:space-between;width:222px;font-size:11px}
-.tg-title{font-size:15px;font-weight:bold;max-width:520px;text-align:center}
-.tg-title .tg-sub{font-size:12px;font-weight:normal;color:#444}
-.tg-title .tg-sim,.tg-sim-banner{color:#fff;background:#C62828;padding:1px 6px;border-radius:3px;
-  font-weight:bold;display:inline-block;margin-top:2px}
-.tg-datum{font-size:11px;padding:3px 6px}
-.tg-popup table{border-collapse:collapse}
-.tg-popup th{text-align:left;padding:1px 8px 1px 0;color:#555;font-weight:normal;vertical-align:top}
-.tg-popup td{padding:1px 0;font-weight:bold}
-.leaflet-top.leaflet-center{left:50%;transform:translateX(-50%);pointer-events:auto}
-</style>
-"""
+# The shared stylesheet (assets/legend.css), in the page header once.
+_CSS = "\n<style>\n" + asset_text("legend.css") + "</style>\n"
 
 # Leaflet has no top-centre control corner; this adds one (once per map).
 _CONTROL_SCRIPT = Template(
