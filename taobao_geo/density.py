@@ -40,7 +40,6 @@ from scipy.spatial import cKDTree
 
 from . import _kde_grid as kg
 from ._errors import (
-    CRSError,
     GridTooLargeError,
     InputDataError,
     OptionError,
@@ -54,9 +53,9 @@ from ._validate import (
     ensure_aligned,
     ensure_numeric,
     ensure_points,
-    ensure_polygons,
     ensure_projected,
 )
+from .windows import boundary_geometry, check_overlap
 
 __all__ = ["BANDWIDTH_RULES", "KERNEL_NAMES", "BandwidthChoice", "KDEResult", "kde",
            "select_bandwidth"]
@@ -108,53 +107,14 @@ def _points_and_weights(points, weights, *, func: str, min_n: int = 1):
     return geoms, crs, xy, w
 
 
-def _dissolve(geoms: np.ndarray):
-    """Union of polygons; county layers are coverages, whose union is ~10x faster."""
-    if len(geoms) == 1:
-        return geoms[0]
-    try:
-        merged = shapely.coverage_union_all(geoms)
-        if merged.is_valid and math.isclose(merged.area, float(shapely.area(geoms).sum()),
-                                            rel_tol=1e-6):
-            return merged
-    except shapely.errors.GEOSException:  # pragma: no cover - overlapping input
-        pass
-    return shapely.union_all(geoms)
-
-
 def _window_geometry(boundary, crs: CRS, *, func: str):
     """The study window as one (multi)polygon in the points' CRS, or None."""
-    if boundary is None:
-        return None
-    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        gs = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-        if gs.crs is None:
-            raise TaobaoGeoError(f"`{func}`: the boundary has no CRS; set it (e.g. "
-                                 "boundary.set_crs('EPSG:4326')).")
-        if not CRS.from_user_input(gs.crs).equals(crs):
-            gs = gs.to_crs(crs)
-        ensure_polygons(gs, func=func)
-        geom = _dissolve(shapely.make_valid(gs.to_numpy()))
-    elif isinstance(boundary, shapely.Geometry):
-        geom = boundary  # assumed to be in the points' CRS
-    else:
-        raise TaobaoGeoError(f"`{func}`: boundary must be a GeoDataFrame, GeoSeries or shapely "
-                             f"polygon; got {type(boundary).__name__}.")
-    if geom.is_empty or geom.area <= 0:
-        raise TaobaoGeoError(f"`{func}`: the boundary has zero area.")
-    return geom
+    return None if boundary is None else boundary_geometry(boundary, crs, func=func)
 
 
 def _check_overlap(window, xy: np.ndarray, *, func: str) -> None:
     """A boundary that misses every point is almost always in another CRS."""
-    if window is None:
-        return
-    if not shapely.intersects(window, shapely.box(*_rect_of(xy))):
-        raise CRSError(f"`{func}`: the boundary (bounds {tuple(round(v) for v in window.bounds)})"
-                       f" does not overlap the points (bounds "
-                       f"{tuple(round(v) for v in _rect_of(xy))}); is it in the points' CRS? A "
-                       "shapely polygon is taken to be in the points' CRS; pass a GeoDataFrame "
-                       "with its CRS set to have it reprojected.")
+    check_overlap(window, xy, func=func)
 
 
 # --------------------------------------------------------------------------------------------

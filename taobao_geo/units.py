@@ -28,7 +28,6 @@ import shapely
 from pyproj import CRS
 
 from ._errors import (
-    GeometryTypeError,
     GridTooLargeError,
     InputDataError,
     NotApplicableError,
@@ -42,6 +41,7 @@ from ._validate import (
     ensure_projected,
     point_coords,
 )
+from .windows import boundary_geometry
 
 __all__ = ["aggregate", "fishnet", "hex_grid", "MAX_CELLS"]
 
@@ -55,24 +55,6 @@ def _nice(x: float) -> float:
     steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10]
     best = min(steps, key=lambda s: abs(s - m))
     return best * 10**e
-
-
-def _boundary_union(boundary, crs, *, func: str):
-    if boundary is None:
-        return None
-    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        polys = ensure_polygons(boundary, func=func)
-        if polys.crs is None:
-            raise InputDataError(f"`{func}`: the boundary has no CRS; set it first.")
-        if not CRS.from_user_input(polys.crs).equals(CRS.from_user_input(crs)):
-            polys = polys.to_crs(crs)
-        return shapely.union_all(shapely.make_valid(polys.to_numpy()))
-    if isinstance(boundary, shapely.Geometry):
-        return boundary
-    raise GeometryTypeError(
-        f"`{func}`: `boundary` must be a GeoDataFrame/GeoSeries of polygons or a shapely geometry; "
-        f"got {type(boundary).__name__}."
-    )
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -296,7 +278,7 @@ def aggregate(
         if not isinstance(points, gpd.GeoDataFrame):
             raise InputDataError(f"`{func}`: `weights` needs a GeoDataFrame with that column.")
         wvals = ensure_numeric(points, weights, func=func)
-    union = _boundary_union(boundary, crs, func=func)
+    union = None if boundary is None else boundary_geometry(boundary, crs, func=func)
     report: dict = {"n_points": len(xy), "crs": crs.to_string(), "weights": weights}
 
     if isinstance(units, str):
