@@ -236,44 +236,6 @@ def _ppl(xy, w, window, *, ns: int = 16):
     return sigmas, cv, best
 
 
-def _ripley_iso_weights(xi, yi, d, rect, window) -> np.ndarray:
-    """Ripley's isotropic edge weights 2*pi / (length of the circle of radius d about x_i in W).
-
-    Rectangles: exact (the arcs outside each side, minus the overlap at corners inside the
-    circle), as spatstat's ``edge.Ripley``. Other windows: the inside fraction of the circle
-    from 128 directions looked up on a fine raster of the window (an approximation).
-    Weights are capped at 100, as spatstat does.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if rect is not None:
-            x0, y0, x1, y1 = rect
-            a = [np.where(d > 0, np.arccos(np.clip(dk / d, -1.0, 1.0)), 0.0)
-                 for dk in (xi - x0, x1 - xi, yi - y0, y1 - yi)]
-            outside = 2.0 * (a[0] + a[1] + a[2] + a[3])
-            for p, q in ((0, 2), (0, 3), (1, 2), (1, 3)):
-                outside -= np.maximum(0.0, a[p] + a[q] - np.pi / 2)
-            inside = 1.0 - outside / (2 * np.pi)
-        else:
-            bx0, by0, bx1, by1 = window.bounds
-            cs = max(bx1 - bx0, by1 - by0) / 2048.0
-            grid = _grid_from_extent((bx0, by0, bx1, by1), cs)
-            mask = _mask(window, grid)
-            theta = np.linspace(0, 2 * np.pi, 128, endpoint=False)
-            inside = np.empty(len(d))
-            step = 20_000
-            for s in range(0, len(d), step):
-                px = xi[s:s + step, None] + d[s:s + step, None] * np.cos(theta)
-                py = yi[s:s + step, None] + d[s:s + step, None] * np.sin(theta)
-                j = np.floor((px - grid.xmin) / cs).astype(np.int64)
-                i = np.floor((grid.ymax - py) / cs).astype(np.int64)
-                ok = (i >= 0) & (i < grid.ny) & (j >= 0) & (j < grid.nx)
-                hit = np.zeros(px.shape, bool)
-                hit[ok] = mask[i[ok], j[ok]]
-                inside[s:s + step] = hit.mean(axis=1)
-        w = np.where(inside > 0, 1.0 / inside, np.inf)
-    return np.minimum(w, 100.0)
-
-
 def _diggle(xy, window, *, nr: int = 512):
     """spatstat ``bw.diggle``: Berman-Diggle MSE cross-validation from Ripley's K.
 
@@ -287,16 +249,11 @@ def _diggle(xy, window, *, nr: int = 512):
     """
     n = len(xy)
     if window is None:
-        rect = _rect_of(xy)
-        area = (rect[2] - rect[0]) * (rect[3] - rect[1])
-        frame = rect
+        frame = _rect_of(xy)
+        area = (frame[2] - frame[0]) * (frame[3] - frame[1])
     else:
-        rect = None
         area = float(window.area)
         frame = window.bounds
-        # an axis-aligned rectangle given as a polygon gets the exact rectangle weights
-        if math.isclose(area, shapely.box(*frame).area, rel_tol=1e-9):
-            rect = frame
     if area <= 0:
         raise TooFewPointsError("`kde`: bandwidth='diggle' needs a window with positive area.")
     lam = n / area
@@ -304,17 +261,7 @@ def _diggle(xy, window, *, nr: int = 512):
     rmax = min(short / 4.0, math.sqrt(1000.0 / (math.pi * lam)))
     r = np.linspace(0.0, rmax, nr)
     correction = _diggle_correction(n)
-    if correction == "isotropic":
-        tree = cKDTree(xy)
-        pairs = tree.sparse_distance_matrix(tree, rmax, output_type="ndarray")
-        pairs = pairs[pairs["i"] != pairs["j"]]
-        d = pairs["v"]
-        wts = _ripley_iso_weights(xy[pairs["i"], 0], xy[pairs["i"], 1], d, rect, window)
-        order = np.argsort(d, kind="stable")
-        cum = np.concatenate([[0.0], np.cumsum(wts[order])])
-        K = cum[np.searchsorted(d[order], r, side="right")] * area / (n * (n - 1.0))
-    else:
-        K = _diggle_k(xy, window if window is not None else shapely.box(*frame), r, correction)
+    K = _diggle_k(xy, window if window is not None else shapely.box(*frame), r, correction)
     good = np.isfinite(K)
     if not good.all():  # spatstat keeps K up to the last finite value
         last = int(np.argmin(good))
@@ -352,7 +299,8 @@ def _diggle_correction(n: int) -> str:
 
 
 def _diggle_k(xy: np.ndarray, geom, r: np.ndarray, correction: str) -> np.ndarray:
-    """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines)."""
+    """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines; the
+    isotropic weights are exact arc lengths in rectangles and polygons alike)."""
     from ._ppbins import breaks_from_r
     from .ripley import _Context, _k_estimates
     from .windows import window_from_geometry
@@ -385,8 +333,8 @@ def select_bandwidth(points: gpd.GeoDataFrame | gpd.GeoSeries, *,
         diameter, with a Gaussian kernel and uniform edge correction (spatstat's defaults); the
         window is ``boundary`` or the points' bounding rectangle.
         ``"diggle"``: spatstat ``bw.diggle`` Berman-Diggle mean-squared-error cross-validation
-        from Ripley's isotropic K (exact for rectangular windows; for other boundaries the
-        isotropic weights come from 128 directions on a raster of the window). Weights are
+        from Ripley's K as spatstat's ``Kest(correction="good")`` (isotropic, with exact
+        arc lengths in rectangles and polygons, below 1,000 points). Weights are
         ignored, as in spatstat. Both CV rules give a Gaussian sigma, converted to the kernel's
         radius by its SD for compact kernels.
     kernel
