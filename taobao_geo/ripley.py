@@ -230,32 +230,37 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
                 continue
             circ_s = np.repeat(first[c0:c1] - np.cumsum(kc) + kc, kc) + np.arange(tot)
             e = np.repeat(qe[c0:c1], kc)
-            E = edges[e]
-            cc = c_pt[inv_s[circ_s]]
-            R = r_s[circ_s]
-            a = E[:, :2]
-            dv = E[:, 2:] - a
-            f = a - cc
-            A = (dv * dv).sum(1)
-            B = 2 * (f * dv).sum(1)
-            C = (f * f).sum(1) - R * R
-            disc = B * B - 4 * A * C
-            ok = (disc > 0) & (A > 0)
-            sq = np.sqrt(np.where(ok, disc, 0.0))
-            A2 = 2 * np.where(A > 0, A, 1)
-            t1 = np.clip((-B - sq) / A2, 0, 1)
-            t2 = np.clip((-B + sq) / A2, 0, 1)
-            ok &= t2 > t1
-            p1 = f + t1[:, None] * dv
-            p2 = f + t2[:, None] * dv
-            ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
-            acc += np.bincount(circ_s, weights=np.where(ok, ang, 0.0), minlength=len(need))
+            ang = _chord_angles(edges[e], c_pt[inv_s[circ_s]], r_s[circ_s])
+            acc += np.bincount(circ_s, weights=ang, minlength=len(need))
     inside = np.empty(len(need))
     inside[srt] = 2 * np.pi - acc
     with np.errstate(divide="ignore"):
         wt = 2 * np.pi / inside
     w[need] = np.clip(np.where(inside > 0, wt, MAX_EDGE_WEIGHT), 1.0, MAX_EDGE_WEIGHT)
     return w
+
+
+def _chord_angles(E: np.ndarray, cc: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """Signed angle at centre ``cc`` subtended by the part of edge ``E`` (x0, y0, x1, y1)
+    inside the disc of radius ``R`` (0 where the edge misses the disc)."""
+    a = E[:, :2]
+    dv = E[:, 2:] - a
+    f = a - cc
+    # points a + t dv on the circle: A t^2 + B t + C = 0
+    A = (dv * dv).sum(1)
+    B = 2 * (f * dv).sum(1)
+    C = (f * f).sum(1) - R * R
+    disc = B * B - 4 * A * C
+    ok = (disc > 0) & (A > 0)
+    sq = np.sqrt(np.where(ok, disc, 0.0))
+    A2 = 2 * np.where(A > 0, A, 1)
+    t1 = np.clip((-B - sq) / A2, 0, 1)
+    t2 = np.clip((-B + sq) / A2, 0, 1)
+    ok &= t2 > t1
+    p1 = f + t1[:, None] * dv
+    p2 = f + t2[:, None] * dv
+    ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
+    return np.where(ok, ang, 0.0)
 
 
 def _diameter(ctx: _Context) -> float:
@@ -636,83 +641,116 @@ def distance_function(
     xy = pat.xy
     n = len(xy)
     lam = n / window.area_m2
+    corrs = _chosen_corrections(function, correction, window, n, ctx.notes, func=func)
+    br = _chosen_breaks(function, ctx, lam, r=r, rmax=rmax, func=func)
+    _check_envelope_options(nsim, nrank, func=func)
+    est_fn = _ESTIMATORS[function]
+    raw = est_fn(xy, ctx, br, corrs)
+    theo = _theoretical(function, br.r, lam)
+    estimates = {c: _transform(function, raw[c]) for c in corrs}
+    primary = corrs[0]
+    env = _Envelope()
+    if nsim:
+        env = _simulate_envelope(function, ctx, br, primary, n, nsim=int(nsim), nrank=int(nrank),
+                                 envelope=envelope, theo=theo, observed=estimates[primary],
+                                 rng=rng, progress=progress)
+    return RipleyResult(
+        function=function, correction=primary, corrections=corrs, n=n,
+        area_m2=window.area_m2, area_method=window.method, rmax_m=float(br.r[-1]),
+        nsim=int(nsim), envelope=envelope if nsim else None, nrank=int(nrank),
+        alpha=float(env.alpha), p_mad=env.p_mad, crs=pat.crs, seed=seed_label(rng),
+        duplicates_note=pat.note() if pat.n_coincident else "", notes="; ".join(sorted(ctx.notes)),
+        frame=_tidy_frame(function, br.r, corrs, estimates, theo, env), sims=env.sims,
+        window=window,
+    )
+
+
+def _chosen_corrections(function: str, correction, window: StudyArea, n: int, notes: set, *,
+                        func: str) -> tuple[str, ...]:
+    """The corrections asked for (aliases resolved, checked) or the defaults."""
     if correction is None:
-        corrs = _default_corrections(function, window, n, ctx.notes)
-    else:
-        corrs = (correction,) if isinstance(correction, str) else tuple(correction)
-        corrs = tuple(_ALIASES.get(c, c) for c in corrs)
-        for c in corrs:
-            check_choice(c, CORRECTIONS[function], name="correction", func=func)
+        return _default_corrections(function, window, n, notes)
+    corrs = (correction,) if isinstance(correction, str) else tuple(correction)
+    corrs = tuple(_ALIASES.get(c, c) for c in corrs)
+    for c in corrs:
+        check_choice(c, CORRECTIONS[function], name="correction", func=func)
+    return corrs
+
+
+def _chosen_breaks(function: str, ctx: _Context, lam: float, *, r, rmax, func: str) -> Breaks:
+    """Distance breakpoints from ``r``, from ``rmax`` or spatstat's default rule."""
     if r is not None:
-        br = breaks_from_r(r)
-    elif rmax is not None:
+        return breaks_from_r(r)
+    if rmax is not None:
         if not rmax > 0:
             raise OptionError(f"`{func}`: `rmax` must be a positive distance in metres; "
                              f"got {rmax!r}.")
-        br = even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
-    else:
-        br = _default_breaks(function, ctx, lam)
+        return even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
+    return _default_breaks(function, ctx, lam)
+
+
+def _check_envelope_options(nsim, nrank, *, func: str) -> None:
     if int(nsim) != nsim or nsim < 0 or int(nrank) != nrank or nrank < 1:
         raise OptionError(f"`{func}`: `nsim` must be a whole number >= 0 (0: no envelope) and "
                           f"`nrank` >= 1; got nsim={nsim!r}, nrank={nrank!r}. Try nsim=99.")
     if nsim and nrank * 2 > nsim + 1:
         raise OptionError(f"`{func}`: nrank = {nrank} is too large for nsim = {nsim}.")
-    est_fn = _ESTIMATORS[function]
-    raw = est_fn(xy, ctx, br, corrs)
-    rvals = br.r
-    theo = _theoretical(function, rvals, lam)
-    estimates = {c: _transform(function, raw[c]) for c in corrs}
-    primary = corrs[0]
-    lo = hi = mean_sim = None
-    sims = None
-    p_mad = math.nan
-    seed = seed_label(rng)
-    if nsim:
-        from tqdm.auto import tqdm
 
-        gen = ensure_rng(rng)
-        sims = np.empty((nsim, len(rvals)))
-        for s in tqdm(range(nsim), desc=f"{function} envelope", leave=False,
-                      disable=None if progress is None else not progress):
-            sim_xy = _sample(window, n, gen)
-            sims[s] = _transform(function, est_fn(sim_xy, ctx, br, (primary,))[primary])
-        with warnings.catch_warnings():
-            # distances where no simulated pattern has an estimate (border: no point that far
-            # inside the window) stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean_sim = np.nanmean(sims, axis=0)
-        if envelope == "pointwise":
-            srt = np.sort(sims, axis=0)
-            lo, hi = srt[nrank - 1], srt[nsim - nrank]
-            alpha = 2 * nrank / (nsim + 1)
-        else:
-            dev = np.nanmax(np.abs(sims - theo), axis=1)
-            dcrit = np.sort(dev)[::-1][nrank - 1]
-            lo, hi = theo - dcrit, theo + dcrit
-            alpha = nrank / (nsim + 1)
-            obs_dev = np.nanmax(np.abs(estimates[primary] - theo))
-            p_mad = float((1 + np.sum(dev >= obs_dev)) / (nsim + 1))
-    else:
-        alpha = math.nan
+
+@dataclass(frozen=True)
+class _Envelope:
+    """A CSR envelope (all None / NaN without simulations)."""
+
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
+    mean_sim: np.ndarray | None = None
+    sims: np.ndarray | None = None
+    alpha: float = math.nan
+    p_mad: float = math.nan
+
+
+def _simulate_envelope(function: str, ctx: _Context, br: Breaks, primary: str, n: int, *,
+                       nsim: int, nrank: int, envelope: str, theo: np.ndarray,
+                       observed: np.ndarray, rng, progress) -> _Envelope:
+    """``nsim`` CSR patterns of ``n`` points in the window; pointwise or global limits."""
+    from tqdm.auto import tqdm
+
+    est_fn = _ESTIMATORS[function]
+    gen = ensure_rng(rng)
+    sims = np.empty((nsim, len(br.r)))
+    for s in tqdm(range(nsim), desc=f"{function} envelope", leave=False,
+                  disable=None if progress is None else not progress):
+        sim_xy = _sample(ctx.window, n, gen)
+        sims[s] = _transform(function, est_fn(sim_xy, ctx, br, (primary,))[primary])
+    with warnings.catch_warnings():
+        # distances where no simulated pattern has an estimate (border: no point that far
+        # inside the window) stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean_sim = np.nanmean(sims, axis=0)
+    if envelope == "pointwise":
+        srt = np.sort(sims, axis=0)
+        return _Envelope(srt[nrank - 1], srt[nsim - nrank], mean_sim, sims,
+                         alpha=2 * nrank / (nsim + 1))
+    dev = np.nanmax(np.abs(sims - theo), axis=1)
+    dcrit = np.sort(dev)[::-1][nrank - 1]
+    obs_dev = np.nanmax(np.abs(observed - theo))
+    return _Envelope(theo - dcrit, theo + dcrit, mean_sim, sims, alpha=nrank / (nsim + 1),
+                     p_mad=float((1 + np.sum(dev >= obs_dev)) / (nsim + 1)))
+
+
+def _tidy_frame(function: str, rvals: np.ndarray, corrs: tuple, estimates: dict,
+                theo: np.ndarray, env: _Envelope) -> pd.DataFrame:
+    """One row per (r, correction); the envelope columns filled for the first correction."""
     rows = []
     for c in corrs:
         df = pd.DataFrame({"function": function, "r_m": rvals, "correction": c,
                            "estimate": estimates[c], "theoretical": theo})
-        is_main = c == primary and nsim
-        df["lo"] = lo if is_main else np.nan
-        df["hi"] = hi if is_main else np.nan
-        df["mean_sim"] = mean_sim if is_main else np.nan
+        is_main = c == corrs[0] and env.sims is not None
+        df["lo"] = env.lo if is_main else np.nan
+        df["hi"] = env.hi if is_main else np.nan
+        df["mean_sim"] = env.mean_sim if is_main else np.nan
         rows.append(df)
-    frame = pd.concat(rows, ignore_index=True)
-    return RipleyResult(
-        function=function, correction=primary, corrections=corrs, n=n,
-        area_m2=window.area_m2, area_method=window.method, rmax_m=float(rvals[-1]),
-        nsim=int(nsim), envelope=envelope if nsim else None, nrank=int(nrank),
-        alpha=float(alpha), p_mad=p_mad, crs=pat.crs, seed=seed,
-        duplicates_note=pat.note() if pat.n_coincident else "", notes="; ".join(sorted(ctx.notes)),
-        frame=frame, sims=sims,
-        window=window,
-    )
+    return pd.concat(rows, ignore_index=True)
 
 
 def k_function(points, **kwargs) -> RipleyResult:
