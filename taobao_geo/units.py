@@ -280,75 +280,114 @@ def aggregate(
         wvals = ensure_numeric(points, weights, func=func)
     union = None if boundary is None else boundary_geometry(boundary, crs, func=func)
     report: dict = {"n_points": len(xy), "crs": crs.to_string(), "weights": weights}
-
     if isinstance(units, str):
         shape = check_choice(units, ("fishnet", "hex"), name="units", func=func)
-        extent = _extent(xy, union)
-        if size_m is None:
-            size_m, rule = _default_size(extent, union, "square" if shape == "fishnet" else "hexagon")
-        else:
-            size_m = float(size_m)
-            if not size_m > 0:
-                raise ValueError(f"`{func}`: `size_m` must be > 0 metres; got {size_m}.")
-            rule = "given by the caller"
-        if not 0.0 <= float(min_inside_share) <= 1.0:
-            raise OptionError(f"`{func}`: `min_inside_share` must be between 0 and 1; got "
-                              f"{min_inside_share!r}.")
-        if union is None and not (extent[2] - extent[0]) * (extent[3] - extent[1]) > 0:
-            raise NotApplicableError(
-                f"`{func}`: the {len(xy)} point(s) span a zero-area extent (identical or on one "
-                "line), so a grid has no study area to cover. Pass `boundary=` polygons.")
-        grid = fishnet(extent, size_m, crs=crs) if shape == "fishnet" else hex_grid(extent, size_m, crs=crs)
-        spec = dict(grid.attrs["grid"])
-        nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
-        if shape == "fishnet":
-            r, c = _assign_square(xy, spec, (nrow, ncol))
-        else:
-            r, c = _assign_hex(xy, spec)
-        inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)
-        cell = np.where(inside, r * ncol + c, -1)
-        n_low = 0
-        if union is not None:
-            kept_pos, kept_geoms, n_low = _keep_inside(grid, union, clip=clip,
-                                                       min_inside_share=min_inside_share)
-            remap = np.full(len(grid), -1, np.int64)
-            remap[kept_pos] = np.arange(len(kept_pos))
-            in_dropped = (cell >= 0) & (remap[np.clip(cell, 0, None)] < 0)
-            cell = np.where(cell >= 0, remap[np.clip(cell, 0, None)], -1)
-            grid = grid.iloc[kept_pos].reset_index(drop=True)
-            grid["geometry"] = kept_geoms
-            if clip:
-                # points outside the boundary are not counted, even inside a kept cell
-                out_pts = ~shapely.contains_xy(union, xy[:, 0], xy[:, 1])
-                on_edge = out_pts & shapely.intersects_xy(union, xy[:, 0], xy[:, 1])
-                cell = np.where(out_pts & ~on_edge, -1, cell)
-            report["n_points_in_dropped_units"] = int(in_dropped.sum())
-        grid.attrs["grid"] = spec
-        out = grid
-        report.update(units=shape, size_m=size_m, size_rule=rule,
-                      clip=bool(clip and union is not None),
-                      min_inside_share=float(min_inside_share), n_units_dropped_outside=n_low)
-        assigned = cell
+        out, assigned = _grid_units(xy, shape, union, crs, size_m=size_m, clip=clip,
+                                    min_inside_share=min_inside_share, report=report, func=func)
     else:
-        upolys = ensure_polygons(units, func=func)
-        out = units.copy() if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=upolys)
-        if out.crs is None:
-            raise InputDataError(f"`{func}`: the unit polygons have no CRS; set it first.")
-        if not CRS.from_user_input(out.crs).equals(crs):
-            out = out.to_crs(crs)
-            report["units_reprojected"] = True
-        if union is not None:
-            shapely.prepare(union)
-            out = out[shapely.intersects(union, out.geometry.to_numpy())]
-        out.attrs.pop("grid", None)
-        tree = shapely.STRtree(out.geometry.to_numpy())
-        pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="intersects")
-        # a point on a shared border belongs to the first unit only (counted once)
-        first = np.unique(pt_idx, return_index=True)[1]
-        assigned = np.full(len(xy), -1, np.int64)
-        assigned[pt_idx[first]] = poly_idx[first]
-        report.update(units="polygons", size_m=None, size_rule=None, clip=False)
+        out, assigned = _polygon_units(units, xy, union, crs, report=report, func=func)
+    _add_counts(out, assigned, wvals)
+    counts = out["count"].to_numpy()
+    outside = np.flatnonzero(assigned < 0)
+    report.update(
+        n_units=len(out),
+        n_empty_units=int((counts == 0).sum()),
+        n_points_counted=int(len(xy) - len(outside)),
+        n_points_outside=int(len(outside)),
+        points_outside=geoms.index[outside].tolist()[:100],
+    )
+    out.attrs["aggregation"] = report
+    return out
 
+
+def _grid_size(size_m, extent, union, shape: str, *, func: str) -> tuple[float, str]:
+    """The cell size (m) and how it was chosen."""
+    if size_m is None:
+        return _default_size(extent, union, "square" if shape == "fishnet" else "hexagon")
+    size_m = float(size_m)
+    if not size_m > 0:
+        raise ValueError(f"`{func}`: `size_m` must be > 0 metres; got {size_m}.")
+    return size_m, "given by the caller"
+
+
+def _grid_units(xy, shape: str, union, crs, *, size_m, clip: bool, min_inside_share: float,
+                report: dict, func: str):
+    """Grid cells over the boundary (or the points) and the cell of each point (-1: none)."""
+    extent = _extent(xy, union)
+    size_m, rule = _grid_size(size_m, extent, union, shape, func=func)
+    if not 0.0 <= float(min_inside_share) <= 1.0:
+        raise OptionError(f"`{func}`: `min_inside_share` must be between 0 and 1; got "
+                          f"{min_inside_share!r}.")
+    if union is None and not (extent[2] - extent[0]) * (extent[3] - extent[1]) > 0:
+        raise NotApplicableError(
+            f"`{func}`: the {len(xy)} point(s) span a zero-area extent (identical or on one "
+            "line), so a grid has no study area to cover. Pass `boundary=` polygons.")
+    build = fishnet if shape == "fishnet" else hex_grid
+    grid = build(extent, size_m, crs=crs)
+    spec = dict(grid.attrs["grid"])
+    nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
+    if shape == "fishnet":
+        r, c = _assign_square(xy, spec, (nrow, ncol))
+    else:
+        r, c = _assign_hex(xy, spec)
+    inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)
+    cell = np.where(inside, r * ncol + c, -1)
+    n_low = 0
+    if union is not None:
+        grid, cell, n_low = _cells_in_boundary(grid, cell, xy, union, clip=clip,
+                                               min_inside_share=min_inside_share, report=report)
+    grid.attrs["grid"] = spec
+    report.update(units=shape, size_m=size_m, size_rule=rule,
+                  clip=bool(clip and union is not None),
+                  min_inside_share=float(min_inside_share), n_units_dropped_outside=n_low)
+    return grid, cell
+
+
+def _cells_in_boundary(grid, cell, xy, union, *, clip: bool, min_inside_share: float,
+                       report: dict):
+    """Keep (and clip) the cells inside the boundary; renumber the points' cells."""
+    kept_pos, kept_geoms, n_low = _keep_inside(grid, union, clip=clip,
+                                               min_inside_share=min_inside_share)
+    remap = np.full(len(grid), -1, np.int64)
+    remap[kept_pos] = np.arange(len(kept_pos))
+    in_dropped = (cell >= 0) & (remap[np.clip(cell, 0, None)] < 0)
+    cell = np.where(cell >= 0, remap[np.clip(cell, 0, None)], -1)
+    grid = grid.iloc[kept_pos].reset_index(drop=True)
+    grid["geometry"] = kept_geoms
+    if clip:
+        # points outside the boundary are not counted, even inside a kept cell
+        out_pts = ~shapely.contains_xy(union, xy[:, 0], xy[:, 1])
+        on_edge = out_pts & shapely.intersects_xy(union, xy[:, 0], xy[:, 1])
+        cell = np.where(out_pts & ~on_edge, -1, cell)
+    report["n_points_in_dropped_units"] = int(in_dropped.sum())
+    return grid, cell, n_low
+
+
+def _polygon_units(units, xy, union, crs, *, report: dict, func: str):
+    """A polygon layer in the points' CRS (within the boundary) and the unit of each point."""
+    upolys = ensure_polygons(units, func=func)
+    out = units.copy() if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=upolys)
+    if out.crs is None:
+        raise InputDataError(f"`{func}`: the unit polygons have no CRS; set it first.")
+    if not CRS.from_user_input(out.crs).equals(crs):
+        out = out.to_crs(crs)
+        report["units_reprojected"] = True
+    if union is not None:
+        shapely.prepare(union)
+        out = out[shapely.intersects(union, out.geometry.to_numpy())]
+    out.attrs.pop("grid", None)
+    tree = shapely.STRtree(out.geometry.to_numpy())
+    pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="intersects")
+    # a point on a shared border belongs to the first unit only (counted once)
+    first = np.unique(pt_idx, return_index=True)[1]
+    assigned = np.full(len(xy), -1, np.int64)
+    assigned[pt_idx[first]] = poly_idx[first]
+    report.update(units="polygons", size_m=None, size_rule=None, clip=False)
+    return out, assigned
+
+
+def _add_counts(out: gpd.GeoDataFrame, assigned: np.ndarray, wvals) -> None:
+    """``count``, ``area_km2``, ``density_km2`` (and the weighted ones) per unit, in place."""
     n_units = len(out)
     ok = assigned >= 0
     counts = np.bincount(assigned[ok], minlength=n_units)
@@ -361,13 +400,3 @@ def aggregate(
         out["density_km2"] = np.where(area > 0, counts / area, np.nan)
         if wvals is not None:
             out["weighted_density_km2"] = np.where(area > 0, out["weighted_count"] / area, np.nan)
-    outside = np.flatnonzero(~ok)
-    report.update(
-        n_units=n_units,
-        n_empty_units=int((counts == 0).sum()),
-        n_points_counted=int(ok.sum()),
-        n_points_outside=int(len(outside)),
-        points_outside=geoms.index[outside].tolist()[:100],
-    )
-    out.attrs["aggregation"] = report
-    return out
