@@ -99,8 +99,9 @@ def _search(val: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
     return searchsorted_even(val, x, side)
 
 
-def whist(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
-          ) -> tuple[np.ndarray, float]:
+def whist(
+    x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Weighted histogram as spatstat ``whist``: (counts per cell, total above the last break)."""
     x = np.asarray(x, dtype=float)
     n_val = len(val)
@@ -110,8 +111,9 @@ def whist(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
     return h[1:n_val], float(h[n_val])
 
 
-def cumulative_below(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
-                     ) -> np.ndarray:
+def cumulative_below(
+    x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``cumsum(whist(x, val, w))``: (weighted) count of x below each r."""
     h, _ = whist(x, val, weights)
     return np.cumsum(h)
@@ -133,8 +135,9 @@ def hist_counts(x: np.ndarray, val: np.ndarray, xmax: float) -> np.ndarray:
     return np.diff(np.concatenate([[0.0], c]))
 
 
-def km_rs(o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
-          ) -> tuple[np.ndarray, np.ndarray]:
+def km_rs(
+    o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
+) -> tuple[np.ndarray, np.ndarray]:
     """spatstat ``km.rs.opt``: (reduced-sample, Kaplan-Meier) estimates of a distribution function.
 
     ``o`` observed (censored) distances ``min(dist, bdist)``, ``cc`` censoring distances
@@ -163,8 +166,9 @@ def _cells(x: np.ndarray, val: np.ndarray) -> np.ndarray:
     return cell
 
 
-def reduced_sample_counts(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
-                          breaks: Breaks) -> tuple[np.ndarray, np.ndarray]:
+def reduced_sample_counts(
+    d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray, breaks: Breaks
+) -> tuple[np.ndarray, np.ndarray]:
     """spatstat ``Kount`` from unordered pairs (distance ``d`` between points ``i`` and ``j``;
     ``b`` boundary distance of every point): numerator and denominator counts of the
     border-corrected K. Each pair is used from both ends, as spatstat's ordered pairs."""
@@ -186,16 +190,16 @@ def reduced_sample_counts(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.nda
     return num, denom
 
 
-def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = None
-                    ) -> np.ndarray:
+def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """(Weighted) count of x <= r[k] (closed), as spatstat's rectangle engine ``Krect``."""
     k = searchsorted_even(r, np.asarray(x, dtype=float), side="left")
     h = np.bincount(k, weights=weights, minlength=len(r) + 1)[: len(r)]
     return np.cumsum(h).astype(float)
 
 
-def border_counts_closed(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
-                         r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def border_counts_closed(
+    d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Border-corrected K counts as spatstat's rectangle engine ``Krect``, from unordered pairs
     (distance ``d`` between points ``i`` and ``j``; ``b`` boundary distance of every point):
     numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""

@@ -92,7 +92,12 @@ def _keep_inside(grid, union, *, clip: bool, min_inside_share: float):
 def _extent(xy: np.ndarray, union) -> tuple[float, float, float, float]:
     if union is not None:
         return tuple(float(v) for v in union.bounds)
-    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
 
 
 def _default_size(extent, union, shape: str) -> tuple[float, str]:
@@ -100,7 +105,8 @@ def _default_size(extent, union, shape: str) -> tuple[float, str]:
     if not area > 0:
         raise NotApplicableError(
             "Cannot build grid cells: the study area has zero area (all points identical or on "
-            "one line). Pass `boundary=` polygons or use polygon units.")
+            "one line). Pass `boundary=` polygons or use polygon units."
+        )
     size = _nice(math.sqrt(area / 1000))
     return size, f"automatic: about 1,000 {shape} cells over the study area ({size:g} m)"
 
@@ -126,8 +132,13 @@ def fishnet(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     ys = miny + np.arange(nrow + 1) * size_m
     geoms = shapely.box(xs[c], ys[r], xs[c + 1], ys[r + 1])
     gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
-    gdf.attrs["grid"] = {"kind": "square", "row": "grid_row", "col": "grid_col", "size_m": size_m,
-                         "origin": (minx, miny)}
+    gdf.attrs["grid"] = {
+        "kind": "square",
+        "row": "grid_row",
+        "col": "grid_col",
+        "size_m": size_m,
+        "origin": (minx, miny),
+    }
     return gdf
 
 
@@ -167,8 +178,13 @@ def hex_grid(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     ring = np.concatenate([ring, ring[:, :1]], axis=1)
     geoms = shapely.polygons(ring)
     gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
-    gdf.attrs["grid"] = {"kind": "hex", "row": "grid_row", "col": "grid_col", "size_m": size_m,
-                         "origin": (minx, miny)}
+    gdf.attrs["grid"] = {
+        "kind": "hex",
+        "row": "grid_row",
+        "col": "grid_col",
+        "size_m": size_m,
+        "origin": (minx, miny),
+    }
     return gdf
 
 
@@ -282,8 +298,17 @@ def aggregate(
     report: dict = {"n_points": len(xy), "crs": crs.to_string(), "weights": weights}
     if isinstance(units, str):
         shape = check_choice(units, ("fishnet", "hex"), name="units", func=func)
-        out, assigned = _grid_units(xy, shape, union, crs, size_m=size_m, clip=clip,
-                                    min_inside_share=min_inside_share, report=report, func=func)
+        out, assigned = _grid_units(
+            xy,
+            shape,
+            union,
+            crs,
+            size_m=size_m,
+            clip=clip,
+            min_inside_share=min_inside_share,
+            report=report,
+            func=func,
+        )
     else:
         out, assigned = _polygon_units(units, xy, union, crs, report=report, func=func)
     _add_counts(out, assigned, wvals)
@@ -310,18 +335,30 @@ def _grid_size(size_m, extent, union, shape: str, *, func: str) -> tuple[float, 
     return size_m, "given by the caller"
 
 
-def _grid_units(xy, shape: str, union, crs, *, size_m, clip: bool, min_inside_share: float,
-                report: dict, func: str):
+def _grid_units(
+    xy,
+    shape: str,
+    union,
+    crs,
+    *,
+    size_m,
+    clip: bool,
+    min_inside_share: float,
+    report: dict,
+    func: str,
+):
     """Grid cells over the boundary (or the points) and the cell of each point (-1: none)."""
     extent = _extent(xy, union)
     size_m, rule = _grid_size(size_m, extent, union, shape, func=func)
     if not 0.0 <= float(min_inside_share) <= 1.0:
-        raise OptionError(f"`{func}`: `min_inside_share` must be between 0 and 1; got "
-                          f"{min_inside_share!r}.")
+        raise OptionError(
+            f"`{func}`: `min_inside_share` must be between 0 and 1; got {min_inside_share!r}."
+        )
     if union is None and not (extent[2] - extent[0]) * (extent[3] - extent[1]) > 0:
         raise NotApplicableError(
             f"`{func}`: the {len(xy)} point(s) span a zero-area extent (identical or on one "
-            "line), so a grid has no study area to cover. Pass `boundary=` polygons.")
+            "line), so a grid has no study area to cover. Pass `boundary=` polygons."
+        )
     build = fishnet if shape == "fishnet" else hex_grid
     grid = build(extent, size_m, crs=crs)
     spec = dict(grid.attrs["grid"])
@@ -334,20 +371,26 @@ def _grid_units(xy, shape: str, union, crs, *, size_m, clip: bool, min_inside_sh
     cell = np.where(inside, r * ncol + c, -1)
     n_low = 0
     if union is not None:
-        grid, cell, n_low = _cells_in_boundary(grid, cell, xy, union, clip=clip,
-                                               min_inside_share=min_inside_share, report=report)
+        grid, cell, n_low = _cells_in_boundary(
+            grid, cell, xy, union, clip=clip, min_inside_share=min_inside_share, report=report
+        )
     grid.attrs["grid"] = spec
-    report.update(units=shape, size_m=size_m, size_rule=rule,
-                  clip=bool(clip and union is not None),
-                  min_inside_share=float(min_inside_share), n_units_dropped_outside=n_low)
+    report.update(
+        units=shape,
+        size_m=size_m,
+        size_rule=rule,
+        clip=bool(clip and union is not None),
+        min_inside_share=float(min_inside_share),
+        n_units_dropped_outside=n_low,
+    )
     return grid, cell
 
 
-def _cells_in_boundary(grid, cell, xy, union, *, clip: bool, min_inside_share: float,
-                       report: dict):
+def _cells_in_boundary(grid, cell, xy, union, *, clip: bool, min_inside_share: float, report: dict):
     """Keep (and clip) the cells inside the boundary; renumber the points' cells."""
-    kept_pos, kept_geoms, n_low = _keep_inside(grid, union, clip=clip,
-                                               min_inside_share=min_inside_share)
+    kept_pos, kept_geoms, n_low = _keep_inside(
+        grid, union, clip=clip, min_inside_share=min_inside_share
+    )
     remap = np.full(len(grid), -1, np.int64)
     remap[kept_pos] = np.arange(len(kept_pos))
     in_dropped = (cell >= 0) & (remap[np.clip(cell, 0, None)] < 0)

@@ -175,10 +175,18 @@ class StudyArea(ResultMixin):
             )
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "area_method": self.method, "area_m2": self.area_m2, "area_km2": self.area_km2,
-            "perimeter_m": self.perimeter_m, "description": self.description, "crs": self.crs,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "area_method": self.method,
+                    "area_m2": self.area_m2,
+                    "area_km2": self.area_km2,
+                    "perimeter_m": self.perimeter_m,
+                    "description": self.description,
+                    "crs": self.crs,
+                }
+            ]
+        )
 
     def summary(self) -> str:
         return f"Study area: {self.area_km2:,.3f} km² ({self.method}: {self.description})"
@@ -336,17 +344,22 @@ def check_overlap(window: BaseGeometry | None, xy: np.ndarray, *, func: str) -> 
         )
 
 
-def window_from_geometry(geometry: BaseGeometry, *, crs=None, method: str = "boundary",
-                         description: str = "user polygon") -> StudyArea:
+def window_from_geometry(
+    geometry: BaseGeometry, *, crs=None, method: str = "boundary", description: str = "user polygon"
+) -> StudyArea:
     """Wrap a shapely (Multi)Polygon (in metres) as a :class:`StudyArea`."""
     geom = boundary_geometry(geometry, None, func="window_from_geometry")
-    return StudyArea(geom, float(geom.area), method, description,
-                     None if crs is None else str(crs))
+    return StudyArea(geom, float(geom.area), method, description, None if crs is None else str(crs))
 
 
-def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | None = None,
-               boundary: Any = None, check_inside: bool = True,
-               func: str = "study_area") -> StudyArea:
+def study_area(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: str | float | None = None,
+    boundary: Any = None,
+    check_inside: bool = True,
+    func: str = "study_area",
+) -> StudyArea:
     """Choose the study area of a point pattern and say which one was used.
 
     Parameters
@@ -383,8 +396,10 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
     if isinstance(area, (int, float, np.floating, np.integer)) and not isinstance(area, bool):
         a = float(area)
         if not (a > 0 and math.isfinite(a)):
-            raise OptionError(f"`{func}`: `area` must be a positive number of m²; got {area!r}. "
-                              "Give the study area in m² (--area-km2 in km²) or a boundary.")
+            raise OptionError(
+                f"`{func}`: `area` must be a positive number of m²; got {area!r}. "
+                "Give the study area in m² (--area-km2 in km²) or a boundary."
+            )
         return StudyArea(None, a, "explicit", f"explicit area {a:.6g} m² given by the user", crs_s)
     if area not in AREA_METHODS:
         raise OptionError(
@@ -398,8 +413,13 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
             )
         geom = boundary_geometry(boundary, crs, func=func)
         note = _reprojection_note(boundary, crs)
-        sa = StudyArea(geom, float(geom.area), "boundary",
-                       f"boundary polygon(s){note}, {len(shapely.get_parts(geom))} part(s)", crs_s)
+        sa = StudyArea(
+            geom,
+            float(geom.area),
+            "boundary",
+            f"boundary polygon(s){note}, {len(shapely.get_parts(geom))} part(s)",
+            crs_s,
+        )
         if check_inside:
             _check_inside(sa, xy, geoms.index, func=func)
         return sa
@@ -505,8 +525,9 @@ def _sample(window: StudyArea, n: int, rng: np.random.Generator) -> np.ndarray:
     return a + u[:, :1] * (t[:, 1] - a) + u[:, 1:] * (t[:, 2] - a)
 
 
-def simulate_csr(window: StudyArea, n: int, *, nsim: int = 1,
-                 rng: int | np.random.Generator | None = None) -> np.ndarray:
+def simulate_csr(
+    window: StudyArea, n: int, *, nsim: int = 1, rng: int | np.random.Generator | None = None
+) -> np.ndarray:
     """Simulate complete spatial randomness with a fixed number of points in the window.
 
     Parameters
@@ -528,7 +549,6 @@ def simulate_csr(window: StudyArea, n: int, *, nsim: int = 1,
     window.require_geometry("simulate_csr")
     gen = ensure_rng(rng)
     return np.stack([_sample(window, int(n), gen) for _ in range(int(nsim))])
-
 
 
 @dataclass(frozen=True)
@@ -556,17 +576,26 @@ class PreparedPattern:
     def note(self) -> str:
         if self.n_coincident == 0:
             return "no coincident points"
-        verb = {"merge": "merged into their locations (weights = rows per location)",
-                "keep": "kept (zero nearest-neighbour distances included)"}[self.duplicates]
-        return (f"{self.n_coincident} row(s) share a location with another row "
-                f"({self.n_coincident_groups} location(s)); {verb}")
+        verb = {
+            "merge": "merged into their locations (weights = rows per location)",
+            "keep": "kept (zero nearest-neighbour distances included)",
+        }[self.duplicates]
+        return (
+            f"{self.n_coincident} row(s) share a location with another row "
+            f"({self.n_coincident_groups} location(s)); {verb}"
+        )
 
 
 DUPLICATE_POLICIES = ("raise", "merge", "keep")
 
 
-def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str = "raise",
-                    func: str, min_n: int = 3) -> PreparedPattern:
+def prepare_pattern(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    duplicates: str = "raise",
+    func: str,
+    min_n: int = 3,
+) -> PreparedPattern:
     """Validate points (type, CRS, count, coincident locations) for a point-pattern statistic.
 
     ``duplicates``: ``"raise"`` (default; list the coincident rows), ``"merge"`` (one point per
@@ -579,18 +608,21 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
     xy = point_coords(geoms)
     n_input = len(xy)
     if n_input < min_n:
-        raise TooFewPointsError(
-            f"`{func}` needs at least {min_n} points; got {n_input}."
-        )
+        raise TooFewPointsError(f"`{func}` needs at least {min_n} points; got {n_input}.")
     # hash-based test first (fast for a million points); group only when there are duplicates
     dup_mask = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
     if dup_mask.any():
-        uniq, first, inverse, counts = np.unique(xy, axis=0, return_index=True,
-                                                 return_inverse=True, return_counts=True)
+        uniq, first, inverse, counts = np.unique(
+            xy, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
         inverse = inverse.ravel()
     else:
-        uniq, first, inverse, counts = xy, np.arange(n_input), np.arange(n_input), np.ones(
-            n_input, dtype=int)
+        uniq, first, inverse, counts = (
+            xy,
+            np.arange(n_input),
+            np.arange(n_input),
+            np.ones(n_input, dtype=int),
+        )
     if len(uniq) == 1:
         raise DegenerateDataError(
             f"`{func}`: all {n_input} points are at the same location "
@@ -621,7 +653,16 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
                 f"`{func}` needs at least {min_n} distinct locations; the {n_input} points "
                 f"have {len(xy_u)} after merging coincident ones."
             )
-        return PreparedPattern(xy_u, w, pd.Index(idx), n_input, n_coinc, len(dup_groups),
-                               duplicates, crs.to_string())
-    return PreparedPattern(xy, np.ones(n_input), pd.Index(labels), n_input, n_coinc,
-                           len(dup_groups), duplicates, crs.to_string())
+        return PreparedPattern(
+            xy_u, w, pd.Index(idx), n_input, n_coinc, len(dup_groups), duplicates, crs.to_string()
+        )
+    return PreparedPattern(
+        xy,
+        np.ones(n_input),
+        pd.Index(labels),
+        n_input,
+        n_coinc,
+        len(dup_groups),
+        duplicates,
+        crs.to_string(),
+    )
