@@ -41,7 +41,10 @@ def _seq(right: float, npos: int) -> np.ndarray:
 
 
 def even_breaks(rmax: float, *, step: float | None = None) -> Breaks:
-    """spatstat ``make.even.breaks(rmax, bstep = step)``; default step ``rmax / 512``."""
+    """Even breakpoints as spatstat ``make.even.breaks(rmax, bstep = step)``.
+
+    The default step is ``rmax / 512``.
+    """
     if step is None:
         step = (rmax / 128) / 4
     npos = math.ceil(rmax / step)
@@ -51,7 +54,7 @@ def even_breaks(rmax: float, *, step: float | None = None) -> Breaks:
 
 
 def breaks_from_r(r: np.ndarray) -> Breaks:
-    """spatstat ``breakpts.from.r``: user distances starting at 0, increasing."""
+    """Breakpoints from user distances (spatstat ``breakpts.from.r``): starting at 0, increasing."""
     r = np.asarray(r, dtype=float)
     if r.ndim != 1 or len(r) < 2:
         raise ValueError(f"`r` must be a 1-d array of at least 2 distances; got shape {r.shape}.")
@@ -138,7 +141,7 @@ def hist_counts(x: np.ndarray, val: np.ndarray, xmax: float) -> np.ndarray:
 def km_rs(
     o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
 ) -> tuple[np.ndarray, np.ndarray]:
-    """spatstat ``km.rs.opt``: (reduced-sample, Kaplan-Meier) estimates of a distribution function.
+    """Reduced-sample and Kaplan-Meier estimates of a distribution function (``km.rs.opt``).
 
     ``o`` observed (censored) distances ``min(dist, bdist)``, ``cc`` censoring distances
     (distance to the boundary), ``d`` uncensored indicator ``dist <= bdist``.
@@ -160,7 +163,7 @@ def km_rs(
 
 
 def _cells(x: np.ndarray, val: np.ndarray) -> np.ndarray:
-    """whist cell index of each x (R findInterval, rightmost closed)."""
+    """The ``whist`` cell index of each x (R findInterval, rightmost closed)."""
     cell = _search(val, np.asarray(x, dtype=float), "right")
     cell[x == val[-1]] = len(val) - 1
     return cell
@@ -169,9 +172,12 @@ def _cells(x: np.ndarray, val: np.ndarray) -> np.ndarray:
 def reduced_sample_counts(
     d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray, breaks: Breaks
 ) -> tuple[np.ndarray, np.ndarray]:
-    """spatstat ``Kount`` from unordered pairs (distance ``d`` between points ``i`` and ``j``;
-    ``b`` boundary distance of every point): numerator and denominator counts of the
-    border-corrected K. Each pair is used from both ends, as spatstat's ordered pairs."""
+    """Border-corrected K counts as spatstat ``Kount``, from unordered pairs.
+
+    ``d`` is the distance between points ``i`` and ``j``, ``b`` the boundary distance of every
+    point; returns the numerator and denominator counts of the border-corrected K. Each pair is
+    used from both ends, as spatstat's ordered pairs.
+    """
     val = breaks.val
     nv = len(val)
     cd = _cells(d, val)
@@ -202,7 +208,8 @@ def border_counts_closed(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Border-corrected K counts as spatstat's rectangle engine ``Krect``, from unordered pairs
     (distance ``d`` between points ``i`` and ``j``; ``b`` boundary distance of every point):
-    numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""
+    numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``.
+    """
     m = len(r)
     kd = searchsorted_even(r, d, side="left")  # first k with r_k >= d
     kbp = searchsorted_even(r, b, side="left") - 1  # per point: last k with r_k < b

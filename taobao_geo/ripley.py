@@ -52,6 +52,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from ._errors import OptionError
 from ._ppbins import (
     Breaks,
     border_counts_closed,
@@ -65,7 +66,6 @@ from ._ppbins import (
     reduced_sample_counts,
 )
 from ._results import ResultMixin
-from ._errors import OptionError
 from ._validate import check_choice, ensure_rng, seed_label
 from .nni import nn_distances
 from .windows import StudyArea, _sample, boundary_distance, prepare_pattern, study_area
@@ -129,7 +129,8 @@ class _Context:
 
     def grid(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Pixel centres inside the window (spatstat ``as.mask``, 128 x 128), their distance to
-        the boundary, and the pixel size ``min(xstep, ystep)``."""
+        the boundary, and the pixel size ``min(xstep, ystep)``.
+        """
         if self._grid is None:
             x0, y0, x1, y1 = self.window.bounds
             xs = (x1 - x0) / NPIXEL
@@ -239,7 +240,7 @@ def _iso_weights(
         k_cand = np.maximum(block_end[qp] - first, 0)
         cum = np.cumsum(k_cand)
         bounds = np.searchsorted(cum, np.arange(ISO_MAX_COMBOS, cum[-1], ISO_MAX_COMBOS))
-        for c0, c1 in zip(np.r_[0, bounds], np.r_[bounds, len(qp)]):
+        for c0, c1 in zip(np.r_[0, bounds], np.r_[bounds, len(qp)], strict=True):
             if c1 <= c0:
                 continue
             kc = k_cand[c0:c1]
@@ -260,7 +261,8 @@ def _iso_weights(
 
 def _chord_angles(E: np.ndarray, cc: np.ndarray, R: np.ndarray) -> np.ndarray:
     """Signed angle at centre ``cc`` subtended by the part of edge ``E`` (x0, y0, x1, y1)
-    inside the disc of radius ``R`` (0 where the edge misses the disc)."""
+    inside the disc of radius ``R`` (0 where the edge misses the disc).
+    """
     a = E[:, :2]
     dv = E[:, 2:] - a
     f = a - cc
@@ -489,6 +491,7 @@ class RipleyResult(ResultMixin):
     window: StudyArea | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy table: one row per (r, correction)."""
         return self.frame.copy()
 
     def wide(self) -> pd.DataFrame:
@@ -504,6 +507,7 @@ class RipleyResult(ResultMixin):
         return self.frame[self.frame["correction"] == self.correction]
 
     def summary(self) -> str:
+        """A few lines: the function, the envelope result and the largest L(r) - r."""
         m = self._main().dropna(subset=["estimate"])
         lines = [
             f"{self.function}-function ({self.correction} correction), n = {self.n}, "
@@ -884,7 +888,7 @@ class MultiDistanceResult(ResultMixin):
     """
 
     max_clustering_distance_m: float
-    max_diff_L_m: float
+    max_diff_L_m: float  # noqa: N815 - L is the statistic's name (public field)
     significant_at_max: bool
     n: int
     area_m2: float
@@ -897,9 +901,11 @@ class MultiDistanceResult(ResultMixin):
     table: pd.DataFrame = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
+        """The table of L(d) per distance band."""
         return self.table.copy()
 
     def summary(self) -> str:
+        """A few lines: the distance of maximum clustering and where L(d) leaves the envelope."""
         t = self.table
         clustered = t.loc[t["pattern"] == "clustered", "distance_m"]
         lines = [
@@ -973,7 +979,7 @@ def multi_distance(
     func = "multi_distance"
     if n_bands < 1:
         raise OptionError(f"`{func}`: `n_bands` must be at least 1; got {n_bands}.")
-    pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
+    prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)  # fail early
     window = study_area(points, area=area, boundary=boundary, func=func)
     window.require_geometry(f"`{func}`")
     if increment is None:

@@ -123,8 +123,8 @@ def fishnet(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     nrow = int(math.floor((maxy - miny) / size_m)) + 1
     if nrow * ncol > MAX_CELLS:
         raise GridTooLargeError(
-            f"A fishnet of {size_m:g} m over this extent has {nrow * ncol:,} cells (> {MAX_CELLS:,}). "
-            "Use a larger size_m."
+            f"A fishnet of {size_m:g} m over this extent has {nrow * ncol:,} cells "
+            f"(> {MAX_CELLS:,}). Use a larger size_m."
         )
     r, c = np.divmod(np.arange(nrow * ncol), ncol)
     # edges from integer multiples of the size, so neighbours share bit-identical edges
@@ -188,7 +188,7 @@ def hex_grid(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _assign_square(xy, spec, nrow_ncol):
+def _assign_square(xy, spec):
     minx, miny = spec["origin"]
     s = spec["size_m"]
     c = np.floor((xy[:, 0] - minx) / s).astype(np.int64)
@@ -240,7 +240,8 @@ def aggregate(
         ``None``: about 1,000 cells over the boundary (or the points' extent), rounded to a nice
         number; the choice is recorded in ``attrs["aggregation"]["size_rule"]``.
     boundary
-        Study-area polygons (GeoDataFrame/GeoSeries/shapely geometry). Grid cells without area
+        Study-area polygons: a GeoDataFrame/GeoSeries with a CRS (reprojected to the points'
+        CRS if needed) or a shapely (Multi)Polygon in the points' CRS. Grid cells without area
         inside it are left out (also cells that only touch it along an edge or at a corner);
         with ``clip=True`` the kept cells are clipped to it (areas and
         densities then refer to the part inside). For a polygon layer, only units intersecting
@@ -268,13 +269,16 @@ def aggregate(
     Raises
     ------
     CRSError
-        Points without a projected CRS (areas and cell sizes are in metres).
+        Points without a projected CRS (areas and cell sizes are in metres); a boundary
+        without a CRS.
     GeometryTypeError
-        Non-point input, non-polygon units.
+        Non-point input, non-polygon units or boundary.
     InputDataError
         ``weights`` missing or non-numeric.
     NotApplicableError
-        A grid over a study area of zero area (identical or collinear points, no boundary).
+        A grid over a study area of zero area (identical or collinear points, no boundary);
+        a boundary of zero area (:class:`~taobao_geo._errors.ZeroAreaError`). The boundary is
+        checked by :func:`taobao_geo.windows.boundary_geometry`.
 
     Examples
     --------
@@ -364,7 +368,7 @@ def _grid_units(
     spec = dict(grid.attrs["grid"])
     nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
     if shape == "fishnet":
-        r, c = _assign_square(xy, spec, (nrow, ncol))
+        r, c = _assign_square(xy, spec)
     else:
         r, c = _assign_hex(xy, spec)
     inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)

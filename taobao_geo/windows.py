@@ -112,10 +112,12 @@ class StudyArea(ResultMixin):
 
     @property
     def area_km2(self) -> float:
+        """Area in km²."""
         return self.area_m2 / 1e6
 
     @property
     def perimeter_m(self) -> float:
+        """Length of the window's boundary in metres (NaN for an explicit area)."""
         return float(self.geometry.length) if self.geometry is not None else math.nan
 
     @functools.cached_property
@@ -137,12 +139,14 @@ class StudyArea(ResultMixin):
 
     @functools.cached_property
     def bounds(self) -> tuple[float, float, float, float]:
+        """``(minx, miny, maxx, maxy)`` of the window geometry."""
         return tuple(float(v) for v in self.geometry.bounds)
 
     @functools.cached_property
     def edges(self) -> np.ndarray:
         """(m, 4) array ``x0, y0, x1, y1`` of every ring edge; exteriors counter-clockwise,
-        holes clockwise (so the window lies to the left of each edge)."""
+        holes clockwise (so the window lies to the left of each edge).
+        """
         return _edges(self.geometry)
 
     @functools.cached_property
@@ -168,6 +172,7 @@ class StudyArea(ResultMixin):
         return coords, cum / cum[-1]
 
     def require_geometry(self, what: str) -> None:
+        """Raise :class:`InputDataError` when there is no geometry (an explicit area)."""
         if self.geometry is None:
             raise InputDataError(
                 f"{what} needs a window geometry, but the study area is an explicit number "
@@ -175,6 +180,7 @@ class StudyArea(ResultMixin):
             )
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: method, area, perimeter, description, CRS."""
         return pd.DataFrame(
             [
                 {
@@ -189,9 +195,11 @@ class StudyArea(ResultMixin):
         )
 
     def summary(self) -> str:
+        """One line: the area and how it was chosen."""
         return f"Study area: {self.area_km2:,.3f} km² ({self.method}: {self.description})"
 
     def to_geoseries(self) -> gpd.GeoSeries:
+        """The window as a one-row GeoSeries in its CRS."""
         self.require_geometry("to_geoseries()")
         return gpd.GeoSeries([self.geometry], crs=self.crs)
 
@@ -383,9 +391,12 @@ def study_area(
     Raises
     ------
     CRSError
-        Points not in a projected CRS.
+        Points not in a projected CRS; a boundary without a CRS.
     GeometryTypeError
-        Empty or zero-area window; a window that does not contain the points.
+        A boundary that is not polygons or has no rows; a window that does not contain the
+        points.
+    ZeroAreaError
+        A zero-area boundary or extent (also a GeometryTypeError).
     """
     crs = ensure_projected(points, func=func)
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
@@ -439,8 +450,8 @@ def study_area(
     if geom.geom_type != "Polygon" or not _has_area(geom, xy):
         raise ZeroAreaError(
             f"`{func}`: the points are collinear; the extent ({area}) has zero area (or is a "
-            f"sliver under {SLIVER_RATIO:g} of its length wide), so no intensity can be computed. Pass --area-km2 or a boundary (`area=` in m² or "
-            "`boundary=` polygons)."
+            f"sliver under {SLIVER_RATIO:g} of its length wide), so no intensity can be "
+            "computed. Pass --area-km2 or a boundary (`area=` in m² or `boundary=` polygons)."
         )
     return StudyArea(geom, float(geom.area), area, desc, crs_s)
 
@@ -504,7 +515,7 @@ def boundary_distance(window: StudyArea, xy: np.ndarray) -> np.ndarray:
 
 
 def _sample(window: StudyArea, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n independent uniform points in the window (binomial process; spatstat ``runifpoint``).
+    """Draw n independent uniform points in the window (binomial process; spatstat ``runifpoint``).
 
     Sampling is exact and vectorised: pick triangles of a constrained Delaunay triangulation
     with probability proportional to area, then a uniform point in each triangle. Holes and
@@ -571,9 +582,11 @@ class PreparedPattern:
 
     @property
     def n(self) -> int:
+        """Number of locations used."""
         return len(self.xy)
 
     def note(self) -> str:
+        """How coincident points were treated, for a result's summary."""
         if self.n_coincident == 0:
             return "no coincident points"
         verb = {
