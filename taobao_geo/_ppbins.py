@@ -41,7 +41,10 @@ def _seq(right: float, npos: int) -> np.ndarray:
 
 
 def even_breaks(rmax: float, *, step: float | None = None) -> Breaks:
-    """spatstat ``make.even.breaks(rmax, bstep = step)``; default step ``rmax / 512``."""
+    """Even breakpoints as spatstat ``make.even.breaks(rmax, bstep = step)``.
+
+    The default step is ``rmax / 512``.
+    """
     if step is None:
         step = (rmax / 128) / 4
     npos = math.ceil(rmax / step)
@@ -51,7 +54,7 @@ def even_breaks(rmax: float, *, step: float | None = None) -> Breaks:
 
 
 def breaks_from_r(r: np.ndarray) -> Breaks:
-    """spatstat ``breakpts.from.r``: user distances starting at 0, increasing."""
+    """Breakpoints from user distances (spatstat ``breakpts.from.r``): starting at 0, increasing."""
     r = np.asarray(r, dtype=float)
     if r.ndim != 1 or len(r) < 2:
         raise ValueError(f"`r` must be a 1-d array of at least 2 distances; got shape {r.shape}.")
@@ -99,8 +102,9 @@ def _search(val: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
     return searchsorted_even(val, x, side)
 
 
-def whist(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
-          ) -> tuple[np.ndarray, float]:
+def whist(
+    x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Weighted histogram as spatstat ``whist``: (counts per cell, total above the last break)."""
     x = np.asarray(x, dtype=float)
     n_val = len(val)
@@ -110,8 +114,9 @@ def whist(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
     return h[1:n_val], float(h[n_val])
 
 
-def cumulative_below(x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
-                     ) -> np.ndarray:
+def cumulative_below(
+    x: np.ndarray, val: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
     """``cumsum(whist(x, val, w))``: (weighted) count of x below each r."""
     h, _ = whist(x, val, weights)
     return np.cumsum(h)
@@ -133,9 +138,10 @@ def hist_counts(x: np.ndarray, val: np.ndarray, xmax: float) -> np.ndarray:
     return np.diff(np.concatenate([[0.0], c]))
 
 
-def km_rs(o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """spatstat ``km.rs.opt``: (reduced-sample, Kaplan-Meier) estimates of a distribution function.
+def km_rs(
+    o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced-sample and Kaplan-Meier estimates of a distribution function (``km.rs.opt``).
 
     ``o`` observed (censored) distances ``min(dist, bdist)``, ``cc`` censoring distances
     (distance to the boundary), ``d`` uncensored indicator ``dist <= bdist``.
@@ -157,17 +163,21 @@ def km_rs(o: np.ndarray, cc: np.ndarray, d: np.ndarray, breaks: Breaks
 
 
 def _cells(x: np.ndarray, val: np.ndarray) -> np.ndarray:
-    """whist cell index of each x (R findInterval, rightmost closed)."""
+    """The ``whist`` cell index of each x (R findInterval, rightmost closed)."""
     cell = _search(val, np.asarray(x, dtype=float), "right")
     cell[x == val[-1]] = len(val) - 1
     return cell
 
 
-def reduced_sample_counts(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
-                          breaks: Breaks) -> tuple[np.ndarray, np.ndarray]:
-    """spatstat ``Kount`` from unordered pairs (distance ``d`` between points ``i`` and ``j``;
-    ``b`` boundary distance of every point): numerator and denominator counts of the
-    border-corrected K. Each pair is used from both ends, as spatstat's ordered pairs."""
+def reduced_sample_counts(
+    d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray, breaks: Breaks
+) -> tuple[np.ndarray, np.ndarray]:
+    """Border-corrected K counts as spatstat ``Kount``, from unordered pairs.
+
+    ``d`` is the distance between points ``i`` and ``j``, ``b`` the boundary distance of every
+    point; returns the numerator and denominator counts of the border-corrected K. Each pair is
+    used from both ends, as spatstat's ordered pairs.
+    """
     val = breaks.val
     nv = len(val)
     cd = _cells(d, val)
@@ -186,19 +196,20 @@ def reduced_sample_counts(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.nda
     return num, denom
 
 
-def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = None
-                    ) -> np.ndarray:
+def cumulative_upto(x: np.ndarray, r: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """(Weighted) count of x <= r[k] (closed), as spatstat's rectangle engine ``Krect``."""
     k = searchsorted_even(r, np.asarray(x, dtype=float), side="left")
     h = np.bincount(k, weights=weights, minlength=len(r) + 1)[: len(r)]
     return np.cumsum(h).astype(float)
 
 
-def border_counts_closed(d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray,
-                         r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def border_counts_closed(
+    d: np.ndarray, i: np.ndarray, j: np.ndarray, b: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Border-corrected K counts as spatstat's rectangle engine ``Krect``, from unordered pairs
     (distance ``d`` between points ``i`` and ``j``; ``b`` boundary distance of every point):
-    numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``."""
+    numerator ``sum_i 1(b_i > r) #{j: d_ij <= r}`` and denominator ``#{i: b_i > r}``.
+    """
     m = len(r)
     kd = searchsorted_even(r, d, side="left")  # first k with r_k >= d
     kbp = searchsorted_even(r, b, side="left") - 1  # per point: last k with r_k < b

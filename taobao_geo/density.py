@@ -40,7 +40,6 @@ from scipy.spatial import cKDTree
 
 from . import _kde_grid as kg
 from ._errors import (
-    CRSError,
     GridTooLargeError,
     InputDataError,
     OptionError,
@@ -54,9 +53,9 @@ from ._validate import (
     ensure_aligned,
     ensure_numeric,
     ensure_points,
-    ensure_polygons,
     ensure_projected,
 )
+from .windows import boundary_geometry, check_overlap
 
 __all__ = ["BANDWIDTH_RULES", "KERNEL_NAMES", "BandwidthChoice", "KDEResult", "kde",
            "select_bandwidth"]
@@ -108,53 +107,14 @@ def _points_and_weights(points, weights, *, func: str, min_n: int = 1):
     return geoms, crs, xy, w
 
 
-def _dissolve(geoms: np.ndarray):
-    """Union of polygons; county layers are coverages, whose union is ~10x faster."""
-    if len(geoms) == 1:
-        return geoms[0]
-    try:
-        merged = shapely.coverage_union_all(geoms)
-        if merged.is_valid and math.isclose(merged.area, float(shapely.area(geoms).sum()),
-                                            rel_tol=1e-6):
-            return merged
-    except shapely.errors.GEOSException:  # pragma: no cover - overlapping input
-        pass
-    return shapely.union_all(geoms)
-
-
 def _window_geometry(boundary, crs: CRS, *, func: str):
     """The study window as one (multi)polygon in the points' CRS, or None."""
-    if boundary is None:
-        return None
-    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        gs = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-        if gs.crs is None:
-            raise TaobaoGeoError(f"`{func}`: the boundary has no CRS; set it (e.g. "
-                                 "boundary.set_crs('EPSG:4326')).")
-        if not CRS.from_user_input(gs.crs).equals(crs):
-            gs = gs.to_crs(crs)
-        ensure_polygons(gs, func=func)
-        geom = _dissolve(shapely.make_valid(gs.to_numpy()))
-    elif isinstance(boundary, shapely.Geometry):
-        geom = boundary  # assumed to be in the points' CRS
-    else:
-        raise TaobaoGeoError(f"`{func}`: boundary must be a GeoDataFrame, GeoSeries or shapely "
-                             f"polygon; got {type(boundary).__name__}.")
-    if geom.is_empty or geom.area <= 0:
-        raise TaobaoGeoError(f"`{func}`: the boundary has zero area.")
-    return geom
+    return None if boundary is None else boundary_geometry(boundary, crs, func=func)
 
 
 def _check_overlap(window, xy: np.ndarray, *, func: str) -> None:
     """A boundary that misses every point is almost always in another CRS."""
-    if window is None:
-        return
-    if not shapely.intersects(window, shapely.box(*_rect_of(xy))):
-        raise CRSError(f"`{func}`: the boundary (bounds {tuple(round(v) for v in window.bounds)})"
-                       f" does not overlap the points (bounds "
-                       f"{tuple(round(v) for v in _rect_of(xy))}); is it in the points' CRS? A "
-                       "shapely polygon is taken to be in the points' CRS; pass a GeoDataFrame "
-                       "with its CRS set to have it reprojected.")
+    check_overlap(window, xy, func=func)
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,44 +236,6 @@ def _ppl(xy, w, window, *, ns: int = 16):
     return sigmas, cv, best
 
 
-def _ripley_iso_weights(xi, yi, d, rect, window) -> np.ndarray:
-    """Ripley's isotropic edge weights 2*pi / (length of the circle of radius d about x_i in W).
-
-    Rectangles: exact (the arcs outside each side, minus the overlap at corners inside the
-    circle), as spatstat's ``edge.Ripley``. Other windows: the inside fraction of the circle
-    from 128 directions looked up on a fine raster of the window (an approximation).
-    Weights are capped at 100, as spatstat does.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if rect is not None:
-            x0, y0, x1, y1 = rect
-            a = [np.where(d > 0, np.arccos(np.clip(dk / d, -1.0, 1.0)), 0.0)
-                 for dk in (xi - x0, x1 - xi, yi - y0, y1 - yi)]
-            outside = 2.0 * (a[0] + a[1] + a[2] + a[3])
-            for p, q in ((0, 2), (0, 3), (1, 2), (1, 3)):
-                outside -= np.maximum(0.0, a[p] + a[q] - np.pi / 2)
-            inside = 1.0 - outside / (2 * np.pi)
-        else:
-            bx0, by0, bx1, by1 = window.bounds
-            cs = max(bx1 - bx0, by1 - by0) / 2048.0
-            grid = _grid_from_extent((bx0, by0, bx1, by1), cs)
-            mask = _mask(window, grid)
-            theta = np.linspace(0, 2 * np.pi, 128, endpoint=False)
-            inside = np.empty(len(d))
-            step = 20_000
-            for s in range(0, len(d), step):
-                px = xi[s:s + step, None] + d[s:s + step, None] * np.cos(theta)
-                py = yi[s:s + step, None] + d[s:s + step, None] * np.sin(theta)
-                j = np.floor((px - grid.xmin) / cs).astype(np.int64)
-                i = np.floor((grid.ymax - py) / cs).astype(np.int64)
-                ok = (i >= 0) & (i < grid.ny) & (j >= 0) & (j < grid.nx)
-                hit = np.zeros(px.shape, bool)
-                hit[ok] = mask[i[ok], j[ok]]
-                inside[s:s + step] = hit.mean(axis=1)
-        w = np.where(inside > 0, 1.0 / inside, np.inf)
-    return np.minimum(w, 100.0)
-
-
 def _diggle(xy, window, *, nr: int = 512):
     """spatstat ``bw.diggle``: Berman-Diggle MSE cross-validation from Ripley's K.
 
@@ -327,16 +249,11 @@ def _diggle(xy, window, *, nr: int = 512):
     """
     n = len(xy)
     if window is None:
-        rect = _rect_of(xy)
-        area = (rect[2] - rect[0]) * (rect[3] - rect[1])
-        frame = rect
+        frame = _rect_of(xy)
+        area = (frame[2] - frame[0]) * (frame[3] - frame[1])
     else:
-        rect = None
         area = float(window.area)
         frame = window.bounds
-        # an axis-aligned rectangle given as a polygon gets the exact rectangle weights
-        if math.isclose(area, shapely.box(*frame).area, rel_tol=1e-9):
-            rect = frame
     if area <= 0:
         raise TooFewPointsError("`kde`: bandwidth='diggle' needs a window with positive area.")
     lam = n / area
@@ -344,17 +261,7 @@ def _diggle(xy, window, *, nr: int = 512):
     rmax = min(short / 4.0, math.sqrt(1000.0 / (math.pi * lam)))
     r = np.linspace(0.0, rmax, nr)
     correction = _diggle_correction(n)
-    if correction == "isotropic":
-        tree = cKDTree(xy)
-        pairs = tree.sparse_distance_matrix(tree, rmax, output_type="ndarray")
-        pairs = pairs[pairs["i"] != pairs["j"]]
-        d = pairs["v"]
-        wts = _ripley_iso_weights(xy[pairs["i"], 0], xy[pairs["i"], 1], d, rect, window)
-        order = np.argsort(d, kind="stable")
-        cum = np.concatenate([[0.0], np.cumsum(wts[order])])
-        K = cum[np.searchsorted(d[order], r, side="right")] * area / (n * (n - 1.0))
-    else:
-        K = _diggle_k(xy, window if window is not None else shapely.box(*frame), r, correction)
+    K = _diggle_k(xy, window if window is not None else shapely.box(*frame), r, correction)
     good = np.isfinite(K)
     if not good.all():  # spatstat keeps K up to the last finite value
         last = int(np.argmin(good))
@@ -392,7 +299,8 @@ def _diggle_correction(n: int) -> str:
 
 
 def _diggle_k(xy: np.ndarray, geom, r: np.ndarray, correction: str) -> np.ndarray:
-    """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines)."""
+    """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines; the
+    isotropic weights are exact arc lengths in rectangles and polygons alike)."""
     from ._ppbins import breaks_from_r
     from .ripley import _Context, _k_estimates
     from .windows import window_from_geometry
@@ -425,8 +333,8 @@ def select_bandwidth(points: gpd.GeoDataFrame | gpd.GeoSeries, *,
         diameter, with a Gaussian kernel and uniform edge correction (spatstat's defaults); the
         window is ``boundary`` or the points' bounding rectangle.
         ``"diggle"``: spatstat ``bw.diggle`` Berman-Diggle mean-squared-error cross-validation
-        from Ripley's isotropic K (exact for rectangular windows; for other boundaries the
-        isotropic weights come from 128 directions on a raster of the window). Weights are
+        from Ripley's K as spatstat's ``Kest(correction="good")`` (isotropic, with exact
+        arc lengths in rectangles and polygons, below 1,000 points). Weights are
         ignored, as in spatstat. Both CV rules give a Gaussian sigma, converted to the kernel's
         radius by its SD for compact kernels.
     kernel

@@ -52,6 +52,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from ._errors import OptionError
 from ._ppbins import (
     Breaks,
     border_counts_closed,
@@ -65,7 +66,6 @@ from ._ppbins import (
     reduced_sample_counts,
 )
 from ._results import ResultMixin
-from ._errors import OptionError
 from ._validate import check_choice, ensure_rng, seed_label
 from .nni import nn_distances
 from .windows import StudyArea, _sample, boundary_distance, prepare_pattern, study_area
@@ -88,14 +88,24 @@ CORRECTIONS = {
     "G": ("rs", "km", "han", "none"),
     "F": ("rs", "km", "cs", "none"),
 }
-_ALIASES = {"iso": "isotropic", "ripley": "isotropic", "trans": "translate",
-            "translation": "translate", "bord": "border", "reduced_sample": "rs",
-            "kaplan_meier": "km", "hanisch": "han", "chiu_stoyan": "cs", "raw": "none"}
+_ALIASES = {
+    "iso": "isotropic",
+    "ripley": "isotropic",
+    "trans": "translate",
+    "translation": "translate",
+    "bord": "border",
+    "reduced_sample": "rs",
+    "kaplan_meier": "km",
+    "hanisch": "han",
+    "chiu_stoyan": "cs",
+    "raw": "none",
+}
 MAX_EDGE_WEIGHT = 100.0  # spatstat.options("maxedgewt")
 NPIXEL = 128  # spatstat.options("npixel"), the F grid
 
 
 # --------------------------------------------------------------------------- estimators
+
 
 class _Context:
     """Everything about the window that does not depend on the pattern (reused by simulations)."""
@@ -119,7 +129,8 @@ class _Context:
 
     def grid(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Pixel centres inside the window (spatstat ``as.mask``, 128 x 128), their distance to
-        the boundary, and the pixel size ``min(xstep, ystep)``."""
+        the boundary, and the pixel size ``min(xstep, ystep)``.
+        """
         if self._grid is None:
             x0, y0, x1, y1 = self.window.bounds
             xs = (x1 - x0) / NPIXEL
@@ -142,8 +153,11 @@ class _Context:
                 x0, y0, x1, y1 = w.bounds
                 a = np.maximum(x1 - x0 - 2 * r, 0) * np.maximum(y1 - y0 - 2 * r, 0)
             else:
-                a = shapely.area(shapely.buffer(np.full(len(r), w.geometry, dtype=object),
-                                                -np.asarray(r), quad_segs=64))
+                a = shapely.area(
+                    shapely.buffer(
+                        np.full(len(r), w.geometry, dtype=object), -np.asarray(r), quad_segs=64
+                    )
+                )
             self._eroded[key] = a
         return self._eroded[key]
 
@@ -162,8 +176,13 @@ def _pairs(xy: np.ndarray, rmax: float) -> tuple[np.ndarray, np.ndarray, np.ndar
 ISO_MAX_COMBOS = 2_000_000  # (circle, edge) combinations per vectorised batch: bounds memory
 
 
-def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarray,
-                 owner: np.ndarray | None = None) -> np.ndarray:
+def _iso_weights(
+    ctx: _Context,
+    centres: np.ndarray,
+    r: np.ndarray,
+    b: np.ndarray,
+    owner: np.ndarray | None = None,
+) -> np.ndarray:
     """Ripley's isotropic weights 2 pi r / length(circle(c, r) inside W), trimmed to [1, 100].
 
     Exact for polygons: with exteriors counter-clockwise and holes clockwise, the angle of the
@@ -221,7 +240,7 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
         k_cand = np.maximum(block_end[qp] - first, 0)
         cum = np.cumsum(k_cand)
         bounds = np.searchsorted(cum, np.arange(ISO_MAX_COMBOS, cum[-1], ISO_MAX_COMBOS))
-        for c0, c1 in zip(np.r_[0, bounds], np.r_[bounds, len(qp)]):
+        for c0, c1 in zip(np.r_[0, bounds], np.r_[bounds, len(qp)], strict=True):
             if c1 <= c0:
                 continue
             kc = k_cand[c0:c1]
@@ -230,32 +249,38 @@ def _iso_weights(ctx: _Context, centres: np.ndarray, r: np.ndarray, b: np.ndarra
                 continue
             circ_s = np.repeat(first[c0:c1] - np.cumsum(kc) + kc, kc) + np.arange(tot)
             e = np.repeat(qe[c0:c1], kc)
-            E = edges[e]
-            cc = c_pt[inv_s[circ_s]]
-            R = r_s[circ_s]
-            a = E[:, :2]
-            dv = E[:, 2:] - a
-            f = a - cc
-            A = (dv * dv).sum(1)
-            B = 2 * (f * dv).sum(1)
-            C = (f * f).sum(1) - R * R
-            disc = B * B - 4 * A * C
-            ok = (disc > 0) & (A > 0)
-            sq = np.sqrt(np.where(ok, disc, 0.0))
-            A2 = 2 * np.where(A > 0, A, 1)
-            t1 = np.clip((-B - sq) / A2, 0, 1)
-            t2 = np.clip((-B + sq) / A2, 0, 1)
-            ok &= t2 > t1
-            p1 = f + t1[:, None] * dv
-            p2 = f + t2[:, None] * dv
-            ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
-            acc += np.bincount(circ_s, weights=np.where(ok, ang, 0.0), minlength=len(need))
+            ang = _chord_angles(edges[e], c_pt[inv_s[circ_s]], r_s[circ_s])
+            acc += np.bincount(circ_s, weights=ang, minlength=len(need))
     inside = np.empty(len(need))
     inside[srt] = 2 * np.pi - acc
     with np.errstate(divide="ignore"):
         wt = 2 * np.pi / inside
     w[need] = np.clip(np.where(inside > 0, wt, MAX_EDGE_WEIGHT), 1.0, MAX_EDGE_WEIGHT)
     return w
+
+
+def _chord_angles(E: np.ndarray, cc: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """Signed angle at centre ``cc`` subtended by the part of edge ``E`` (x0, y0, x1, y1)
+    inside the disc of radius ``R`` (0 where the edge misses the disc).
+    """
+    a = E[:, :2]
+    dv = E[:, 2:] - a
+    f = a - cc
+    # points a + t dv on the circle: A t^2 + B t + C = 0
+    A = (dv * dv).sum(1)
+    B = 2 * (f * dv).sum(1)
+    C = (f * f).sum(1) - R * R
+    disc = B * B - 4 * A * C
+    ok = (disc > 0) & (A > 0)
+    sq = np.sqrt(np.where(ok, disc, 0.0))
+    A2 = 2 * np.where(A > 0, A, 1)
+    t1 = np.clip((-B - sq) / A2, 0, 1)
+    t2 = np.clip((-B + sq) / A2, 0, 1)
+    ok &= t2 > t1
+    p1 = f + t1[:, None] * dv
+    p2 = f + t2[:, None] * dv
+    ang = np.arctan2(p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0], (p1 * p2).sum(1))
+    return np.where(ok, ang, 0.0)
 
 
 def _diameter(ctx: _Context) -> float:
@@ -297,8 +322,12 @@ def _setcov_lookup(ctx: _Context, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     iy = np.clip(np.floor(fy).astype(np.intp), 0, 2 * ny - 2)
     tx = np.clip(fx - ix, 0, 1)
     ty = np.clip(fy - iy, 0, 1)
-    return ((1 - tx) * (1 - ty) * g[iy, ix] + tx * (1 - ty) * g[iy, ix + 1]
-            + (1 - tx) * ty * g[iy + 1, ix] + tx * ty * g[iy + 1, ix + 1])
+    return (
+        (1 - tx) * (1 - ty) * g[iy, ix]
+        + tx * (1 - ty) * g[iy, ix + 1]
+        + (1 - tx) * ty * g[iy + 1, ix]
+        + tx * ty * g[iy + 1, ix + 1]
+    )
 
 
 def _trans_weights(ctx: _Context, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -316,8 +345,10 @@ def _trans_weights(ctx: _Context, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
         wt[~np.isfinite(wt) | (wt < 0)] = MAX_EDGE_WEIGHT
         return np.minimum(wt, MAX_EDGE_WEIGHT)
     if len(dx) > EXACT_TRANSLATE_MAX_PAIRS:
-        ctx.notes.add(f"translate: set covariance from a {SETCOV_PIXELS}-pixel raster (more "
-                      f"than {EXACT_TRANSLATE_MAX_PAIRS:,} pairs), as spatstat")
+        ctx.notes.add(
+            f"translate: set covariance from a {SETCOV_PIXELS}-pixel raster (more "
+            f"than {EXACT_TRANSLATE_MAX_PAIRS:,} pairs), as spatstat"
+        )
         ov = _setcov_lookup(ctx, dx, dy)
         with np.errstate(divide="ignore"):
             out = np.where(ov > 0, w.area_m2 / ov, MAX_EDGE_WEIGHT)
@@ -430,6 +461,7 @@ def _transform(function: str, est: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- results
 
+
 @dataclass(frozen=True)
 class RipleyResult(ResultMixin):
     """K, L, G or F estimates with a CSR envelope.
@@ -459,6 +491,7 @@ class RipleyResult(ResultMixin):
     window: StudyArea | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy table: one row per (r, correction)."""
         return self.frame.copy()
 
     def wide(self) -> pd.DataFrame:
@@ -474,6 +507,7 @@ class RipleyResult(ResultMixin):
         return self.frame[self.frame["correction"] == self.correction]
 
     def summary(self) -> str:
+        """A few lines: the function, the envelope result and the largest L(r) - r."""
         m = self._main().dropna(subset=["estimate"])
         lines = [
             f"{self.function}-function ({self.correction} correction), n = {self.n}, "
@@ -492,8 +526,11 @@ class RipleyResult(ResultMixin):
                 + (f"; MAD test p = {self.p_mad:.3g}" if self.envelope == "global" else "")
             )
         if self.function in ("K", "L") and len(m):
-            diff = _transform(self.function, m["estimate"].to_numpy()) if self.function == "K" \
+            diff = (
+                _transform(self.function, m["estimate"].to_numpy())
+                if self.function == "K"
                 else m["estimate"].to_numpy()
+            )
             dev = diff - m["r_m"].to_numpy()
             k = int(np.nanargmax(dev))
             lines.append(f"Largest L(r) - r = {dev[k]:,.1f} m at r = {m['r_m'].iloc[k]:,.0f} m")
@@ -516,8 +553,13 @@ class RipleyResult(ResultMixin):
         m = self._main()
         r = m["r_m"].to_numpy()
         if self.nsim:
-            ax.fill_between(r, m["lo"], m["hi"], color="0.85",
-                            label=f"{self.envelope} CSR envelope ({self.nsim} sims)")
+            ax.fill_between(
+                r,
+                m["lo"],
+                m["hi"],
+                color="0.85",
+                label=f"{self.envelope} CSR envelope ({self.nsim} sims)",
+            )
         ax.plot(r, m["theoretical"], "r--", lw=1, label="CSR (theoretical)")
         if show_all:
             for c in self.corrections:
@@ -536,13 +578,14 @@ class RipleyResult(ResultMixin):
 COMPLEX_WINDOW_EDGES = 2000  # above: exact-geometry corrections only on request
 
 
-def _default_corrections(function: str, window: StudyArea, n: int, notes: set
-                         ) -> tuple[str, ...]:
+def _default_corrections(function: str, window: StudyArea, n: int, notes: set) -> tuple[str, ...]:
     complex_window = len(window.edges) > COMPLEX_WINDOW_EDGES
     if complex_window:
-        notes.add(f"the window has {len(window.edges):,} edges, so the default corrections "
-                  "leave out the exact-geometry ones (isotropic, Hanisch/Chiu-Stoyan); ask for "
-                  "them with correction=..., or simplify the boundary first")
+        notes.add(
+            f"the window has {len(window.edges):,} edges, so the default corrections "
+            "leave out the exact-geometry ones (isotropic, Hanisch/Chiu-Stoyan); ask for "
+            "them with correction=..., or simplify the boundary first"
+        )
     if function == "G":
         return ("km", "rs") if complex_window else ("km", "rs", "han")
     if function == "F":
@@ -636,83 +679,179 @@ def distance_function(
     xy = pat.xy
     n = len(xy)
     lam = n / window.area_m2
-    if correction is None:
-        corrs = _default_corrections(function, window, n, ctx.notes)
-    else:
-        corrs = (correction,) if isinstance(correction, str) else tuple(correction)
-        corrs = tuple(_ALIASES.get(c, c) for c in corrs)
-        for c in corrs:
-            check_choice(c, CORRECTIONS[function], name="correction", func=func)
-    if r is not None:
-        br = breaks_from_r(r)
-    elif rmax is not None:
-        if not rmax > 0:
-            raise OptionError(f"`{func}`: `rmax` must be a positive distance in metres; "
-                             f"got {rmax!r}.")
-        br = even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
-    else:
-        br = _default_breaks(function, ctx, lam)
-    if int(nsim) != nsim or nsim < 0 or int(nrank) != nrank or nrank < 1:
-        raise OptionError(f"`{func}`: `nsim` must be a whole number >= 0 (0: no envelope) and "
-                          f"`nrank` >= 1; got nsim={nsim!r}, nrank={nrank!r}. Try nsim=99.")
-    if nsim and nrank * 2 > nsim + 1:
-        raise OptionError(f"`{func}`: nrank = {nrank} is too large for nsim = {nsim}.")
+    corrs = _chosen_corrections(function, correction, window, n, ctx.notes, func=func)
+    br = _chosen_breaks(function, ctx, lam, r=r, rmax=rmax, func=func)
+    _check_envelope_options(nsim, nrank, func=func)
     est_fn = _ESTIMATORS[function]
     raw = est_fn(xy, ctx, br, corrs)
-    rvals = br.r
-    theo = _theoretical(function, rvals, lam)
+    theo = _theoretical(function, br.r, lam)
     estimates = {c: _transform(function, raw[c]) for c in corrs}
     primary = corrs[0]
-    lo = hi = mean_sim = None
-    sims = None
-    p_mad = math.nan
-    seed = seed_label(rng)
+    env = _Envelope()
     if nsim:
-        from tqdm.auto import tqdm
-
-        gen = ensure_rng(rng)
-        sims = np.empty((nsim, len(rvals)))
-        for s in tqdm(range(nsim), desc=f"{function} envelope", leave=False,
-                      disable=None if progress is None else not progress):
-            sim_xy = _sample(window, n, gen)
-            sims[s] = _transform(function, est_fn(sim_xy, ctx, br, (primary,))[primary])
-        with warnings.catch_warnings():
-            # distances where no simulated pattern has an estimate (border: no point that far
-            # inside the window) stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean_sim = np.nanmean(sims, axis=0)
-        if envelope == "pointwise":
-            srt = np.sort(sims, axis=0)
-            lo, hi = srt[nrank - 1], srt[nsim - nrank]
-            alpha = 2 * nrank / (nsim + 1)
-        else:
-            dev = np.nanmax(np.abs(sims - theo), axis=1)
-            dcrit = np.sort(dev)[::-1][nrank - 1]
-            lo, hi = theo - dcrit, theo + dcrit
-            alpha = nrank / (nsim + 1)
-            obs_dev = np.nanmax(np.abs(estimates[primary] - theo))
-            p_mad = float((1 + np.sum(dev >= obs_dev)) / (nsim + 1))
-    else:
-        alpha = math.nan
-    rows = []
-    for c in corrs:
-        df = pd.DataFrame({"function": function, "r_m": rvals, "correction": c,
-                           "estimate": estimates[c], "theoretical": theo})
-        is_main = c == primary and nsim
-        df["lo"] = lo if is_main else np.nan
-        df["hi"] = hi if is_main else np.nan
-        df["mean_sim"] = mean_sim if is_main else np.nan
-        rows.append(df)
-    frame = pd.concat(rows, ignore_index=True)
+        env = _simulate_envelope(
+            function,
+            ctx,
+            br,
+            primary,
+            n,
+            nsim=int(nsim),
+            nrank=int(nrank),
+            envelope=envelope,
+            theo=theo,
+            observed=estimates[primary],
+            rng=rng,
+            progress=progress,
+        )
     return RipleyResult(
-        function=function, correction=primary, corrections=corrs, n=n,
-        area_m2=window.area_m2, area_method=window.method, rmax_m=float(rvals[-1]),
-        nsim=int(nsim), envelope=envelope if nsim else None, nrank=int(nrank),
-        alpha=float(alpha), p_mad=p_mad, crs=pat.crs, seed=seed,
-        duplicates_note=pat.note() if pat.n_coincident else "", notes="; ".join(sorted(ctx.notes)),
-        frame=frame, sims=sims,
+        function=function,
+        correction=primary,
+        corrections=corrs,
+        n=n,
+        area_m2=window.area_m2,
+        area_method=window.method,
+        rmax_m=float(br.r[-1]),
+        nsim=int(nsim),
+        envelope=envelope if nsim else None,
+        nrank=int(nrank),
+        alpha=float(env.alpha),
+        p_mad=env.p_mad,
+        crs=pat.crs,
+        seed=seed_label(rng),
+        duplicates_note=pat.note() if pat.n_coincident else "",
+        notes="; ".join(sorted(ctx.notes)),
+        frame=_tidy_frame(function, br.r, corrs, estimates, theo, env),
+        sims=env.sims,
         window=window,
     )
+
+
+def _chosen_corrections(
+    function: str, correction, window: StudyArea, n: int, notes: set, *, func: str
+) -> tuple[str, ...]:
+    """The corrections asked for (aliases resolved, checked) or the defaults."""
+    if correction is None:
+        return _default_corrections(function, window, n, notes)
+    corrs = (correction,) if isinstance(correction, str) else tuple(correction)
+    corrs = tuple(_ALIASES.get(c, c) for c in corrs)
+    for c in corrs:
+        check_choice(c, CORRECTIONS[function], name="correction", func=func)
+    return corrs
+
+
+def _chosen_breaks(function: str, ctx: _Context, lam: float, *, r, rmax, func: str) -> Breaks:
+    """Distance breakpoints from ``r``, from ``rmax`` or spatstat's default rule."""
+    if r is not None:
+        return breaks_from_r(r)
+    if rmax is not None:
+        if not rmax > 0:
+            raise OptionError(
+                f"`{func}`: `rmax` must be a positive distance in metres; got {rmax!r}."
+            )
+        return even_breaks(float(rmax), step=ctx.grid()[2] / 4 if function == "F" else None)
+    return _default_breaks(function, ctx, lam)
+
+
+def _check_envelope_options(nsim, nrank, *, func: str) -> None:
+    if int(nsim) != nsim or nsim < 0 or int(nrank) != nrank or nrank < 1:
+        raise OptionError(
+            f"`{func}`: `nsim` must be a whole number >= 0 (0: no envelope) and "
+            f"`nrank` >= 1; got nsim={nsim!r}, nrank={nrank!r}. Try nsim=99."
+        )
+    if nsim and nrank * 2 > nsim + 1:
+        raise OptionError(f"`{func}`: nrank = {nrank} is too large for nsim = {nsim}.")
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    """A CSR envelope (all None / NaN without simulations)."""
+
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
+    mean_sim: np.ndarray | None = None
+    sims: np.ndarray | None = None
+    alpha: float = math.nan
+    p_mad: float = math.nan
+
+
+def _simulate_envelope(
+    function: str,
+    ctx: _Context,
+    br: Breaks,
+    primary: str,
+    n: int,
+    *,
+    nsim: int,
+    nrank: int,
+    envelope: str,
+    theo: np.ndarray,
+    observed: np.ndarray,
+    rng,
+    progress,
+) -> _Envelope:
+    """``nsim`` CSR patterns of ``n`` points in the window; pointwise or global limits."""
+    from tqdm.auto import tqdm
+
+    est_fn = _ESTIMATORS[function]
+    gen = ensure_rng(rng)
+    sims = np.empty((nsim, len(br.r)))
+    for s in tqdm(
+        range(nsim),
+        desc=f"{function} envelope",
+        leave=False,
+        disable=None if progress is None else not progress,
+    ):
+        sim_xy = _sample(ctx.window, n, gen)
+        sims[s] = _transform(function, est_fn(sim_xy, ctx, br, (primary,))[primary])
+    with warnings.catch_warnings():
+        # distances where no simulated pattern has an estimate (border: no point that far
+        # inside the window) stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean_sim = np.nanmean(sims, axis=0)
+    if envelope == "pointwise":
+        srt = np.sort(sims, axis=0)
+        return _Envelope(
+            srt[nrank - 1], srt[nsim - nrank], mean_sim, sims, alpha=2 * nrank / (nsim + 1)
+        )
+    dev = np.nanmax(np.abs(sims - theo), axis=1)
+    dcrit = np.sort(dev)[::-1][nrank - 1]
+    obs_dev = np.nanmax(np.abs(observed - theo))
+    return _Envelope(
+        theo - dcrit,
+        theo + dcrit,
+        mean_sim,
+        sims,
+        alpha=nrank / (nsim + 1),
+        p_mad=float((1 + np.sum(dev >= obs_dev)) / (nsim + 1)),
+    )
+
+
+def _tidy_frame(
+    function: str,
+    rvals: np.ndarray,
+    corrs: tuple,
+    estimates: dict,
+    theo: np.ndarray,
+    env: _Envelope,
+) -> pd.DataFrame:
+    """One row per (r, correction); the envelope columns filled for the first correction."""
+    rows = []
+    for c in corrs:
+        df = pd.DataFrame(
+            {
+                "function": function,
+                "r_m": rvals,
+                "correction": c,
+                "estimate": estimates[c],
+                "theoretical": theo,
+            }
+        )
+        is_main = c == corrs[0] and env.sims is not None
+        df["lo"] = env.lo if is_main else np.nan
+        df["hi"] = env.hi if is_main else np.nan
+        df["mean_sim"] = env.mean_sim if is_main else np.nan
+        rows.append(df)
+    return pd.concat(rows, ignore_index=True)
 
 
 def k_function(points, **kwargs) -> RipleyResult:
@@ -737,6 +876,7 @@ def f_function(points, **kwargs) -> RipleyResult:
 
 # --------------------------------------------------------------------------- ArcGIS summary
 
+
 @dataclass(frozen=True)
 class MultiDistanceResult(ResultMixin):
     """ArcGIS-style *Multi-Distance Spatial Cluster Analysis* table.
@@ -748,7 +888,7 @@ class MultiDistanceResult(ResultMixin):
     """
 
     max_clustering_distance_m: float
-    max_diff_L_m: float
+    max_diff_L_m: float  # noqa: N815 - L is the statistic's name (public field)
     significant_at_max: bool
     n: int
     area_m2: float
@@ -761,9 +901,11 @@ class MultiDistanceResult(ResultMixin):
     table: pd.DataFrame = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
+        """The table of L(d) per distance band."""
         return self.table.copy()
 
     def summary(self) -> str:
+        """A few lines: the distance of maximum clustering and where L(d) leaves the envelope."""
         t = self.table
         clustered = t.loc[t["pattern"] == "clustered", "distance_m"]
         lines = [
@@ -772,15 +914,24 @@ class MultiDistanceResult(ResultMixin):
             f"area {self.area_m2 / 1e6:,.3f} km² ({self.area_method})",
             f"Maximum clustering (largest L(d) - d = {self.max_diff_L_m:,.1f} m) at "
             f"d = {self.max_clustering_distance_m:,.0f} m"
-            + ("" if not self.nsim else
-               (", outside the CSR envelope" if self.significant_at_max else
-                ", inside the CSR envelope (not significant)")),
+            + (
+                ""
+                if not self.nsim
+                else (
+                    ", outside the CSR envelope"
+                    if self.significant_at_max
+                    else ", inside the CSR envelope (not significant)"
+                )
+            ),
         ]
         if self.nsim:
             lines.append(
                 "Clustered beyond the envelope at "
-                + (", ".join(f"{d:,.0f}" for d in clustered) + " m" if len(clustered) else
-                   "no distance")
+                + (
+                    ", ".join(f"{d:,.0f}" for d in clustered) + " m"
+                    if len(clustered)
+                    else "no distance"
+                )
             )
         return "\n".join(lines)
 
@@ -828,7 +979,7 @@ def multi_distance(
     func = "multi_distance"
     if n_bands < 1:
         raise OptionError(f"`{func}`: `n_bands` must be at least 1; got {n_bands}.")
-    pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
+    prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)  # fail early
     window = study_area(points, area=area, boundary=boundary, func=func)
     window.require_geometry(f"`{func}`")
     if increment is None:
@@ -842,23 +993,49 @@ def multi_distance(
     if not (start > 0 and increment > 0):
         raise OptionError(f"`{func}`: `start` and `increment` must be positive metres.")
     d = start + increment * np.arange(n_bands)
-    res = distance_function(points, function="L", boundary=boundary, area=area,
-                            r=np.concatenate([[0.0], d]), correction=correction, nsim=nsim,
-                            envelope=envelope, duplicates=duplicates, rng=rng, progress=progress)
+    res = distance_function(
+        points,
+        function="L",
+        boundary=boundary,
+        area=area,
+        r=np.concatenate([[0.0], d]),
+        correction=correction,
+        nsim=nsim,
+        envelope=envelope,
+        duplicates=duplicates,
+        rng=rng,
+        progress=progress,
+    )
     m = res.frame[res.frame["correction"] == res.correction].iloc[1:]
     obs = m["estimate"].to_numpy()
-    table = pd.DataFrame({
-        "distance_m": d, "expected_L": d, "observed_L": obs, "diff_L": obs - d,
-        "lo_env": m["lo"].to_numpy(), "hi_env": m["hi"].to_numpy(),
-    })
-    pattern = np.where(obs > table["hi_env"], "clustered",
-                       np.where(obs < table["lo_env"], "dispersed", "not significant"))
+    table = pd.DataFrame(
+        {
+            "distance_m": d,
+            "expected_L": d,
+            "observed_L": obs,
+            "diff_L": obs - d,
+            "lo_env": m["lo"].to_numpy(),
+            "hi_env": m["hi"].to_numpy(),
+        }
+    )
+    pattern = np.where(
+        obs > table["hi_env"],
+        "clustered",
+        np.where(obs < table["lo_env"], "dispersed", "not significant"),
+    )
     table["pattern"] = pattern if nsim else "no envelope"
     k = int(np.nanargmax(table["diff_L"]))
     return MultiDistanceResult(
-        max_clustering_distance_m=float(d[k]), max_diff_L_m=float(table["diff_L"].iloc[k]),
-        significant_at_max=bool(nsim and pattern[k] == "clustered"), n=res.n,
-        area_m2=res.area_m2, area_method=res.area_method, correction=res.correction,
-        nsim=res.nsim, envelope=res.envelope, crs=res.crs, seed=res.seed, table=table,
+        max_clustering_distance_m=float(d[k]),
+        max_diff_L_m=float(table["diff_L"].iloc[k]),
+        significant_at_max=bool(nsim and pattern[k] == "clustered"),
+        n=res.n,
+        area_m2=res.area_m2,
+        area_method=res.area_method,
+        correction=res.correction,
+        nsim=res.nsim,
+        envelope=res.envelope,
+        crs=res.crs,
+        seed=res.seed,
+        table=table,
     )
-

@@ -28,7 +28,6 @@ import shapely
 from pyproj import CRS
 
 from ._errors import (
-    GeometryTypeError,
     GridTooLargeError,
     InputDataError,
     NotApplicableError,
@@ -42,6 +41,7 @@ from ._validate import (
     ensure_projected,
     point_coords,
 )
+from .windows import boundary_geometry
 
 __all__ = ["aggregate", "fishnet", "hex_grid", "MAX_CELLS"]
 
@@ -55,24 +55,6 @@ def _nice(x: float) -> float:
     steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10]
     best = min(steps, key=lambda s: abs(s - m))
     return best * 10**e
-
-
-def _boundary_union(boundary, crs, *, func: str):
-    if boundary is None:
-        return None
-    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        polys = ensure_polygons(boundary, func=func)
-        if polys.crs is None:
-            raise InputDataError(f"`{func}`: the boundary has no CRS; set it first.")
-        if not CRS.from_user_input(polys.crs).equals(CRS.from_user_input(crs)):
-            polys = polys.to_crs(crs)
-        return shapely.union_all(shapely.make_valid(polys.to_numpy()))
-    if isinstance(boundary, shapely.Geometry):
-        return boundary
-    raise GeometryTypeError(
-        f"`{func}`: `boundary` must be a GeoDataFrame/GeoSeries of polygons or a shapely geometry; "
-        f"got {type(boundary).__name__}."
-    )
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -110,7 +92,12 @@ def _keep_inside(grid, union, *, clip: bool, min_inside_share: float):
 def _extent(xy: np.ndarray, union) -> tuple[float, float, float, float]:
     if union is not None:
         return tuple(float(v) for v in union.bounds)
-    return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
 
 
 def _default_size(extent, union, shape: str) -> tuple[float, str]:
@@ -118,7 +105,8 @@ def _default_size(extent, union, shape: str) -> tuple[float, str]:
     if not area > 0:
         raise NotApplicableError(
             "Cannot build grid cells: the study area has zero area (all points identical or on "
-            "one line). Pass `boundary=` polygons or use polygon units.")
+            "one line). Pass `boundary=` polygons or use polygon units."
+        )
     size = _nice(math.sqrt(area / 1000))
     return size, f"automatic: about 1,000 {shape} cells over the study area ({size:g} m)"
 
@@ -135,8 +123,8 @@ def fishnet(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     nrow = int(math.floor((maxy - miny) / size_m)) + 1
     if nrow * ncol > MAX_CELLS:
         raise GridTooLargeError(
-            f"A fishnet of {size_m:g} m over this extent has {nrow * ncol:,} cells (> {MAX_CELLS:,}). "
-            "Use a larger size_m."
+            f"A fishnet of {size_m:g} m over this extent has {nrow * ncol:,} cells "
+            f"(> {MAX_CELLS:,}). Use a larger size_m."
         )
     r, c = np.divmod(np.arange(nrow * ncol), ncol)
     # edges from integer multiples of the size, so neighbours share bit-identical edges
@@ -144,8 +132,13 @@ def fishnet(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     ys = miny + np.arange(nrow + 1) * size_m
     geoms = shapely.box(xs[c], ys[r], xs[c + 1], ys[r + 1])
     gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
-    gdf.attrs["grid"] = {"kind": "square", "row": "grid_row", "col": "grid_col", "size_m": size_m,
-                         "origin": (minx, miny)}
+    gdf.attrs["grid"] = {
+        "kind": "square",
+        "row": "grid_row",
+        "col": "grid_col",
+        "size_m": size_m,
+        "origin": (minx, miny),
+    }
     return gdf
 
 
@@ -185,12 +178,17 @@ def hex_grid(extent, size_m: float, *, crs=None) -> gpd.GeoDataFrame:
     ring = np.concatenate([ring, ring[:, :1]], axis=1)
     geoms = shapely.polygons(ring)
     gdf = gpd.GeoDataFrame({"grid_row": r, "grid_col": c}, geometry=geoms, crs=crs)
-    gdf.attrs["grid"] = {"kind": "hex", "row": "grid_row", "col": "grid_col", "size_m": size_m,
-                         "origin": (minx, miny)}
+    gdf.attrs["grid"] = {
+        "kind": "hex",
+        "row": "grid_row",
+        "col": "grid_col",
+        "size_m": size_m,
+        "origin": (minx, miny),
+    }
     return gdf
 
 
-def _assign_square(xy, spec, nrow_ncol):
+def _assign_square(xy, spec):
     minx, miny = spec["origin"]
     s = spec["size_m"]
     c = np.floor((xy[:, 0] - minx) / s).astype(np.int64)
@@ -242,7 +240,8 @@ def aggregate(
         ``None``: about 1,000 cells over the boundary (or the points' extent), rounded to a nice
         number; the choice is recorded in ``attrs["aggregation"]["size_rule"]``.
     boundary
-        Study-area polygons (GeoDataFrame/GeoSeries/shapely geometry). Grid cells without area
+        Study-area polygons: a GeoDataFrame/GeoSeries with a CRS (reprojected to the points'
+        CRS if needed) or a shapely (Multi)Polygon in the points' CRS. Grid cells without area
         inside it are left out (also cells that only touch it along an edge or at a corner);
         with ``clip=True`` the kept cells are clipped to it (areas and
         densities then refer to the part inside). For a polygon layer, only units intersecting
@@ -270,13 +269,16 @@ def aggregate(
     Raises
     ------
     CRSError
-        Points without a projected CRS (areas and cell sizes are in metres).
+        Points without a projected CRS (areas and cell sizes are in metres); a boundary
+        without a CRS.
     GeometryTypeError
-        Non-point input, non-polygon units.
+        Non-point input, non-polygon units or boundary.
     InputDataError
         ``weights`` missing or non-numeric.
     NotApplicableError
-        A grid over a study area of zero area (identical or collinear points, no boundary).
+        A grid over a study area of zero area (identical or collinear points, no boundary);
+        a boundary of zero area (:class:`~taobao_geo._errors.ZeroAreaError`). The boundary is
+        checked by :func:`taobao_geo.windows.boundary_geometry`.
 
     Examples
     --------
@@ -296,77 +298,143 @@ def aggregate(
         if not isinstance(points, gpd.GeoDataFrame):
             raise InputDataError(f"`{func}`: `weights` needs a GeoDataFrame with that column.")
         wvals = ensure_numeric(points, weights, func=func)
-    union = _boundary_union(boundary, crs, func=func)
+    union = None if boundary is None else boundary_geometry(boundary, crs, func=func)
     report: dict = {"n_points": len(xy), "crs": crs.to_string(), "weights": weights}
-
     if isinstance(units, str):
         shape = check_choice(units, ("fishnet", "hex"), name="units", func=func)
-        extent = _extent(xy, union)
-        if size_m is None:
-            size_m, rule = _default_size(extent, union, "square" if shape == "fishnet" else "hexagon")
-        else:
-            size_m = float(size_m)
-            if not size_m > 0:
-                raise ValueError(f"`{func}`: `size_m` must be > 0 metres; got {size_m}.")
-            rule = "given by the caller"
-        if not 0.0 <= float(min_inside_share) <= 1.0:
-            raise OptionError(f"`{func}`: `min_inside_share` must be between 0 and 1; got "
-                              f"{min_inside_share!r}.")
-        if union is None and not (extent[2] - extent[0]) * (extent[3] - extent[1]) > 0:
-            raise NotApplicableError(
-                f"`{func}`: the {len(xy)} point(s) span a zero-area extent (identical or on one "
-                "line), so a grid has no study area to cover. Pass `boundary=` polygons.")
-        grid = fishnet(extent, size_m, crs=crs) if shape == "fishnet" else hex_grid(extent, size_m, crs=crs)
-        spec = dict(grid.attrs["grid"])
-        nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
-        if shape == "fishnet":
-            r, c = _assign_square(xy, spec, (nrow, ncol))
-        else:
-            r, c = _assign_hex(xy, spec)
-        inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)
-        cell = np.where(inside, r * ncol + c, -1)
-        n_low = 0
-        if union is not None:
-            kept_pos, kept_geoms, n_low = _keep_inside(grid, union, clip=clip,
-                                                       min_inside_share=min_inside_share)
-            remap = np.full(len(grid), -1, np.int64)
-            remap[kept_pos] = np.arange(len(kept_pos))
-            in_dropped = (cell >= 0) & (remap[np.clip(cell, 0, None)] < 0)
-            cell = np.where(cell >= 0, remap[np.clip(cell, 0, None)], -1)
-            grid = grid.iloc[kept_pos].reset_index(drop=True)
-            grid["geometry"] = kept_geoms
-            if clip:
-                # points outside the boundary are not counted, even inside a kept cell
-                out_pts = ~shapely.contains_xy(union, xy[:, 0], xy[:, 1])
-                on_edge = out_pts & shapely.intersects_xy(union, xy[:, 0], xy[:, 1])
-                cell = np.where(out_pts & ~on_edge, -1, cell)
-            report["n_points_in_dropped_units"] = int(in_dropped.sum())
-        grid.attrs["grid"] = spec
-        out = grid
-        report.update(units=shape, size_m=size_m, size_rule=rule,
-                      clip=bool(clip and union is not None),
-                      min_inside_share=float(min_inside_share), n_units_dropped_outside=n_low)
-        assigned = cell
+        out, assigned = _grid_units(
+            xy,
+            shape,
+            union,
+            crs,
+            size_m=size_m,
+            clip=clip,
+            min_inside_share=min_inside_share,
+            report=report,
+            func=func,
+        )
     else:
-        upolys = ensure_polygons(units, func=func)
-        out = units.copy() if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=upolys)
-        if out.crs is None:
-            raise InputDataError(f"`{func}`: the unit polygons have no CRS; set it first.")
-        if not CRS.from_user_input(out.crs).equals(crs):
-            out = out.to_crs(crs)
-            report["units_reprojected"] = True
-        if union is not None:
-            shapely.prepare(union)
-            out = out[shapely.intersects(union, out.geometry.to_numpy())]
-        out.attrs.pop("grid", None)
-        tree = shapely.STRtree(out.geometry.to_numpy())
-        pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="intersects")
-        # a point on a shared border belongs to the first unit only (counted once)
-        first = np.unique(pt_idx, return_index=True)[1]
-        assigned = np.full(len(xy), -1, np.int64)
-        assigned[pt_idx[first]] = poly_idx[first]
-        report.update(units="polygons", size_m=None, size_rule=None, clip=False)
+        out, assigned = _polygon_units(units, xy, union, crs, report=report, func=func)
+    _add_counts(out, assigned, wvals)
+    counts = out["count"].to_numpy()
+    outside = np.flatnonzero(assigned < 0)
+    report.update(
+        n_units=len(out),
+        n_empty_units=int((counts == 0).sum()),
+        n_points_counted=int(len(xy) - len(outside)),
+        n_points_outside=int(len(outside)),
+        points_outside=geoms.index[outside].tolist()[:100],
+    )
+    out.attrs["aggregation"] = report
+    return out
 
+
+def _grid_size(size_m, extent, union, shape: str, *, func: str) -> tuple[float, str]:
+    """The cell size (m) and how it was chosen."""
+    if size_m is None:
+        return _default_size(extent, union, "square" if shape == "fishnet" else "hexagon")
+    size_m = float(size_m)
+    if not size_m > 0:
+        raise ValueError(f"`{func}`: `size_m` must be > 0 metres; got {size_m}.")
+    return size_m, "given by the caller"
+
+
+def _grid_units(
+    xy,
+    shape: str,
+    union,
+    crs,
+    *,
+    size_m,
+    clip: bool,
+    min_inside_share: float,
+    report: dict,
+    func: str,
+):
+    """Grid cells over the boundary (or the points) and the cell of each point (-1: none)."""
+    extent = _extent(xy, union)
+    size_m, rule = _grid_size(size_m, extent, union, shape, func=func)
+    if not 0.0 <= float(min_inside_share) <= 1.0:
+        raise OptionError(
+            f"`{func}`: `min_inside_share` must be between 0 and 1; got {min_inside_share!r}."
+        )
+    if union is None and not (extent[2] - extent[0]) * (extent[3] - extent[1]) > 0:
+        raise NotApplicableError(
+            f"`{func}`: the {len(xy)} point(s) span a zero-area extent (identical or on one "
+            "line), so a grid has no study area to cover. Pass `boundary=` polygons."
+        )
+    build = fishnet if shape == "fishnet" else hex_grid
+    grid = build(extent, size_m, crs=crs)
+    spec = dict(grid.attrs["grid"])
+    nrow, ncol = int(grid["grid_row"].max()) + 1, int(grid["grid_col"].max()) + 1
+    if shape == "fishnet":
+        r, c = _assign_square(xy, spec)
+    else:
+        r, c = _assign_hex(xy, spec)
+    inside = (r >= 0) & (r < nrow) & (c >= 0) & (c < ncol)
+    cell = np.where(inside, r * ncol + c, -1)
+    n_low = 0
+    if union is not None:
+        grid, cell, n_low = _cells_in_boundary(
+            grid, cell, xy, union, clip=clip, min_inside_share=min_inside_share, report=report
+        )
+    grid.attrs["grid"] = spec
+    report.update(
+        units=shape,
+        size_m=size_m,
+        size_rule=rule,
+        clip=bool(clip and union is not None),
+        min_inside_share=float(min_inside_share),
+        n_units_dropped_outside=n_low,
+    )
+    return grid, cell
+
+
+def _cells_in_boundary(grid, cell, xy, union, *, clip: bool, min_inside_share: float, report: dict):
+    """Keep (and clip) the cells inside the boundary; renumber the points' cells."""
+    kept_pos, kept_geoms, n_low = _keep_inside(
+        grid, union, clip=clip, min_inside_share=min_inside_share
+    )
+    remap = np.full(len(grid), -1, np.int64)
+    remap[kept_pos] = np.arange(len(kept_pos))
+    in_dropped = (cell >= 0) & (remap[np.clip(cell, 0, None)] < 0)
+    cell = np.where(cell >= 0, remap[np.clip(cell, 0, None)], -1)
+    grid = grid.iloc[kept_pos].reset_index(drop=True)
+    grid["geometry"] = kept_geoms
+    if clip:
+        # points outside the boundary are not counted, even inside a kept cell
+        out_pts = ~shapely.contains_xy(union, xy[:, 0], xy[:, 1])
+        on_edge = out_pts & shapely.intersects_xy(union, xy[:, 0], xy[:, 1])
+        cell = np.where(out_pts & ~on_edge, -1, cell)
+    report["n_points_in_dropped_units"] = int(in_dropped.sum())
+    return grid, cell, n_low
+
+
+def _polygon_units(units, xy, union, crs, *, report: dict, func: str):
+    """A polygon layer in the points' CRS (within the boundary) and the unit of each point."""
+    upolys = ensure_polygons(units, func=func)
+    out = units.copy() if isinstance(units, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=upolys)
+    if out.crs is None:
+        raise InputDataError(f"`{func}`: the unit polygons have no CRS; set it first.")
+    if not CRS.from_user_input(out.crs).equals(crs):
+        out = out.to_crs(crs)
+        report["units_reprojected"] = True
+    if union is not None:
+        shapely.prepare(union)
+        out = out[shapely.intersects(union, out.geometry.to_numpy())]
+    out.attrs.pop("grid", None)
+    tree = shapely.STRtree(out.geometry.to_numpy())
+    pt_idx, poly_idx = tree.query(shapely.points(xy), predicate="intersects")
+    # a point on a shared border belongs to the first unit only (counted once)
+    first = np.unique(pt_idx, return_index=True)[1]
+    assigned = np.full(len(xy), -1, np.int64)
+    assigned[pt_idx[first]] = poly_idx[first]
+    report.update(units="polygons", size_m=None, size_rule=None, clip=False)
+    return out, assigned
+
+
+def _add_counts(out: gpd.GeoDataFrame, assigned: np.ndarray, wvals) -> None:
+    """``count``, ``area_km2``, ``density_km2`` (and the weighted ones) per unit, in place."""
     n_units = len(out)
     ok = assigned >= 0
     counts = np.bincount(assigned[ok], minlength=n_units)
@@ -379,13 +447,3 @@ def aggregate(
         out["density_km2"] = np.where(area > 0, counts / area, np.nan)
         if wvals is not None:
             out["weighted_density_km2"] = np.where(area > 0, out["weighted_count"] / area, np.nan)
-    outside = np.flatnonzero(~ok)
-    report.update(
-        n_units=n_units,
-        n_empty_units=int((counts == 0).sum()),
-        n_points_counted=int(ok.sum()),
-        n_points_outside=int(len(outside)),
-        points_outside=geoms.index[outside].tolist()[:100],
-    )
-    out.attrs["aggregation"] = report
-    return out

@@ -43,10 +43,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ._errors import (
+    CRSError,
     DegenerateDataError,
     GeometryTypeError,
     InputDataError,
@@ -70,6 +72,8 @@ __all__ = [
     "PreparedPattern",
     "StudyArea",
     "boundary_distance",
+    "boundary_geometry",
+    "check_overlap",
     "prepare_pattern",
     "simulate_csr",
     "study_area",
@@ -108,10 +112,12 @@ class StudyArea(ResultMixin):
 
     @property
     def area_km2(self) -> float:
+        """Area in km²."""
         return self.area_m2 / 1e6
 
     @property
     def perimeter_m(self) -> float:
+        """Length of the window's boundary in metres (NaN for an explicit area)."""
         return float(self.geometry.length) if self.geometry is not None else math.nan
 
     @functools.cached_property
@@ -133,12 +139,14 @@ class StudyArea(ResultMixin):
 
     @functools.cached_property
     def bounds(self) -> tuple[float, float, float, float]:
+        """``(minx, miny, maxx, maxy)`` of the window geometry."""
         return tuple(float(v) for v in self.geometry.bounds)
 
     @functools.cached_property
     def edges(self) -> np.ndarray:
         """(m, 4) array ``x0, y0, x1, y1`` of every ring edge; exteriors counter-clockwise,
-        holes clockwise (so the window lies to the left of each edge)."""
+        holes clockwise (so the window lies to the left of each edge).
+        """
         return _edges(self.geometry)
 
     @functools.cached_property
@@ -164,6 +172,7 @@ class StudyArea(ResultMixin):
         return coords, cum / cum[-1]
 
     def require_geometry(self, what: str) -> None:
+        """Raise :class:`InputDataError` when there is no geometry (an explicit area)."""
         if self.geometry is None:
             raise InputDataError(
                 f"{what} needs a window geometry, but the study area is an explicit number "
@@ -171,15 +180,26 @@ class StudyArea(ResultMixin):
             )
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "area_method": self.method, "area_m2": self.area_m2, "area_km2": self.area_km2,
-            "perimeter_m": self.perimeter_m, "description": self.description, "crs": self.crs,
-        }])
+        """One row: method, area, perimeter, description, CRS."""
+        return pd.DataFrame(
+            [
+                {
+                    "area_method": self.method,
+                    "area_m2": self.area_m2,
+                    "area_km2": self.area_km2,
+                    "perimeter_m": self.perimeter_m,
+                    "description": self.description,
+                    "crs": self.crs,
+                }
+            ]
+        )
 
     def summary(self) -> str:
+        """One line: the area and how it was chosen."""
         return f"Study area: {self.area_km2:,.3f} km² ({self.method}: {self.description})"
 
     def to_geoseries(self) -> gpd.GeoSeries:
+        """The window as a one-row GeoSeries in its CRS."""
         self.require_geometry("to_geoseries()")
         return gpd.GeoSeries([self.geometry], crs=self.crs)
 
@@ -194,60 +214,160 @@ def _edges(geom: BaseGeometry) -> np.ndarray:
     return np.vstack(rows) if rows else np.empty((0, 4))
 
 
-def _as_geometry(boundary: Any, target_crs) -> tuple[BaseGeometry, str]:
-    """Union of a boundary (GeoDataFrame/GeoSeries/shapely) in ``target_crs``, and a note."""
-    note = ""
+_POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def boundary_geometry(boundary: Any, crs, *, func: str) -> BaseGeometry:
+    """The study window of a boundary: one valid (Multi)Polygon in ``crs``.
+
+    The one converter from a user's boundary to a window, shared by :func:`study_area` (NNI,
+    Ripley), :func:`taobao_geo.density.kde` and :func:`taobao_geo.units.aggregate`, so that
+    the same bad boundary gets the same error everywhere.
+
+    Parameters
+    ----------
+    boundary
+        A GeoDataFrame/GeoSeries of polygons with a CRS (reprojected to ``crs`` if it differs),
+        or a shapely Polygon/MultiPolygon, which is assumed to be in ``crs`` already.
+    crs
+        The points' CRS; ``None`` keeps the boundary's own CRS.
+    func
+        Name of the calling function, for messages.
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+        The rows dissolved, repaired (``make_valid``) and without zero-area parts.
+
+    Raises
+    ------
+    CRSError
+        A GeoDataFrame/GeoSeries without a CRS.
+    GeometryTypeError
+        Not a GeoDataFrame/GeoSeries/shapely geometry, no rows, or rows that are not non-empty
+        Polygon/MultiPolygon geometries.
+    ZeroAreaError
+        Polygons whose area is zero (degenerate rings).
+    """
     if isinstance(boundary, BaseGeometry):
-        geom = boundary
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise GeometryTypeError(
-                f"`boundary` must be Polygon/MultiPolygon; got a {geom.geom_type}."
-            )
+        kind = "empty geometry" if boundary.is_empty else boundary.geom_type
+        _check_polygonal_types(np.array([kind], dtype=object), None, func=func)
+        geom = boundary  # a shapely geometry carries no CRS: taken to be in the points' CRS
     elif isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        gs = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-        if len(gs) == 0:
-            raise GeometryTypeError("The study-area window is empty: `boundary` has no rows.")
-        bad = gs.index[gs.isna() | gs.is_empty | ~gs.geom_type.isin(["Polygon", "MultiPolygon"])]
-        if len(bad):
-            raise GeometryTypeError(
-                f"`boundary` needs non-empty Polygon/MultiPolygon geometries; {len(bad)} row(s) "
-                f"are not: {row_list(bad)}."
-            )
-        if gs.crs is None:
-            raise GeometryTypeError(
-                "`boundary` has no CRS; set it (boundary.set_crs(...)) so it can be matched "
-                "with the points."
-            )
-        if target_crs is not None and not gs.crs.equals(target_crs):
-            note = f" (reprojected from {gs.crs.to_string()})"
-            gs = gs.to_crs(target_crs)
-        geom = shapely.union_all(gs.to_numpy())
+        geom = _dissolve(_boundary_series(boundary, crs, func=func).to_numpy())
     else:
         raise GeometryTypeError(
-            "`boundary` must be a GeoDataFrame, GeoSeries or shapely (Multi)Polygon; "
-            f"got {type(boundary).__name__}."
+            f"`{func}`: `boundary` must be a GeoDataFrame, GeoSeries or shapely "
+            f"Polygon/MultiPolygon; got {type(boundary).__name__}."
         )
+    return _polygon_parts(geom, func=func)
+
+
+def _boundary_series(boundary, crs, *, func: str) -> gpd.GeoSeries:
+    """The boundary's geometry column, checked and in ``crs``."""
+    gs = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
+    if len(gs) == 0:
+        raise GeometryTypeError(
+            f"`{func}`: the study-area window is empty: `boundary` has no rows. Pass the "
+            "polygons of the study region (a county, a province)."
+        )
+    types = gs.geom_type.to_numpy(dtype=object)
+    types[(gs.isna() | gs.is_empty).to_numpy()] = "empty geometry"
+    _check_polygonal_types(types, gs.index, func=func)
+    if gs.crs is None:
+        raise CRSError(
+            f"`{func}`: the boundary has no CRS; set it (e.g. boundary.set_crs('EPSG:4326') "
+            "for longitude/latitude) so that it can be matched with the points."
+        )
+    if crs is not None and not gs.crs.equals(CRS.from_user_input(crs)):
+        gs = gs.to_crs(crs)
+    return gs
+
+
+def _check_polygonal_types(types: np.ndarray, index, *, func: str) -> None:
+    """Refuse anything but non-empty Polygon/MultiPolygon (``index``: row labels, or None)."""
+    bad = np.flatnonzero(~np.isin(types, _POLYGONAL))
+    if len(bad) == 0:
+        return
+    kinds = ", ".join(sorted(set(types[bad])))
+    where = "" if index is None else f" in {len(bad)} row(s): {row_list(index[bad])}"
+    raise GeometryTypeError(
+        f"`{func}`: the boundary must be non-empty Polygon or MultiPolygon geometries; got "
+        f"{kinds}{where}. A study-area window is an area: pass the Polygon/MultiPolygon "
+        "layer of the study region."
+    )
+
+
+def _dissolve(geoms: np.ndarray) -> BaseGeometry:
+    """Union of repaired polygons; county layers are coverages, whose union is ~10x faster."""
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    if len(geoms) == 1:
+        return geoms[0]
+    if not bad.any():
+        try:
+            merged = shapely.coverage_union_all(geoms)
+            if merged.is_valid and math.isclose(
+                merged.area, float(shapely.area(geoms).sum()), rel_tol=1e-6
+            ):
+                return merged
+        except shapely.errors.GEOSException:  # pragma: no cover - overlapping input
+            pass
+    return shapely.union_all(geoms)
+
+
+def _polygon_parts(geom: BaseGeometry, *, func: str) -> BaseGeometry:
+    """The valid polygons of positive area in ``geom`` (one Polygon or a MultiPolygon)."""
     geom = shapely.make_valid(geom) if not geom.is_valid else geom
     polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
     if not polys:
-        raise GeometryTypeError(
-            "The study-area window is empty: the boundary polygons have zero area."
+        raise ZeroAreaError(
+            f"`{func}`: the boundary polygons have zero area (degenerate rings), so they "
+            "cannot be a study-area window. Pass the polygons of the study region."
         )
-    geom = polys[0] if len(polys) == 1 else MultiPolygon(polys)
-    return geom, note
+    return polys[0] if len(polys) == 1 else MultiPolygon(polys)
 
 
-def window_from_geometry(geometry: BaseGeometry, *, crs=None, method: str = "boundary",
-                         description: str = "user polygon") -> StudyArea:
+def _reprojection_note(boundary: Any, crs) -> str:
+    """`` (reprojected from ...)`` when :func:`boundary_geometry` reprojected the boundary."""
+    src = getattr(boundary, "crs", None)
+    if src is None or crs is None or src.equals(CRS.from_user_input(crs)):
+        return ""
+    return f" (reprojected from {src.to_string()})"
+
+
+def check_overlap(window: BaseGeometry | None, xy: np.ndarray, *, func: str) -> None:
+    """Refuse a boundary that misses every point: it is almost always in another CRS."""
+    if window is None:
+        return
+    pts_box = (*xy.min(axis=0), *xy.max(axis=0))
+    if not shapely.intersects(window, shapely.box(*pts_box)):
+        raise CRSError(
+            f"`{func}`: the boundary (bounds {tuple(round(v) for v in window.bounds)}) does not "
+            f"overlap the points (bounds {tuple(round(float(v)) for v in pts_box)}); is it in "
+            "the points' CRS? A shapely polygon is taken to be in the points' CRS; pass a "
+            "GeoDataFrame with its CRS set to have it reprojected."
+        )
+
+
+def window_from_geometry(
+    geometry: BaseGeometry, *, crs=None, method: str = "boundary", description: str = "user polygon"
+) -> StudyArea:
     """Wrap a shapely (Multi)Polygon (in metres) as a :class:`StudyArea`."""
-    geom, _ = _as_geometry(geometry, None)
-    return StudyArea(geom, float(geom.area), method, description,
-                     None if crs is None else str(crs))
+    geom = boundary_geometry(geometry, None, func="window_from_geometry")
+    return StudyArea(geom, float(geom.area), method, description, None if crs is None else str(crs))
 
 
-def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | None = None,
-               boundary: Any = None, check_inside: bool = True,
-               func: str = "study_area") -> StudyArea:
+def study_area(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    area: str | float | None = None,
+    boundary: Any = None,
+    check_inside: bool = True,
+    func: str = "study_area",
+) -> StudyArea:
     """Choose the study area of a point pattern and say which one was used.
 
     Parameters
@@ -271,9 +391,12 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
     Raises
     ------
     CRSError
-        Points not in a projected CRS.
+        Points not in a projected CRS; a boundary without a CRS.
     GeometryTypeError
-        Empty or zero-area window; a window that does not contain the points.
+        A boundary that is not polygons or has no rows; a window that does not contain the
+        points.
+    ZeroAreaError
+        A zero-area boundary or extent (also a GeometryTypeError).
     """
     crs = ensure_projected(points, func=func)
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
@@ -284,8 +407,10 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
     if isinstance(area, (int, float, np.floating, np.integer)) and not isinstance(area, bool):
         a = float(area)
         if not (a > 0 and math.isfinite(a)):
-            raise OptionError(f"`{func}`: `area` must be a positive number of m²; got {area!r}. "
-                              "Give the study area in m² (--area-km2 in km²) or a boundary.")
+            raise OptionError(
+                f"`{func}`: `area` must be a positive number of m²; got {area!r}. "
+                "Give the study area in m² (--area-km2 in km²) or a boundary."
+            )
         return StudyArea(None, a, "explicit", f"explicit area {a:.6g} m² given by the user", crs_s)
     if area not in AREA_METHODS:
         raise OptionError(
@@ -297,9 +422,15 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
                 f"`{func}`: area='boundary' needs `boundary=` polygons (e.g. the county); "
                 "or use area='mbr', 'bbox' or 'hull'."
             )
-        geom, note = _as_geometry(boundary, crs)
-        sa = StudyArea(geom, float(geom.area), "boundary",
-                       f"boundary polygon(s){note}, {len(shapely.get_parts(geom))} part(s)", crs_s)
+        geom = boundary_geometry(boundary, crs, func=func)
+        note = _reprojection_note(boundary, crs)
+        sa = StudyArea(
+            geom,
+            float(geom.area),
+            "boundary",
+            f"boundary polygon(s){note}, {len(shapely.get_parts(geom))} part(s)",
+            crs_s,
+        )
         if check_inside:
             _check_inside(sa, xy, geoms.index, func=func)
         return sa
@@ -319,8 +450,8 @@ def study_area(points: gpd.GeoDataFrame | gpd.GeoSeries, *, area: str | float | 
     if geom.geom_type != "Polygon" or not _has_area(geom, xy):
         raise ZeroAreaError(
             f"`{func}`: the points are collinear; the extent ({area}) has zero area (or is a "
-            f"sliver under {SLIVER_RATIO:g} of its length wide), so no intensity can be computed. Pass --area-km2 or a boundary (`area=` in m² or "
-            "`boundary=` polygons)."
+            f"sliver under {SLIVER_RATIO:g} of its length wide), so no intensity can be "
+            "computed. Pass --area-km2 or a boundary (`area=` in m² or `boundary=` polygons)."
         )
     return StudyArea(geom, float(geom.area), area, desc, crs_s)
 
@@ -384,7 +515,7 @@ def boundary_distance(window: StudyArea, xy: np.ndarray) -> np.ndarray:
 
 
 def _sample(window: StudyArea, n: int, rng: np.random.Generator) -> np.ndarray:
-    """n independent uniform points in the window (binomial process; spatstat ``runifpoint``).
+    """Draw n independent uniform points in the window (binomial process; spatstat ``runifpoint``).
 
     Sampling is exact and vectorised: pick triangles of a constrained Delaunay triangulation
     with probability proportional to area, then a uniform point in each triangle. Holes and
@@ -405,8 +536,9 @@ def _sample(window: StudyArea, n: int, rng: np.random.Generator) -> np.ndarray:
     return a + u[:, :1] * (t[:, 1] - a) + u[:, 1:] * (t[:, 2] - a)
 
 
-def simulate_csr(window: StudyArea, n: int, *, nsim: int = 1,
-                 rng: int | np.random.Generator | None = None) -> np.ndarray:
+def simulate_csr(
+    window: StudyArea, n: int, *, nsim: int = 1, rng: int | np.random.Generator | None = None
+) -> np.ndarray:
     """Simulate complete spatial randomness with a fixed number of points in the window.
 
     Parameters
@@ -430,7 +562,6 @@ def simulate_csr(window: StudyArea, n: int, *, nsim: int = 1,
     return np.stack([_sample(window, int(n), gen) for _ in range(int(nsim))])
 
 
-
 @dataclass(frozen=True)
 class PreparedPattern:
     """Point locations ready for a point-pattern statistic, with how coincident points were treated.
@@ -451,22 +582,33 @@ class PreparedPattern:
 
     @property
     def n(self) -> int:
+        """Number of locations used."""
         return len(self.xy)
 
     def note(self) -> str:
+        """How coincident points were treated, for a result's summary."""
         if self.n_coincident == 0:
             return "no coincident points"
-        verb = {"merge": "merged into their locations (weights = rows per location)",
-                "keep": "kept (zero nearest-neighbour distances included)"}[self.duplicates]
-        return (f"{self.n_coincident} row(s) share a location with another row "
-                f"({self.n_coincident_groups} location(s)); {verb}")
+        verb = {
+            "merge": "merged into their locations (weights = rows per location)",
+            "keep": "kept (zero nearest-neighbour distances included)",
+        }[self.duplicates]
+        return (
+            f"{self.n_coincident} row(s) share a location with another row "
+            f"({self.n_coincident_groups} location(s)); {verb}"
+        )
 
 
 DUPLICATE_POLICIES = ("raise", "merge", "keep")
 
 
-def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str = "raise",
-                    func: str, min_n: int = 3) -> PreparedPattern:
+def prepare_pattern(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    duplicates: str = "raise",
+    func: str,
+    min_n: int = 3,
+) -> PreparedPattern:
     """Validate points (type, CRS, count, coincident locations) for a point-pattern statistic.
 
     ``duplicates``: ``"raise"`` (default; list the coincident rows), ``"merge"`` (one point per
@@ -479,18 +621,21 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
     xy = point_coords(geoms)
     n_input = len(xy)
     if n_input < min_n:
-        raise TooFewPointsError(
-            f"`{func}` needs at least {min_n} points; got {n_input}."
-        )
+        raise TooFewPointsError(f"`{func}` needs at least {min_n} points; got {n_input}.")
     # hash-based test first (fast for a million points); group only when there are duplicates
     dup_mask = pd.DataFrame(xy).duplicated(keep=False).to_numpy()
     if dup_mask.any():
-        uniq, first, inverse, counts = np.unique(xy, axis=0, return_index=True,
-                                                 return_inverse=True, return_counts=True)
+        uniq, first, inverse, counts = np.unique(
+            xy, axis=0, return_index=True, return_inverse=True, return_counts=True
+        )
         inverse = inverse.ravel()
     else:
-        uniq, first, inverse, counts = xy, np.arange(n_input), np.arange(n_input), np.ones(
-            n_input, dtype=int)
+        uniq, first, inverse, counts = (
+            xy,
+            np.arange(n_input),
+            np.arange(n_input),
+            np.ones(n_input, dtype=int),
+        )
     if len(uniq) == 1:
         raise DegenerateDataError(
             f"`{func}`: all {n_input} points are at the same location "
@@ -521,7 +666,16 @@ def prepare_pattern(points: gpd.GeoDataFrame | gpd.GeoSeries, *, duplicates: str
                 f"`{func}` needs at least {min_n} distinct locations; the {n_input} points "
                 f"have {len(xy_u)} after merging coincident ones."
             )
-        return PreparedPattern(xy_u, w, pd.Index(idx), n_input, n_coinc, len(dup_groups),
-                               duplicates, crs.to_string())
-    return PreparedPattern(xy, np.ones(n_input), pd.Index(labels), n_input, n_coinc,
-                           len(dup_groups), duplicates, crs.to_string())
+        return PreparedPattern(
+            xy_u, w, pd.Index(idx), n_input, n_coinc, len(dup_groups), duplicates, crs.to_string()
+        )
+    return PreparedPattern(
+        xy,
+        np.ones(n_input),
+        pd.Index(labels),
+        n_input,
+        n_coinc,
+        len(dup_groups),
+        duplicates,
+        crs.to_string(),
+    )

@@ -266,17 +266,49 @@ def test_bw_diggle_matches_spatstat(name, spat_points, bw_ref):
     assert "bw.diggle" in choice.detail
 
 
-def test_ripley_isotropic_weights_polygon_path_close_to_exact_rectangle():
-    rng = np.random.default_rng(3)
-    xi, yi, d = rng.uniform(0, 1, 2000), rng.uniform(0, 1, 2000), rng.uniform(0, 0.3, 2000)
-    exact = density._ripley_iso_weights(xi, yi, d, (0, 0, 1, 1), None)
-    approx = density._ripley_iso_weights(xi, yi, d, None, shapely.box(0, 0, 1, 1))
-    rel = np.abs(approx - exact) / exact
-    assert rel.max() < 0.03 and rel.mean() < 0.005
-    # a point in the middle with a small circle needs no correction; at a corner, 4x
-    one = density._ripley_iso_weights(np.array([0.5, 0.0]), np.array([0.5, 0.0]),
-                                      np.array([0.1, 0.1]), (0, 0, 1, 1), None)
-    np.testing.assert_allclose(one, [1.0, 4.0], rtol=1e-12)
+@pytest.mark.parametrize("name", ["demopat", "twopiece"])
+def test_bw_diggle_uses_ripleys_exact_isotropic_k_on_a_polygon(name):
+    # bw.diggle has no K of its own: on a polygon window (demopat has a hole, twopiece two
+    # parts) its criterion is built from ripley's isotropic K, whose exact arc-length weights
+    # match spatstat (test_ripley). The Berman-Diggle criterion is recomputed here from that K.
+    from _pp_reference import pattern
+
+    from taobao_geo.ripley import k_function
+
+    pts, win = pattern(name)
+    geom = win.iloc[0]
+    n = len(pts)
+    lam = n / geom.area
+    x0, y0, x1, y1 = geom.bounds
+    rmax = min(min(x1 - x0, y1 - y0) / 4, math.sqrt(1000 / (math.pi * lam)))
+    r = np.linspace(0.0, rmax, 512)
+    K = k_function(pts, boundary=win, r=r, correction="isotropic", nsim=0).frame[
+        "estimate"].to_numpy()
+    dK = np.append(np.diff(K), 0.0)
+    rv = r[r <= r[-1] / 2][1:]
+    y = np.clip(r[None, :] / (2 * rv[:, None]), 0, 1)
+    phi = 4 * np.pi * rv[:, None] ** 2 * (np.arccos(y) - y * np.sqrt(1 - y * y))
+    J = (phi * dK).sum(axis=1) / (2 * np.pi)
+    M = (1 / lam - 2 * K[1:len(rv) + 1]) / (np.pi * rv**2) + J / (np.pi * rv**2) ** 2
+    choice = select_bandwidth(pts, rule="diggle", kernel="gaussian", boundary=win)
+    assert "K with the isotropic correction" in choice.detail
+    np.testing.assert_allclose(choice.criterion[1:], M, rtol=1e-9)
+    assert choice.bandwidth_m == pytest.approx(rv[np.argmin(M)] / 2, rel=1e-12)
+
+
+def test_density_has_no_isotropic_edge_weights_of_its_own():
+    # the approximate (128-direction raster) copy is gone; ripley's exact weights: a circle
+    # well inside needs none, one about a corner of the unit square is 1/4 inside
+    import shapely as sh
+
+    from taobao_geo.ripley import _Context, _iso_weights
+    from taobao_geo.windows import window_from_geometry
+
+    assert not hasattr(density, "_ripley_iso_weights")
+    ctx = _Context(window_from_geometry(sh.box(0, 0, 1, 1)))
+    w = _iso_weights(ctx, np.array([[0.5, 0.5], [0.0, 0.0]]), np.array([0.1, 0.1]),
+                     np.array([0.5, 0.0]))
+    np.testing.assert_allclose(w, [1.0, 4.0], rtol=1e-7)  # corner point moved 1e-9 inwards
 
 
 def test_scott_converts_sigma_to_compact_radius(spat_points, bw_ref):

@@ -126,7 +126,7 @@ def test_window_errors():
         study_area(pts, boundary=gpd.GeoSeries([shapely.Point(0, 0)], crs=CRS))
     with pytest.raises(CRSError):
         study_area(pts.set_crs(None, allow_override=True))
-    with pytest.raises(GeometryTypeError, match="no CRS"):
+    with pytest.raises(CRSError, match="boundary has no CRS"):
         study_area(pts, boundary=win.set_crs(None, allow_override=True))
     with pytest.raises(InputDataError, match="explicit number"):
         simulate_csr(study_area(pts, area=1.0), 10)
