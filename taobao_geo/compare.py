@@ -32,7 +32,6 @@ attribution, exact) and a point-in-polygon join otherwise.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +40,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from . import centrography, datasets, local, nni
+from . import weights as _weights_mod
 from ._errors import InputDataError, TaobaoGeoError
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_points, ensure_polygons, ensure_rng, row_list, seed_label
@@ -53,10 +54,6 @@ NNI_CAVEAT = (
     "host Taobao villages, not of the villages themselves; coincident points are merged first."
 )
 _SUFFIXES = ("自治县", "自治旗", "县", "区", "市", "旗", "特区", "林区")
-
-
-def _mod(name: str):
-    return importlib.import_module(f"taobao_geo.{name}")
 
 
 def _norm_name(s: str) -> str:
@@ -217,7 +214,8 @@ class ComparisonResult(ResultMixin):
 
     def map(self, *, column: str = "density_per_1000km2", m=None, **kwargs):
         """Interactive comparison map (folium choropleth of ``column``) via :mod:`taobao_geo.maps`."""
-        maps = _mod("maps")
+        from . import maps
+
         y1 = self.years[-1]
         popup = [c for c in ("county", "adcode", f"n_{self.years[0]}", f"n_{y1}",
                              "density_per_1000km2", "share_of_province_pct", "nni_R",
@@ -251,7 +249,9 @@ class ComparisonResult(ResultMixin):
         plt.close(fig)
         if maps:
             m = self.map()
-            paths["map_html"] = _mod("maps").save_map(m, folder / "comparison_map.html")
+            from . import maps as _maps
+
+            paths["map_html"] = _maps.save_map(m, folder / "comparison_map.html")
         return paths
 
 
@@ -421,7 +421,7 @@ def compare_counties(
     check_choice(context, ("province", "china"), name="context", func="compare_counties")
     ensure_points(villages, func="compare_counties")
     if counties is None:
-        counties = _mod("datasets").load("china_counties")
+        counties = datasets.load("china_counties")
     ensure_polygons(counties, func="compare_counties")
     if year_col not in villages.columns:
         raise InputDataError(f"`compare_counties`: the villages have no {year_col!r} column; "
@@ -598,13 +598,9 @@ def _county_nni(pts, poly, *, permutations, min_locations, rng) -> dict:
                                f"location(s) (< {min_locations}); villages share town-seat points")
         return out
     try:
-        nni = _mod("nni")
         res = nni.nearest_neighbour_index(pts, area="boundary", boundary=poly, test="mc",
                                           nsim=int(max(permutations, 99)), duplicates="merge",
                                           rng=rng)
-    except ModuleNotFoundError as exc:
-        out["nni_note"] = f"not computed: {exc.name} unavailable"
-        return out
     except TaobaoGeoError as exc:
         out["nni_note"] = f"not computed: {exc}"
         return out
@@ -623,11 +619,7 @@ def _county_shift(pts, y0, y1) -> dict:
         out["centre_note"] = f"no villages in {y0 if len(a) == 0 else y1}"
         return out
     try:
-        c = _mod("centrography")
-        tr = c.centre_trends(pts[pts["_year"].isin([y0, y1])], by="_year", nni=False)
-    except ModuleNotFoundError as exc:
-        out["centre_note"] = f"not computed: {exc.name} unavailable"
-        return out
+        tr = centrography.centre_trends(pts[pts["_year"].isin([y0, y1])], by="_year", nni=False)
     except TaobaoGeoError as exc:
         if "same location" not in str(exc) or min(len(a), len(b)) < 1:
             out["centre_note"] = f"not computed: {exc}"  # e.g. fewer than 3 villages in a year
@@ -657,16 +649,12 @@ def _county_local(ctx: gpd.GeoDataFrame, counts_last: pd.Series, *, weights, per
     units["count"] = counts_last.reindex(units.index, fill_value=0).astype(float)
     result: dict[str, Any] = {"lisa_class": {}, "gi_bin": {}, "gi_z": {}}
     try:
-        wmod, local = _mod("weights"), _mod("local")
-        sw = wmod.build_graph(units, kind=weights, islands="nearest")
+        sw = _weights_mod.build_graph(units, kind=weights, islands="nearest")
         r1, r2 = rng.spawn(2)
         lisa = local.local_moran(units, column="count", weights=sw,
                                  permutations=int(permutations), alpha=alpha, rng=r1)
         gi = local.getis_ord(units, column="count", weights=sw, star=True, alpha=alpha,
                              inference="analytic", rng=r2)
-    except ModuleNotFoundError as exc:
-        result["_reason"] = f"module {exc.name} unavailable"
-        return result
     except TaobaoGeoError as exc:
         result["_reason"] = str(exc)
         return result

@@ -38,7 +38,6 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import functools
-import importlib
 import inspect
 import json
 import math
@@ -52,7 +51,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__, _outdir
+from . import (
+    __version__,
+    _outdir,
+    autocorrelation,
+    centrography,
+    datasets,
+    density,
+    local,
+    nni,
+    projection,
+    ripley,
+    weights,
+)
+from . import maps as _maps_mod
+from . import units as _units_mod
 from ._errors import GeometryTypeError, NotApplicableError, TaobaoGeoError
 from ._results import ResultMixin, jsonable
 from ._validate import (
@@ -232,13 +245,6 @@ class _Runner:
             # it stops the run whatever on_error says, so it is never a "skipped" step
             exc.add_note(f"(raised in analyze step {name!r})")
             raise
-        except ModuleNotFoundError as exc:
-            if not str(getattr(exc, "name", "")).startswith("taobao_geo."):
-                raise
-            self.records.append(StepRecord(
-                name, "skipped", f"module {exc.name} is not available in this installation",
-                time.perf_counter() - t0))
-            return None
         except Exception as exc:
             if self.on_error == "raise":
                 exc.add_note(f"(raised in analyze step {name!r}; on_error='record' records it "
@@ -276,10 +282,6 @@ def _check_options(*, bandwidth, nni_area, cell_size, unit_size_m, permutations,
                            hint="Give 0 (analytic test) or a count such as 999.")
 
 
-def _mod(name: str):
-    return importlib.import_module(f"taobao_geo.{name}")
-
-
 # --------------------------------------------------------------------------------------------
 # Output folder: every run is written into a locked temporary folder and moved into place
 # --------------------------------------------------------------------------------------------
@@ -292,7 +294,7 @@ def _input_record(gdf) -> dict | None:
     name = (gdf.attrs.get("dataset") or {}).get("name")
     if src is None and name:
         with contextlib.suppress(Exception):  # an unknown layer name: the content hash stays
-            src = _mod("datasets").get_path(name)
+            src = datasets.get_path(name)
     if src is not None and Path(src).is_file():
         rec.update(path=Path(src).name, sha256=_outdir.file_sha256(src))
     return rec
@@ -463,8 +465,6 @@ def analyze(
     """
     from tqdm.auto import tqdm
 
-    from . import projection
-
     check_choice(on_error, ("raise", "record"), name="on_error", func="analyze")
     _check_options(bandwidth=bandwidth, nni_area=nni_area, cell_size=cell_size,
                    unit_size_m=unit_size_m, permutations=permutations,
@@ -519,7 +519,7 @@ def analyze(
         # input problems here are the caller's to fix: raised, never recorded as "skipped"
         t0 = time.perf_counter()
         state.update(_prepare(points, boundary=boundary, year_col=year_col, year=year, crs=crs,
-                              choices=choices, projection=projection))
+                              choices=choices))
         runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
         bar.update(1)
         pts, bnd, win = state["points"], state["boundary"], state["window"]
@@ -643,7 +643,7 @@ def analyze(
 # --------------------------------------------------------------------------------------------
 # Steps (each calls one statistics module; a TaobaoGeoError means "not applicable")
 # --------------------------------------------------------------------------------------------
-def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
+def _prepare(points, *, boundary, year_col, year, crs, choices):
     if points.crs is None:
         from ._errors import CRSError
 
@@ -735,7 +735,6 @@ def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
 
 
 def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
-    nni = _mod("nni")
     kw = {"area": area, "test": "mc", "nsim": int(nsim), "alternative": "two-sided",
           "duplicates": duplicates, "rng": rng, "progress": progress}
     if bnd is not None:
@@ -747,7 +746,6 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
 
 
 def _ripley(pts, bnd, *, nsim, duplicates, correction, rng, progress=None):
-    ripley = _mod("ripley")
     kw = {"progress": progress} if correction is None else {"correction": correction,
                                                               "progress": progress}
     return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
@@ -755,7 +753,6 @@ def _ripley(pts, bnd, *, nsim, duplicates, correction, rng, progress=None):
 
 
 def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
-    density = _mod("density")
     res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size,
                       boundary=bnd)
     choices["kde"] = {"kernel": getattr(res, "kernel", kernel),
@@ -769,7 +766,6 @@ def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
 
 
 def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
-    mod = _mod("units")
     if isinstance(units, gpd.GeoDataFrame):
         polys = units.to_crs(pts.crs)
         kind, reason = "polygons", "given by the caller"
@@ -803,7 +799,7 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
             if polys[idc].is_unique:
                 polys = polys.set_index(idc, drop=False).rename_axis(None)
                 unit_id = idc
-    agg = mod.aggregate(pts, units=polys, **kw)
+    agg = _units_mod.aggregate(pts, units=polys, **kw)
     rep = agg.attrs["aggregation"]
     if len(agg) < MIN_UNITS:
         raise NotApplicableError(
@@ -877,11 +873,10 @@ def _grid_choices(agg, rep, bnd) -> dict:
 
 
 def _weights(unit_gdf, *, kind, k, islands, choices):
-    wmod = _mod("weights")
     kw = {"kind": kind, "islands": islands}
     if kind == "knn":
         kw["k"] = k
-    sw = wmod.build_graph(unit_gdf, **kw)
+    sw = weights.build_graph(unit_gdf, **kw)
     choices["weights"] = {"kind": kind, "k": k if kind == "knn" else None, "islands": islands,
                           "method": getattr(sw, "method", None),
                           "islands_found": list(getattr(sw, "islands", ()) or ()),
@@ -890,13 +885,11 @@ def _weights(unit_gdf, *, kind, k, islands, choices):
 
 
 def _moran(unit_gdf, sw, *, value, permutations, rng):
-    auto = _mod("autocorrelation")
-    return auto.moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
+    return autocorrelation.moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
                       alternative="two-sided", rng=rng)
 
 
 def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress=None):
-    local = _mod("local")
     return local.local_moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
                              alpha=alpha, correction=correction, rng=rng, progress=progress)
 
@@ -904,29 +897,26 @@ def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress
 def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
     # Gi* z-scores are analytic (Getis & Ord; ArcGIS's GiZScore and spdep localG): the bins are
     # ArcGIS's. Permutation p-values are added when permutations > 0.
-    local = _mod("local")
     return local.getis_ord(unit_gdf, column=value, weights=sw, star=True,
                            permutations=int(permutations), inference="analytic", alpha=alpha,
                            correction=correction, rng=rng)
 
 
 def _centrography(pts):
-    c = _mod("centrography")
-    return c.centrography(pts)
+    return centrography.centrography(pts)
 
 
 def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng, choices):
     # NNI per year with the same study area and duplicate rule as the cross-section NNI (z-test,
     # so the years are comparable without simulation noise).
-    c = _mod("centrography")
     from ._errors import TooFewPointsError
 
     try:
-        return c.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
+        return centrography.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
                                duplicates=duplicates)
     except TooFewPointsError as exc:
         # one year with too few distinct locations for an NNI: keep the centres, drop the NNI
-        res = c.centre_trends(all_pts, by=by, nni=False)
+        res = centrography.centre_trends(all_pts, by=by, nni=False)
         choices["trends"] = {"nni_per_year": f"left out: {exc}"}
         return res
 
@@ -935,7 +925,6 @@ def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm"))
     """One offline HTML map per analysis (villages, density, LISA, Gi*, centres)."""
     # two WGS 84 base maps in the layer control: if one provider is unreachable or wants a key,
     # the user switches to the other
-    mod = _mod("maps")
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     notes: dict[str, str] = {}
@@ -949,30 +938,30 @@ def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm"))
         except TaobaoGeoError as exc:  # e.g. an empty layer: that map is left out, with why
             notes[key] = str(exc)
             return
-        written[key] = mod.save_map(m, folder / f"{key}.html", offline=True)
+        written[key] = _maps_mod.save_map(m, folder / f"{key}.html", offline=True)
 
     def villages_map():
-        m = mod.explore_villages(pts, tiles=tiles, title=title, subtitle=sub)
+        m = _maps_mod.explore_villages(pts, tiles=tiles, title=title, subtitle=sub)
         if bnd is not None:
-            mod.explore_boundaries(bnd, m=m, name="Study area")
+            _maps_mod.explore_boundaries(bnd, m=m, name="Study area")
         return m
 
     _one("villages", villages_map)
     if "kde" in results:
         def density_map():
-            m = mod.explore_density(results["kde"], tiles=tiles, cores=layers.get("kde_cores"),
+            m = _maps_mod.explore_density(results["kde"], tiles=tiles, cores=layers.get("kde_cores"),
                                     title=f"{title}: kernel density", subtitle=sub)
-            return mod.explore_villages(pts, m=m, radius=2.5)
+            return _maps_mod.explore_villages(pts, m=m, radius=2.5)
         _one("density", density_map)
     if "lisa" in results:
-        _one("lisa", lambda: mod.explore_lisa(results["lisa"], tiles=tiles,
+        _one("lisa", lambda: _maps_mod.explore_lisa(results["lisa"], tiles=tiles,
                                               title=f"{title}: LISA clusters", subtitle=sub))
     if "gistar" in results:
-        _one("hotspots", lambda: mod.explore_hotspots(results["gistar"], tiles=tiles,
+        _one("hotspots", lambda: _maps_mod.explore_hotspots(results["gistar"], tiles=tiles,
                                                       title=f"{title}: Gi* hot spots",
                                                       subtitle=sub))
     if "trends" in results:
-        _one("centres", lambda: mod.explore_centres(results["trends"], tiles=tiles,
+        _one("centres", lambda: _maps_mod.explore_centres(results["trends"], tiles=tiles,
                                                     title=f"{title}: mean centres by year"))
     return _MapFiles(written, notes)
 
@@ -1229,7 +1218,7 @@ def brief_region(
                              f"{[k for k, _ in given] or 'none'}.")
     level, name = given[0]
     if counties is None:
-        counties = _mod("datasets").load("china_counties")
+        counties = datasets.load("china_counties")
     cty = counties.to_crs(4326)
     if level == "county":
         region = _compare.select_counties(cty, names=[name])
