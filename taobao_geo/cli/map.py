@@ -1,7 +1,8 @@
 """``taobao-geo map``: an interactive (by default self-contained) HTML map of a layer and analyses.
 
-The command computes (kernel density, aggregation + weights + LISA / Gi*, centrography) by
-calling the library, then hands the results to :mod:`taobao_geo.maps`, which only draws.
+The command only parses: the analyses (kernel density, units + weights + LISA / Gi*, centre
+trends) are :func:`taobao_geo.pipeline.compute`'s, the same steps and defaults as
+``taobao-geo analyze``, and :mod:`taobao_geo.maps` draws them.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def _bandwidth(value: str):
 @click.option("--bandwidth", default="arcgis", show_default=True,
               help="KDE bandwidth: arcgis | silverman | scott | ppl | diggle | metres.")
 @click.option("--cell-size", type=float, default=None, help="KDE cell size in metres.")
-@click.option("--units", "units_opt", default="hex", show_default=True,
-              help="Units for LISA/Gi*/choropleth: hex | fishnet | boundary (the --boundary "
-                   "polygons) | a polygon file / shipped layer.")
+@click.option("--units", "units_opt", default="auto", show_default=True,
+              help="Units for LISA/Gi*/choropleth, as analyze: auto (the --boundary polygons "
+                   "when there are at least 3, else hexagons) | hex | fishnet | boundary | a "
+                   "polygon file / shipped layer.")
 @click.option("--unit-size", type=float, default=None, help="Grid cell size in metres.")
 @click.option("--value", type=click.Choice(["count", "density_km2"]), default="count",
               show_default=True, help="Unit variable for LISA, Gi* and the choropleth.")
@@ -92,9 +94,10 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
             as_json):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
 
-    Statistics are computed here with the library defaults (KDE: ArcGIS radius, quartic;
-    LISA: 999 conditional permutations; Gi*: analytic z, binary weights); the map only
-    draws them. The page is self-contained unless --cdn; only the base-map tiles need
+    The statistics are those of `taobao-geo analyze` with the same options (KDE: ArcGIS
+    radius, quartic; units as analyze; islands joined to the nearest unit; LISA: 999
+    conditional permutations; Gi*: analytic z), computed on the latest year when there
+    are several; the map only draws them. The page is self-contained unless --cdn; only the base-map tiles need
     the network.
 
     \b
@@ -128,10 +131,11 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
                                   bnd=bnd)
         else:
             m = _single(maps, pts, bnd, layers, tiles=tiles, key=tile_key, title=title,
-                        bandwidth=_bandwidth(bandwidth), cell_size=cell_size, units_opt=units_opt,
-                        unit_size=unit_size, value=value, weights_kind=weights_kind, k=k,
+                        notes=notes, choropleth_value=value, bandwidth=_bandwidth(bandwidth),
+                        cell_size=cell_size, units=_unit_option(units_opt, bnd),
+                        unit_size_m=unit_size, value=value, weights=weights_kind, k=k,
                         alpha=alpha, correction=None if correction == "none" else correction,
-                        permutations=permutations, seed=seed, notes=notes)
+                        permutations=permutations, rng=seed)
         from .._outdir import resolve_inside, safe_name
 
         path = maps.save_map(m, resolve_inside(out, f"{safe_name(file_name, default='map')}.html"),
@@ -150,66 +154,85 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
         click.echo(str(shown(path)))
 
 
-def _single(maps, pts, bnd, layers, *, tiles, key, title, bandwidth, cell_size, units_opt,
-            unit_size, value, weights_kind, k, alpha, correction, permutations, seed, notes):
-    from .. import projection
+# map layer -> the analysis steps it draws (the pipeline adds the steps these need)
+_STEPS_FOR = {"kde": ("kde",), "choropleth": ("units",), "lisa": ("lisa",),
+              "hotspots": ("gistar",), "centres": ("trends",)}
 
-    proj = projection.to_projected(pts)
-    bproj = bnd.to_crs(proj.crs) if bnd is not None else None
+
+def _single(maps, pts, bnd, layers, *, tiles, key, title, notes, choropleth_value, **options):
+    """One map of the chosen layers; the statistics are :func:`taobao_geo.pipeline.compute`'s,
+    with the options of ``analyze``, so both commands give the same numbers for the same input."""
+    from ..pipeline import compute
+
     m = maps.base_map(tiles=tiles, tile_key=key, title=title,
                       simulated=maps._is_simulated(pts))
-    if "kde" in layers:
-        from .. import density
-
-        res = density.kde(proj, bandwidth=bandwidth, cell_size=cell_size, boundary=bproj)
-        maps.explore_density(res, m=m, cores=res.cores(regions=bproj))
-    if {"lisa", "hotspots", "choropleth"} & set(layers):
-        from .. import local, units, weights
-
-        if units_opt == "boundary":
-            if bproj is None:
-                raise click.BadParameter("--units boundary needs --boundary.", param_hint="--units")
-            unit_layer = bproj
-        elif units_opt in ("hex", "fishnet"):
-            unit_layer = units_opt
-        else:
-            unit_layer = load_boundary_input(units_opt).to_crs(proj.crs)
-        cells = units.aggregate(proj, unit_layer, size_m=unit_size,
-                                boundary=bproj if unit_layer in ("hex", "fishnet") else None)
-        if "choropleth" in layers:
-            maps.explore_choropleth(cells, value, m=m, name=f"Villages: {value}",
-                                    legend_title="Villages per unit" if value == "count"
-                                    else "Villages per km²")
-        if {"lisa", "hotspots"} & set(layers):
-            w = weights.build_graph(cells, kind=weights_kind,
-                                    k=k if weights_kind == "knn" else None, islands="drop")
-            if "lisa" in layers:
-                lisa = local.local_moran(cells, column=value, weights=w, permutations=permutations,
-                                         alpha=alpha, correction=correction, rng=seed)
-                maps.explore_lisa(lisa, m=m)
-            if "hotspots" in layers:
-                gi = local.getis_ord(cells, column=value, weights=w, alpha=alpha,
-                                     correction=correction)
-                maps.explore_hotspots(gi, m=m)
-    if "centres" in layers:
-        if "year" not in pts.columns or pts["year"].nunique() < 2:
-            notes.append("centres left out: needs a 'year' column with at least two years.")
-        else:
-            try:
-                from .. import centrography
-            except ImportError:
-                notes.append("centres left out: taobao_geo.centrography is not available.")
-            else:
-                # Only the centres and ellipses are drawn: no NNI; coincident villages
-                # (one town seat) are fine for centres.
-                trends = centrography.centre_trends(proj, by="year", nni=False,
-                                                    duplicates="merge")
-                maps.explore_centres(trends, m=m)
+    steps = tuple(sorted({s for layer in layers for s in _STEPS_FOR.get(layer, ())}))
+    res = compute(pts, boundary=bnd, steps=steps, **options) if steps else None
+    for layer in ("kde", "choropleth", "lisa", "hotspots", "centres"):
+        if layer in layers:
+            _DRAW[layer](maps, m, res, notes=notes, value=choropleth_value)
     if bnd is not None:
         maps.explore_boundaries(bnd, m=m, name="Boundary")
     if "villages" in layers:
         maps.explore_villages(pts, m=m, radius=3 if len(pts) > 2000 else 4)
     return m
+
+
+def _left_out(res, step: str, layer: str, notes: list) -> bool:
+    """True (and a note with the step's reason) when ``step`` produced nothing to draw."""
+    if res.ok(step):
+        return False
+    rec = res.step(step)
+    notes.append(f"{layer} left out: {rec.reason or rec.status}")
+    return True
+
+
+def _draw_kde(maps, m, res, *, notes, value):
+    if not _left_out(res, "kde", "kde", notes):
+        maps.explore_density(res.results["kde"], m=m, cores=res.layers.get("kde_cores"))
+
+
+def _draw_choropleth(maps, m, res, *, notes, value):
+    # the units are a layer of the result (with the LISA / Gi* columns when those ran)
+    cells = next((res.layers[k] for k in ("units", "units_lisa", "units_gistar")
+                  if k in res.layers), None)
+    if cells is None:
+        rec = res.step("units")
+        notes.append(f"choropleth left out: {rec.reason or rec.status}")
+        return
+    maps.explore_choropleth(cells, value, m=m, name=f"Villages: {value}",
+                            legend_title="Villages per unit" if value == "count"
+                            else "Villages per km²")
+
+
+def _draw_lisa(maps, m, res, *, notes, value):
+    if not _left_out(res, "lisa", "lisa", notes):
+        maps.explore_lisa(res.results["lisa"], m=m)
+
+
+def _draw_hotspots(maps, m, res, *, notes, value):
+    if not _left_out(res, "gistar", "hotspots", notes):
+        maps.explore_hotspots(res.results["gistar"], m=m)
+
+
+def _draw_centres(maps, m, res, *, notes, value):
+    if not _left_out(res, "trends", "centres", notes):
+        maps.explore_centres(res.results["trends"], m=m)
+
+
+_DRAW = {"kde": _draw_kde, "choropleth": _draw_choropleth, "lisa": _draw_lisa,
+         "hotspots": _draw_hotspots, "centres": _draw_centres}
+
+
+def _unit_option(units_opt: str, bnd):
+    """--units: auto | hex | fishnet | boundary (the --boundary polygons) | a polygon layer."""
+    if units_opt == "boundary":
+        if bnd is None:
+            raise click.BadParameter("--units boundary needs --boundary.", param_hint="--units")
+        return bnd
+    if units_opt in ("auto", "hex", "fishnet"):
+        return units_opt
+    return load_boundary_input(units_opt)
 
 
 def _compare_years(maps, pts, years, *, tiles, key, bnd):
