@@ -61,3 +61,25 @@ def test_nothing_shipped_reads_shared_raw_data(rel, source):
 def test_no_global_numpy_state(rel, source):
     for pattern in ("np.random.seed(", "numpy.random.seed(", "np.seterr(", "np.random.permutation(", "np.random.rand("):
         assert pattern not in source, f"{rel} uses {pattern!r}; use a local Generator (ensure_rng)"
+
+
+# Only the package's lazy top level and the CLI's lazy subcommand loader may import modules by
+# name; everywhere else imports are plain, so readers, linters and these checks can see them.
+LAZY_LOADERS = {Path("__init__.py"), Path("cli/main.py")}
+
+
+@pytest.mark.parametrize("rel,source", list(_modules()), ids=lambda x: str(x) if isinstance(x, Path) else "")
+def test_no_imports_by_string(rel, source):
+    if rel in LAZY_LOADERS:
+        return
+    tree = ast.parse(source)
+    calls = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "import_module"]
+    assert not calls, f"{rel} imports by string (importlib.import_module) on lines {calls}"
+
+
+def test_pipeline_imports_its_steps_plainly():
+    imported = set(_imports((PKG / "pipeline.py").read_text(encoding="utf-8")))
+    for mod in ("nni", "ripley", "density", "units", "weights", "autocorrelation", "local",
+                "centrography", "maps"):
+        assert f"taobao_geo.{mod}" in imported, mod

@@ -34,6 +34,9 @@ def _bandwidth(value: str):
 @click.option("--analysis-year", type=int, default=None,
               help="Cross-section year for the single-year steps (default: the latest); all years "
                    "are used for the trends.")
+@click.option("--nsim", type=click.IntRange(0, 99999), default=None,
+              help="Monte Carlo simulations of the NNI test (default: --permutations; 0: the "
+                   "analytic z-test).")
 @click.option("--envelopes", "envelope_simulations", type=click.IntRange(0, 9999), default=99,
               show_default=True, help="CSR simulations for Ripley's L envelopes.")
 @click.option("--nni-area", default=None,
@@ -61,7 +64,7 @@ def _bandwidth(value: str):
 @click.option("--title", default=None, help="Title for logs and maps.")
 @json_option
 def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_dir, seed,
-            permutations, analysis_year, envelope_simulations, nni_area, duplicates, bandwidth,
+            permutations, nsim, analysis_year, envelope_simulations, nni_area, duplicates, bandwidth,
             kernel, cell_size, units, unit_size, value, weights, k, alpha, correction, no_maps,
             title, as_json):
     """Run the whole analysis of SOURCE and write one folder: maps (HTML), tables (CSV), layers
@@ -90,7 +93,7 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
         except ValueError:
             area = nni_area
     res = analyze(pts, boundary=bnd, out_dir=out_dir, overwrite=overwrite_requested(),
-                  year=analysis_year, permutations=permutations,
+                  year=analysis_year, permutations=permutations, nsim=nsim,
                   envelope_simulations=envelope_simulations, rng=seed, nni_area=area,
                   duplicates=duplicates, bandwidth=_bandwidth(bandwidth), kernel=kernel,
                   cell_size=cell_size, units=unit_arg, unit_size_m=unit_size, value=value,
