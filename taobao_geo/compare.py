@@ -33,6 +33,7 @@ attribution, exact) and a point-in-polygon join otherwise.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,47 +213,25 @@ class ComparisonResult(ResultMixin):
         fig.tight_layout()
         return fig
 
+    # -- deprecated: drawing and writing moved out of the comparison (issue 11) ------------------
     def map(self, *, column: str = "density_per_1000km2", m=None, **kwargs):
-        """Interactive comparison map (folium choropleth of ``column``) via :mod:`taobao_geo.maps`."""
-        from . import maps
+        """Deprecated: use :func:`taobao_geo.maps.comparison_map` (``comparison_map(result)``)."""
+        warnings.warn("ComparisonResult.map() is deprecated and will be removed in the next "
+                      "release; use taobao_geo.maps.comparison_map(result, ...).",
+                      DeprecationWarning, stacklevel=2)
+        from .maps import comparison_map
 
-        y1 = self.years[-1]
-        popup = [c for c in ("county", "adcode", f"n_{self.years[0]}", f"n_{y1}",
-                             "density_per_1000km2", "share_of_province_pct", "nni_R",
-                             "lisa_class", "gi_bin", "rank_count") if c in self.counties.columns]
-        kwargs.setdefault("title", f"County comparison: {column}")
-        k = min(5, max(2, len(self.counties) - 1))
-        return maps.explore_choropleth(self.counties, column, m=m, popup_fields=popup, k=k,
-                                       **kwargs)
+        return comparison_map(self, column=column, m=m, **kwargs)
 
     def save(self, folder, *, maps: bool = True, lang: str = "en",
              highlight: str | None = None) -> dict:
-        """Write the table (CSV), the long counts (CSV), the figures (PNG) and the map (HTML).
+        """Deprecated: use :func:`taobao_geo.pipeline.write_comparison`."""
+        warnings.warn("ComparisonResult.save() is deprecated and will be removed in the next "
+                      "release; use taobao_geo.pipeline.write_comparison(result, folder, ...).",
+                      DeprecationWarning, stacklevel=2)
+        from .pipeline import write_comparison
 
-        Returns a dict kind -> path.
-        """
-        import matplotlib.pyplot as plt
-        from pathlib import Path
-
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {"table": folder / "comparison.csv", "counts": folder / "counts_by_year.csv",
-                 "small_multiples": folder / "small_multiples.png",
-                 "map_png": folder / "comparison_map.png"}
-        self.table.to_csv(paths["table"], index=False, encoding="utf-8")
-        self.counts.to_csv(paths["counts"], index=False, encoding="utf-8")
-        fig = self.plot(lang=lang, highlight=highlight)
-        fig.savefig(paths["small_multiples"], dpi=120)
-        plt.close(fig)
-        fig = self.plot_map(lang=lang)
-        fig.savefig(paths["map_png"], dpi=120)
-        plt.close(fig)
-        if maps:
-            m = self.map()
-            from . import maps as _maps
-
-            paths["map_html"] = _maps.save_map(m, folder / "comparison_map.html")
-        return paths
+        return write_comparison(self, folder, maps=maps, lang=lang, highlight=highlight)
 
 
 def _label(row, cjk: bool) -> str:

@@ -95,6 +95,7 @@ __all__ = [
     "analyze",
     "brief_region",
     "compute",
+    "write_comparison",
 ]
 
 # Steps that draw random numbers, in a FIXED order: each gets its own SeedSequence child.
@@ -1370,6 +1371,47 @@ def _log_text(title, choices: dict, records) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# County comparison: its files (the comparison itself only computes)
+# --------------------------------------------------------------------------------------------
+def write_comparison(result, folder, *, maps: bool = True, lang: str = "en",
+                     highlight: str | None = None) -> dict:
+    """Write a county comparison: table and long counts (CSV), figures (PNG), map (HTML).
+
+    Parameters
+    ----------
+    result : taobao_geo.compare.ComparisonResult
+    folder
+        Folder written into (created when missing).
+    maps
+        Also write the interactive map (:func:`taobao_geo.maps.comparison_map`).
+    lang, highlight
+        Labels of the figures; the county (adcode or name) highlighted in the small multiples.
+
+    Returns
+    -------
+    dict
+        Kind (``table``, ``counts``, ``small_multiples``, ``map_png``, ``map_html``) -> path.
+    """
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"table": folder / "comparison.csv", "counts": folder / "counts_by_year.csv",
+             "small_multiples": folder / "small_multiples.png",
+             "map_png": folder / "comparison_map.png"}
+    result.table.to_csv(paths["table"], index=False, encoding="utf-8")
+    result.counts.to_csv(paths["counts"], index=False, encoding="utf-8")
+    for key, fig in (("small_multiples", result.plot(lang=lang, highlight=highlight)),
+                     ("map_png", result.plot_map(lang=lang))):
+        fig.savefig(paths[key], dpi=120)
+        plt.close(fig)
+    if maps:
+        paths["map_html"] = _maps_mod.save_map(_maps_mod.comparison_map(result),
+                                               folder / "comparison_map.html")
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
 # Region briefing: analysis + comparison + report for a county, city or province
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -1498,8 +1540,8 @@ def brief_region(
         villages, cty, names=sorted(codes) if level == "county" else None, top=top or None,
         year_col=year_col, permutations=permutations, rng=rng, progress=progress, **peers)
     comp_dir = out / "comparison"
-    comp_paths = comp.save(comp_dir, maps=maps, lang=lang,
-                           highlight=sorted(codes)[0] if level == "county" else None)
+    comp_paths = write_comparison(comp, comp_dir, maps=maps, lang=lang,
+                                  highlight=sorted(codes)[0] if level == "county" else None)
     html_path = report.briefing(
         analysis, comp, out_path=out / f"briefing_{lang}.html",
         title=title or (f"{label}: " + report.LABELS[lang]["briefing"]), region=label, lang=lang,

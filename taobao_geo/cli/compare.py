@@ -61,6 +61,7 @@ def command(source, names, province, city, top, years, counties_src, context, x_
     Example: taobao-geo compare --city 菏泽市 --top 10 --out out/heze
     """
     from ..compare import compare_counties
+    from ..pipeline import write_comparison
 
     pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
                             on_invalid=on_invalid)
@@ -72,7 +73,7 @@ def command(source, names, province, city, top, years, counties_src, context, x_
                            top=top, years=yrs, context=context, permutations=permutations,
                            rng=seed)
     out = prepare_out(out_dir)
-    paths = res.save(out, maps=not no_maps, lang=lang,
-                     highlight=names[0] if len(names) == 1 else None)
+    paths = write_comparison(res, out, maps=not no_maps, lang=lang,
+                             highlight=names[0] if len(names) == 1 else None)
     files = {k: str(v) for k, v in paths.items()}
     emit(res, as_json=as_json, extra={"files": files} if as_json else files)
