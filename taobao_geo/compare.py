@@ -46,6 +46,7 @@ from . import weights as _weights_mod
 from ._errors import InputDataError, TaobaoGeoError
 from ._results import ResultMixin
 from ._validate import check_choice, ensure_points, ensure_polygons, ensure_rng, row_list, seed_label
+from .projection import CHINA_ALBERS, choose_crs
 
 __all__ = ["ComparisonResult", "compare_counties", "select_counties", "NNI_CAVEAT"]
 
@@ -393,10 +394,6 @@ def compare_counties(
     InputDataError
         Missing columns, an unknown or ambiguous county, no years.
     """
-    from tqdm.auto import tqdm
-
-    from .projection import CHINA_ALBERS, choose_crs
-
     check_choice(context, ("province", "china"), name="context", func="compare_counties")
     ensure_points(villages, func="compare_counties")
     if counties is None:
@@ -406,40 +403,88 @@ def compare_counties(
         raise InputDataError(f"`compare_counties`: the villages have no {year_col!r} column; "
                              "pass year_col=... (a single-year list needs a column too).")
     gen = ensure_rng(rng)
-    vil = villages.to_crs(4326)
     cty = counties.to_crs(4326).copy()
     cty["adcode"] = cty["adcode"].astype(str)
+    vil, years = _villages_of_years(villages.to_crs(4326), years, year_col=year_col)
+    y0, y1 = years[0], years[-1]
+    vil, how = _attribute_counties(vil, cty, code_col=code_col)
+
+    # counts per county and year (zeros kept)
+    counts = (vil.groupby(["_adcode", "_year"]).size().unstack(fill_value=0)
+              .reindex(columns=years, fill_value=0))
+    counts = counts.reindex(cty["adcode"].unique(), fill_value=0)
+    sel, parts = _selection(cty, counts[y1], names=names, province=province, city=city, top=top,
+                            y1=y1)
+    # areas in an equal-area CRS
+    cty["_area_km2"] = (cty.to_crs(CHINA_ALBERS).geometry.area / 1e6).values
+    table = _count_columns(sel, cty, counts, years)
+
+    # per-county NNI and centre shift
+    sub_rngs = gen.spawn(2 * len(table) + 2)
+    per_county = _per_county(table, vil, cty, y0=y0, y1=y1, permutations=permutations,
+                             min_locations=min_nni_locations, rngs=sub_rngs[0::2],
+                             progress=progress)
+    for k, v in per_county.items():
+        table[k] = v
+
+    ctx_desc, loc = _local_columns(table, cty, counts[y1], context=context, weights=weights,
+                                   permutations=permutations, alpha=alpha, rng=sub_rngs[-1])
+    table = _ranked(table, y1)
+
+    notes = [NNI_CAVEAT,
+             f"Counts by {how}; density per 1,000 km² of county area (China Albers equal-area), "
+             f"{y1}.",
+             f"LISA / Gi* on villages per county in {y1}, {weights} contiguity, {permutations} "
+             f"conditional permutations, alpha = {alpha}; among {ctx_desc}."]
+    if "_reason" in loc:
+        notes.append(f"LISA / Gi* not computed: {loc['_reason']}")
+    if "loc_prec" in villages.columns:
+        prec = villages["loc_prec"].value_counts().to_dict()
+        notes.append("Location precision of the villages: " +
+                     ", ".join(f"{k}: {v}" for k, v in prec.items()) + ".")
+    settings = {"permutations": int(permutations), "alpha": alpha, "weights": weights,
+                "seed": seed_label(rng),
+                "min_nni_locations": int(min_nni_locations), "count_by": how,
+                "area_crs": "China Albers equal-area", "nni_crs": "UTM zone of each county",
+                "nni_test": "Monte Carlo (CSR in the county polygon), two-sided; duplicates merged"}
+    poly_out, provs = _layers(cty, table)
+    return ComparisonResult(table=table, counts=_long_counts(counts, table), years=tuple(years),
+                            selection="; ".join(parts), context=ctx_desc, settings=settings,
+                            notes=tuple(notes), counties=poly_out, provinces=provs)
+
+
+def _villages_of_years(vil, years, *, year_col):
+    """The villages of the compared years (``_year``), and those years (checked)."""
     all_years = sorted(int(y) for y in pd.to_numeric(vil[year_col]).unique())
     years = sorted(int(y) for y in (years or all_years))
     missing_years = [y for y in years if y not in all_years]
     if missing_years:
         raise InputDataError(f"`compare_counties`: years {missing_years} are not in the villages "
                              f"(present: {all_years}).")
-    y0, y1 = years[0], years[-1]
     vil = vil[pd.to_numeric(vil[year_col]).isin(years)].copy()
     vil["_year"] = pd.to_numeric(vil[year_col]).astype(int)
+    return vil, years
 
-    # county of each village: the list's attribution if present, else point in polygon
+
+def _attribute_counties(vil, cty, *, code_col):
+    """County of each village (``_adcode``): the list's attribution if present, else point in
+    polygon (a village in no polygon is refused); and how, in words."""
     if code_col in vil.columns:
         vil["_adcode"] = vil[code_col].astype(str)
-        how = f"villages' {code_col!r} column"
-    else:
-        joined = gpd.sjoin(vil[["geometry"]], cty[["adcode", "geometry"]], how="left",
-                           predicate="within")
-        joined = joined[~joined.index.duplicated()]
-        vil["_adcode"] = joined["adcode"].astype(object)
-        how = "point in county polygon"
-        outside = vil.index[vil["_adcode"].isna()].tolist()
-        if outside:
-            raise InputDataError(f"`compare_counties`: {len(outside)} village(s) fall in no county "
-                                 f"polygon: rows {row_list(outside)}.", rows=outside)
+        return vil, f"villages' {code_col!r} column"
+    joined = gpd.sjoin(vil[["geometry"]], cty[["adcode", "geometry"]], how="left",
+                       predicate="within")
+    joined = joined[~joined.index.duplicated()]
+    vil["_adcode"] = joined["adcode"].astype(object)
+    outside = vil.index[vil["_adcode"].isna()].tolist()
+    if outside:
+        raise InputDataError(f"`compare_counties`: {len(outside)} village(s) fall in no county "
+                             f"polygon: rows {row_list(outside)}.", rows=outside)
+    return vil, "point in county polygon"
 
-    # counts per county and year (zeros kept)
-    counts = (vil.groupby(["_adcode", "_year"]).size().unstack(fill_value=0)
-              .reindex(columns=years, fill_value=0))
-    counts = counts.reindex(cty["adcode"].unique(), fill_value=0)
 
-    # selection
+def _selection(cty, last_counts, *, names, province, city, top, y1):
+    """The selected counties (union of names, province, city and national top) and, in words."""
     parts = []
     sel_mask = pd.Series(False, index=cty.index)
     if names is not None or province is not None or city is not None:
@@ -452,23 +497,21 @@ def compare_counties(
         if city is not None:
             parts.append(f"all counties of {city}")
     if top:
-        last = counts[y1].sort_values(ascending=False, kind="stable")
-        top_codes = last.index[: int(top)]
+        top_codes = last_counts.sort_values(ascending=False, kind="stable").index[: int(top)]
         sel_mask |= cty["adcode"].isin(top_codes)
         parts.append(f"national top {int(top)} counties by villages in {y1}")
     if not sel_mask.any():
         raise InputDataError("`compare_counties`: select counties with names=, province=, city= "
                              "or top=.")
-    sel = cty[sel_mask].drop_duplicates("adcode")
+    return cty[sel_mask].drop_duplicates("adcode"), parts
 
-    # areas in an equal-area CRS
-    area_km2 = cty.to_crs(CHINA_ALBERS).geometry.area / 1e6
-    cty["_area_km2"] = area_km2.values
 
+def _count_columns(sel, cty, counts, years) -> pd.DataFrame:
+    """Counts per year, growth, density per 1,000 km² and share of the province (last year)."""
+    y0, y1 = years[0], years[-1]
     # province totals (last year), for the share
     prov_of = cty.set_index("adcode")["province"]
     prov_tot = counts[y1].groupby(prov_of.reindex(counts.index)).sum()
-
     table = pd.DataFrame({"adcode": sel["adcode"].values,
                           "province": sel["province"].values,
                           "city": sel["city"].values if "city" in sel.columns else "",
@@ -486,12 +529,16 @@ def compare_counties(
     ptot = prov_tot.reindex(table["province"]).to_numpy().astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["share_of_province_pct"] = np.where(ptot > 0, last_ / ptot * 100, np.nan)
+    return table
 
-    # per-county NNI and centre shift
-    sub_rngs = gen.spawn(2 * len(table) + 2)
-    nni_cols = {"nni_R": [], "nni_z": [], "nni_p": [], "nni_z_normal": [], "nni_n_locations": [],
-                "nni_note": []}
-    shift_cols = {"centre_shift_km": [], "centre_bearing_deg": [], "centre_note": []}
+
+def _per_county(table, vil, cty, *, y0, y1, permutations, min_locations, rngs,
+                progress) -> dict:
+    """NNI (last year) and centre shift (first -> last year) of each county, in its UTM zone."""
+    from tqdm.auto import tqdm
+
+    cols = {"nni_R": [], "nni_z": [], "nni_p": [], "nni_z_normal": [], "nni_n_locations": [],
+            "nni_note": [], "centre_shift_km": [], "centre_bearing_deg": [], "centre_note": []}
     geoms = cty.set_index("adcode").geometry
     bar = tqdm(list(table["adcode"]), desc="compare: counties", unit="county",
                disable=(None if progress is None else not progress), leave=False)
@@ -501,65 +548,54 @@ def compare_counties(
         vc = vil[vil["_adcode"] == code]
         v_last = vc[vc["_year"] == y1].to_crs(utm)
         r = _county_nni(v_last, poly.to_crs(utm), permutations=permutations,
-                        min_locations=min_nni_locations, rng=sub_rngs[2 * i])
-        for k, v in r.items():
-            nni_cols[k].append(v)
-        s = _county_shift(vc.to_crs(utm), y0, y1)
-        for k, v in s.items():
-            shift_cols[k].append(v)
+                        min_locations=min_locations, rng=rngs[i])
+        for k, v in {**r, **_county_shift(vc.to_crs(utm), y0, y1)}.items():
+            cols[k].append(v)
     bar.close()
-    for k, v in {**nni_cols, **shift_cols}.items():
-        table[k] = v
+    return cols
 
-    # LISA / Gi* among the context counties
+
+def _local_columns(table, cty, counts_last, *, context, weights, permutations, alpha, rng):
+    """LISA class, Gi* bin and z of the selected counties, computed among the context counties
+    (added to ``table``); the context in words and the raw result (with ``_reason`` if none)."""
     if context == "province":
         ctx = cty[cty["province"].isin(set(table["province"]))]
         ctx_desc = f"the {len(ctx)} counties of {', '.join(sorted(set(table['province'])))}"
     else:
         ctx = cty
         ctx_desc = f"all {len(ctx)} counties"
-    loc = _county_local(ctx, counts[y1], weights=weights, permutations=permutations, alpha=alpha,
-                        rng=sub_rngs[-1])
+    loc = _county_local(ctx, counts_last, weights=weights, permutations=permutations,
+                        alpha=alpha, rng=rng)
     table["lisa_class"] = table["adcode"].map(loc["lisa_class"]).fillna(loc.get("_reason", "n/a"))
     table["gi_bin"] = table["adcode"].map(loc["gi_bin"])
     table["gi_z"] = table["adcode"].map(loc["gi_z"])
+    return ctx_desc, loc
 
-    # ranks (1 = highest); ties share the best rank
+
+def _ranked(table, y1) -> pd.DataFrame:
+    """Ranks (1 = highest; ties share the best rank), rows sorted by the count rank."""
     table["rank_count"] = table[f"n_{y1}"].rank(ascending=False, method="min").astype(int)
     table["rank_density"] = table["density_per_1000km2"].rank(ascending=False, method="min").astype(int)
     table["rank_growth"] = table["growth_abs"].rank(ascending=False, method="min").astype(int)
-    table = table.sort_values(["rank_count", "adcode"]).reset_index(drop=True)
+    return table.sort_values(["rank_count", "adcode"]).reset_index(drop=True)
 
+
+def _long_counts(counts, table) -> pd.DataFrame:
+    """``adcode, county, year, n`` of the selected counties (zero counts kept)."""
     long = (counts.loc[table["adcode"]].stack().rename("n").reset_index()
             .rename(columns={"_adcode": "adcode", "_year": "year", "level_0": "adcode",
                              "level_1": "year"}))
     long.columns = ["adcode", "year", "n"]
-    long = long.merge(table[["adcode", "county"]], on="adcode")[["adcode", "county", "year", "n"]]
+    return long.merge(table[["adcode", "county"]], on="adcode")[["adcode", "county", "year", "n"]]
 
-    notes = [NNI_CAVEAT,
-             f"Counts by {how}; density per 1,000 km² of county area (China Albers equal-area), "
-             f"{y1}.",
-             f"LISA / Gi* on villages per county in {y1}, {weights} contiguity, {permutations} "
-             f"conditional permutations, alpha = {alpha}; among {ctx_desc}."]
-    if "_reason" in loc:
-        notes.append(f"LISA / Gi* not computed: {loc['_reason']}")
-    if "loc_prec" in villages.columns:
-        prec = villages["loc_prec"].value_counts().to_dict()
-        notes.append("Location precision of the villages: " +
-                     ", ".join(f"{k}: {v}" for k, v in prec.items()) + ".")
+
+def _layers(cty, table):
+    """The selected county polygons with the table's columns, and the provinces' outlines (the
+    maps' background: the dissolved counties of the provinces involved), EPSG:4326."""
     poly_out = cty.set_index("adcode").loc[table["adcode"], ["geometry"]].reset_index()
     poly_out = gpd.GeoDataFrame(poly_out.merge(table, on="adcode"), geometry="geometry", crs=4326)
-    settings = {"permutations": int(permutations), "alpha": alpha, "weights": weights,
-                "seed": seed_label(rng),
-                "min_nni_locations": int(min_nni_locations), "count_by": how,
-                "area_crs": "China Albers equal-area", "nni_crs": "UTM zone of each county",
-                "nni_test": "Monte Carlo (CSR in the county polygon), two-sided; duplicates merged"}
-    # background for the maps: the outlines of the provinces involved (dissolved counties)
     provs = cty[cty["province"].isin(set(table["province"]))][["province", "geometry"]]
-    provs = provs.dissolve(by="province").reset_index()
-    return ComparisonResult(table=table, counts=long, years=tuple(years),
-                            selection="; ".join(parts), context=ctx_desc, settings=settings,
-                            notes=tuple(notes), counties=poly_out, provinces=provs)
+    return poly_out, provs.dissolve(by="province").reset_index()
 
 
 def _county_nni(pts, poly, *, permutations, min_locations, rng) -> dict:
@@ -621,8 +657,6 @@ def _county_shift(pts, y0, y1) -> dict:
 
 def _county_local(ctx: gpd.GeoDataFrame, counts_last: pd.Series, *, weights, permutations,
                   alpha, rng) -> dict:
-    from .projection import CHINA_ALBERS
-
     units = ctx[["adcode", "geometry"]].drop_duplicates("adcode").set_index("adcode")
     units = units.to_crs(CHINA_ALBERS)
     units["count"] = counts_last.reindex(units.index, fill_value=0).astype(float)
