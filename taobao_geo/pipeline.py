@@ -75,7 +75,6 @@ from ._errors import (
     TaobaoGeoError,
 )
 from ._results import ResultMixin, jsonable
-from .geocode import location_quality
 from ._validate import (
     check_choice,
     check_positive,
@@ -85,6 +84,7 @@ from ._validate import (
     row_list,
     seed_label,
 )
+from .geocode import location_quality
 
 __all__ = [
     "RANDOM_STEPS",
@@ -116,8 +116,14 @@ class StepRecord:
     outputs: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "reason": self.reason,
-                "seconds": round(self.seconds, 3), "outputs": list(self.outputs)}
+        """The record as plain JSON-able values."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 3),
+            "outputs": list(self.outputs),
+        }
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ class AnalysisResult(ResultMixin):
     title: str = ""
 
     def step(self, name: str) -> StepRecord:
+        """The step record of ``name`` (KeyError if there is none)."""
         for s in self.steps:
             if s.name == name:
                 return s
@@ -180,9 +187,12 @@ class AnalysisResult(ResultMixin):
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        head = (f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
-                f" in {self.crs}"
-                + (f"; output folder {self.out_dir}" if self.out_dir is not None else ""))
+        """One line per step: its status and the first lines of its result's summary."""
+        head = (
+            f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
+            f" in {self.crs}"
+            + (f"; output folder {self.out_dir}" if self.out_dir is not None else "")
+        )
         lines = [head]
         lq = self.choices.get("location_quality") or {}
         if lq and not lq.get("reliable", True):
@@ -204,12 +214,20 @@ class AnalysisResult(ResultMixin):
 
     def to_dict(self) -> dict:
         """Scalars for ``--json``: steps, each result's own ``to_dict()``, choices and files."""
-        results = {k: jsonable(r.to_dict()) for k, r in self.results.items()
-                   if hasattr(r, "to_dict")}
-        return {"out_dir": str(self.out_dir), "n": self.n, "crs": self.crs, "year": self.year,
-                "years": list(self.years), "steps": [s.as_dict() for s in self.steps],
-                "results": results, "choices": jsonable(self.choices),
-                "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()})}
+        results = {
+            k: jsonable(r.to_dict()) for k, r in self.results.items() if hasattr(r, "to_dict")
+        }
+        return {
+            "out_dir": str(self.out_dir),
+            "n": self.n,
+            "crs": self.crs,
+            "year": self.year,
+            "years": list(self.years),
+            "steps": [s.as_dict() for s in self.steps],
+            "results": results,
+            "choices": jsonable(self.choices),
+            "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()}),
+        }
 
 
 def _summary_lines(res) -> list[str]:
@@ -231,11 +249,13 @@ def _step_seeds(rng) -> dict[str, np.random.Generator]:
     """One independent Generator per random step, derived from ``rng`` (SPEC 7 input)."""
     if isinstance(rng, np.random.Generator):
         children = rng.spawn(len(RANDOM_STEPS))
-        return dict(zip(RANDOM_STEPS, children))
+        return dict(zip(RANDOM_STEPS, children, strict=True))
     ensure_rng(rng)  # an OptionError for a negative seed or another type, before any work
     ss = np.random.SeedSequence(None if rng is None else int(rng))
-    return {name: np.random.default_rng(child)
-            for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)))}
+    return {
+        name: np.random.default_rng(child)
+        for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)), strict=True)
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,8 +274,11 @@ class _Runner:
         except NotApplicableError as exc:
             # The only kind of error recorded as skipped: the data cannot support this step
             # (too few points, a zero-area extent, zero variance, islands, ...).
-            self.records.append(StepRecord(name, "skipped", f"{type(exc).__name__}: {exc}",
-                                           time.perf_counter() - t0))
+            self.records.append(
+                StepRecord(
+                    name, "skipped", f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
+                )
+            )
             return None
         except TaobaoGeoError as exc:
             # a caller's mistake (an OptionError such as a negative bandwidth) or bad input:
@@ -264,11 +287,14 @@ class _Runner:
             raise
         except Exception as exc:
             if self.on_error == "raise":
-                exc.add_note(f"(raised in analyze step {name!r}; on_error='record' records it "
-                             "and carries on)")
+                exc.add_note(
+                    f"(raised in analyze step {name!r}; on_error='record' records it "
+                    "and carries on)"
+                )
                 raise
-            self.records.append(StepRecord(name, "failed", f"{type(exc).__name__}: {exc}",
-                                           time.perf_counter() - t0))
+            self.records.append(
+                StepRecord(name, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+            )
             return None
         self.records.append(StepRecord(name, "ok", "", time.perf_counter() - t0))
         if out is not None:
@@ -328,23 +354,46 @@ def _check_options(o: AnalysisOptions) -> None:
     func = "analyze"
     ensure_rng(o.rng)
     if not isinstance(o.bandwidth, str):
-        check_positive(o.bandwidth, name="bandwidth", func=func,
-                       hint="Give metres (e.g. --bandwidth 5000) or a rule such as 'arcgis'.")
+        check_positive(
+            o.bandwidth,
+            name="bandwidth",
+            func=func,
+            hint="Give metres (e.g. --bandwidth 5000) or a rule such as 'arcgis'.",
+        )
     if o.nni_area is not None and not isinstance(o.nni_area, str):
-        check_positive(o.nni_area, name="nni_area", func=func,
-                       hint="Give the study area in m² (e.g. --nni-area 1.2e9), or "
-                            "boundary / mbr / hull / bbox.")
-    check_positive(o.cell_size, name="cell_size", func=func, allow_none=True,
-                   hint="Give the KDE cell size in metres, e.g. --cell-size 500.")
-    check_positive(o.unit_size_m, name="unit_size_m", func=func, allow_none=True,
-                   hint="Give the grid cell size in metres, e.g. --unit-size 5000.")
+        check_positive(
+            o.nni_area,
+            name="nni_area",
+            func=func,
+            hint="Give the study area in m² (e.g. --nni-area 1.2e9), or "
+            "boundary / mbr / hull / bbox.",
+        )
+    check_positive(
+        o.cell_size,
+        name="cell_size",
+        func=func,
+        allow_none=True,
+        hint="Give the KDE cell size in metres, e.g. --cell-size 500.",
+    )
+    check_positive(
+        o.unit_size_m,
+        name="unit_size_m",
+        func=func,
+        allow_none=True,
+        hint="Give the grid cell size in metres, e.g. --unit-size 5000.",
+    )
     counts = [("permutations", o.permutations), ("envelope_simulations", o.envelope_simulations)]
     if o.nsim is not None:
         counts.append(("nsim", o.nsim))
     for name, v in counts:
         if v != 0:  # 0 is documented: analytic tests / no envelope
-            check_positive(v, name=name, func=func, integer=True,
-                           hint="Give 0 (analytic test) or a count such as 999.")
+            check_positive(
+                v,
+                name=name,
+                func=func,
+                integer=True,
+                hint="Give 0 (analytic test) or a count such as 999.",
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,9 +421,11 @@ def _relocate(res, run):
         return dataclasses.replace(res, out_dir=run.shown(res.out_dir), files=files)
     if isinstance(res, RegionBriefing):
         return dataclasses.replace(
-            res, analysis=None if res.analysis is None else _relocate(res.analysis, run),
+            res,
+            analysis=None if res.analysis is None else _relocate(res.analysis, run),
             html=None if res.html is None else run.shown(res.html),
-            pdf=None if res.pdf is None else run.shown(res.pdf))
+            pdf=None if res.pdf is None else run.shown(res.pdf),
+        )
     return res
 
 
@@ -384,6 +435,7 @@ def _writes_folder(roles):
     Adds the keyword ``overwrite`` (replace an earlier run). ``roles`` names the arguments that
     are input layers (positional order first), recorded with their checksums.
     """
+
     def deco(func):
         sig = inspect.signature(func)
 
@@ -402,6 +454,7 @@ def _writes_folder(roles):
         extra = inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, default=False)
         wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])
         return wrapper
+
     return deco
 
 
@@ -566,8 +619,7 @@ def compute(
 
 def _analyze(points, boundary, opts: AnalysisOptions, *, out: Path) -> AnalysisResult:
     run = _run_steps(points, boundary, opts, out=out, wanted=None)
-    files = _write_outputs(out, run.runner, run.choices, run.layers, title=run.title,
-                           prep=run.prep)
+    files = _write_outputs(out, run.runner, run.choices, run.layers, title=run.title, prep=run.prep)
     maps_rec = [r for r in run.runner.records if r.name == "maps" and r.status == "ok"]
     map_files = run.runner.results.pop("maps", {}) if maps_rec else {}
     files["maps"] = list(map_files.values()) if isinstance(map_files, dict) else []
@@ -579,9 +631,18 @@ def _analyze(points, boundary, opts: AnalysisOptions, *, out: Path) -> AnalysisR
 def _result_of(run: _Run, *, files: dict) -> AnalysisResult:
     p = run.prep
     return AnalysisResult(
-        out_dir=run.out, n=len(p.points), crs=p.crs_name, year=p.year, years=tuple(p.years),
-        steps=tuple(run.runner.records), choices=run.choices, results=dict(run.runner.results),
-        layers=run.layers, files=files, title=run.title)
+        out_dir=run.out,
+        n=len(p.points),
+        crs=p.crs_name,
+        year=p.year,
+        years=tuple(p.years),
+        steps=tuple(run.runner.records),
+        choices=run.choices,
+        results=dict(run.runner.results),
+        layers=run.layers,
+        files=files,
+        title=run.title,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,7 +669,8 @@ class _Prepared:
 @dataclass
 class _Run:
     """One run of the step table: what the steps read (options, prepared data, seeds) and the
-    few intermediate products later steps use (units, graph, unit value, core zones)."""
+    few intermediate products later steps use (units, graph, unit value, core zones).
+    """
 
     opts: AnalysisOptions
     points: gpd.GeoDataFrame
@@ -648,20 +710,22 @@ def _check_inputs(points, boundary, opts: AnalysisOptions):
             raise InputDataError(
                 f"`analyze`: unit_id={opts.unit_id!r} is not a column of the "
                 f"{'units' if given else 'boundary'} "
-                f"({[] if src is None else list(src.columns)}).")
+                f"({[] if src is None else list(src.columns)})."
+            )
     return boundary
 
 
 def _initial_choices(points, opts: AnalysisOptions) -> dict:
     choices: dict[str, Any] = {
         "package": f"taobao_geo {__version__}",
-        "run_at_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        "run_at_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         "seed": seed_label(opts.rng),
         "seeding": "numpy SeedSequence(seed).spawn(): one independent stream per random step "
-                   f"({', '.join(RANDOM_STEPS)})",
+        f"({', '.join(RANDOM_STEPS)})",
         "permutations": int(opts.permutations),
         "nsim": opts.mc_simulations,
-        "nsim_reason": "given by the caller" if opts.nsim is not None
+        "nsim_reason": "given by the caller"
+        if opts.nsim is not None
         else "= permutations (nsim not given)",
         "envelope_simulations": int(opts.envelope_simulations),
         "alpha": opts.alpha,
@@ -678,12 +742,24 @@ def _run_steps(points, boundary, opts: AnalysisOptions, *, out, wanted) -> _Run:
 
     boundary = _check_inputs(points, boundary, opts)
     meta = dict(points.attrs.get("dataset", {}) or {})
-    run = _Run(opts=opts, points=points, boundary=boundary, out=out,
-               seeds=_step_seeds(opts.rng), runner=_Runner(on_error=opts.on_error),
-               choices=_initial_choices(points, opts), wanted=wanted,
-               title=opts.title or meta.get("title") or meta.get("name") or "Taobao villages")
-    bar = tqdm(total=len(_STEP_ORDER), desc="analyze", unit="step",
-               disable=(None if opts.progress is None else not opts.progress), leave=False)
+    run = _Run(
+        opts=opts,
+        points=points,
+        boundary=boundary,
+        out=out,
+        seeds=_step_seeds(opts.rng),
+        runner=_Runner(on_error=opts.on_error),
+        choices=_initial_choices(points, opts),
+        wanted=wanted,
+        title=opts.title or meta.get("title") or meta.get("name") or "Taobao villages",
+    )
+    bar = tqdm(
+        total=len(_STEP_ORDER),
+        desc="analyze",
+        unit="step",
+        disable=(None if opts.progress is None else not opts.progress),
+        leave=False,
+    )
     try:
         for name, func in _STEPS:
             bar.set_postfix_str(name)
@@ -705,8 +781,14 @@ def _run_steps(points, boundary, opts: AnalysisOptions, *, out, wanted) -> _Run:
 def _step_prepare(run: _Run) -> None:
     # input problems here are the caller's to fix: raised, never recorded as "skipped"
     t0 = time.perf_counter()
-    run.prep = _prepare(run.points, boundary=run.boundary, year_col=run.opts.year_col,
-                        year=run.opts.year, crs=run.opts.crs, choices=run.choices)
+    run.prep = _prepare(
+        run.points,
+        boundary=run.boundary,
+        year_col=run.opts.year_col,
+        year=run.opts.year,
+        crs=run.opts.crs,
+        choices=run.choices,
+    )
     run.runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
     run.layers["points"] = run.prep.points_wgs84
     if run.boundary is not None:
@@ -715,33 +797,55 @@ def _step_prepare(run: _Run) -> None:
 
 def _nni_area(run: _Run):
     o = run.opts
-    return o.nni_area if o.nni_area is not None else (
-        "boundary" if run.prep.boundary is not None else "mbr")
+    return (
+        o.nni_area
+        if o.nni_area is not None
+        else ("boundary" if run.prep.boundary is not None else "mbr")
+    )
 
 
 def _step_nni(run: _Run) -> None:
     o, p = run.opts, run.prep
     area = _nni_area(run)
-    run.choices["nni"] = {"area": area, "test": "mc (CSR simulated in the study area)",
-                          "nsim": o.mc_simulations, "alternative": "two-sided",
-                          "duplicates": o.duplicates, "correction": "none (ArcGIS / Clark-Evans)"}
+    run.choices["nni"] = {
+        "area": area,
+        "test": "mc (CSR simulated in the study area)",
+        "nsim": o.mc_simulations,
+        "alternative": "two-sided",
+        "duplicates": o.duplicates,
+        "correction": "none (ArcGIS / Clark-Evans)",
+    }
     if o.nni_area is None:
         run.choices["nni"]["area_reason"] = (
             "the boundary polygon (the real study area, as spatstat's window)"
             if p.boundary is not None
-            else "minimum enclosing rectangle, ArcGIS's default (no boundary given)")
-    run.step("nni", _nni, p.points, p.window, area=area, nsim=o.mc_simulations,
-             duplicates=o.duplicates, rng=run.seeds["nni"], progress=o.progress)
+            else "minimum enclosing rectangle, ArcGIS's default (no boundary given)"
+        )
+    run.step(
+        "nni",
+        _nni,
+        p.points,
+        p.window,
+        area=area,
+        nsim=o.mc_simulations,
+        duplicates=o.duplicates,
+        rng=run.seeds["nni"],
+        progress=o.progress,
+    )
 
 
 def _ripley_correction(n_vertices: int, n: int) -> tuple[str | None, str]:
     """Ripley's edge correction for this window and n, with the reason for choices.json."""
     if n_vertices > _MAX_ISO_VERTICES or n > 3000:
-        return "none", (f"none (ArcGIS Multi-Distance's default): the window has {n_vertices:,} "
-                        f"vertices and n = {n:,}, too costly for edge corrections; the envelope "
-                        "is simulated with the same estimator, so the test stays valid")
-    return None, ("the ripley module's default (isotropic + border, as spatstat); the "
-                  "first correction gets the envelope")
+        return "none", (
+            f"none (ArcGIS Multi-Distance's default): the window has {n_vertices:,} "
+            f"vertices and n = {n:,}, too costly for edge corrections; the envelope "
+            "is simulated with the same estimator, so the test stays valid"
+        )
+    return None, (
+        "the ripley module's default (isotropic + border, as spatstat); the "
+        "first correction gets the envelope"
+    )
 
 
 def _step_ripley(run: _Run) -> None:
@@ -749,31 +853,62 @@ def _step_ripley(run: _Run) -> None:
     n = len(p.points)
     ripley_corr, corr_text = _ripley_correction(p.window_vertices, n)
     run.choices["ripley"] = {
-        "function": "L", "envelope_simulations": int(o.envelope_simulations),
-        "correction": corr_text, "max_n": o.ripley_max_n,
+        "function": "L",
+        "envelope_simulations": int(o.envelope_simulations),
+        "correction": corr_text,
+        "max_n": o.ripley_max_n,
         "envelope": "global (simultaneous)" if o.envelope_simulations >= 19 else "pointwise",
         "window": "boundary" if p.boundary is not None else "the ripley module's default window",
-        "duplicates": o.duplicates}
+        "duplicates": o.duplicates,
+    }
     if o.ripley_max_n is not None and n > o.ripley_max_n:
-        run.skip("ripley", f"n = {n:,} points > ripley_max_n = {o.ripley_max_n:,}: the "
-                 "envelope's pair counts would dominate the run; pass ripley_max_n=None to "
-                 "force it, or run taobao_geo.ripley on a region")
+        run.skip(
+            "ripley",
+            f"n = {n:,} points > ripley_max_n = {o.ripley_max_n:,}: the "
+            "envelope's pair counts would dominate the run; pass ripley_max_n=None to "
+            "force it, or run taobao_geo.ripley on a region",
+        )
         return
-    run.step("ripley", _ripley, p.points, p.window, nsim=o.envelope_simulations,
-             duplicates=o.duplicates, correction=ripley_corr, rng=run.seeds["ripley"],
-             progress=o.progress)
+    run.step(
+        "ripley",
+        _ripley,
+        p.points,
+        p.window,
+        nsim=o.envelope_simulations,
+        duplicates=o.duplicates,
+        correction=ripley_corr,
+        rng=run.seeds["ripley"],
+        progress=o.progress,
+    )
 
 
 def _step_kde(run: _Run) -> None:
     o, p = run.opts, run.prep
-    run.step("kde", _kde, p.points, p.window, bandwidth=o.bandwidth, kernel=o.kernel,
-             cell_size=o.cell_size, core_shares=o.core_shares, choices=run.choices)
+    run.step(
+        "kde",
+        _kde,
+        p.points,
+        p.window,
+        bandwidth=o.bandwidth,
+        kernel=o.kernel,
+        cell_size=o.cell_size,
+        core_shares=o.core_shares,
+        choices=run.choices,
+    )
 
 
 def _step_units(run: _Run) -> None:
     o, p = run.opts, run.prep
-    unit_gdf = run.step("units", _units, p.points, p.boundary, units=o.units,
-                        unit_size_m=o.unit_size_m, unit_id=o.unit_id, choices=run.choices)
+    unit_gdf = run.step(
+        "units",
+        _units,
+        p.points,
+        p.boundary,
+        units=o.units,
+        unit_size_m=o.unit_size_m,
+        unit_id=o.unit_id,
+        choices=run.choices,
+    )
     if unit_gdf is not None:
         run.runner.results.pop("units", None)
         run.units = unit_gdf
@@ -784,8 +919,15 @@ def _step_weights(run: _Run) -> None:
         run.skip("weights", "no aggregation units")
         return
     o = run.opts
-    run.graph = run.step("weights", _weights, run.units, kind=o.weights, k=o.k,
-                         islands=o.islands, choices=run.choices)
+    run.graph = run.step(
+        "weights",
+        _weights,
+        run.units,
+        kind=o.weights,
+        k=o.k,
+        islands=o.islands,
+        choices=run.choices,
+    )
 
 
 _NO_GRAPH = "no spatial weights (see the units / weights steps)"
@@ -796,9 +938,13 @@ def _unit_column(run: _Run) -> str:
     if run.value is None:
         o = run.opts
         run.value, note = _unit_value(o.value, run.choices.get("units", {}))
-        run.choices["autocorrelation"] = {"variable": run.value, "variable_reason": note,
-                                          "permutations": int(o.permutations),
-                                          "alpha": o.alpha, "correction": o.correction or "none"}
+        run.choices["autocorrelation"] = {
+            "variable": run.value,
+            "variable_reason": note,
+            "permutations": int(o.permutations),
+            "alpha": o.alpha,
+            "correction": o.correction or "none",
+        }
     return run.value
 
 
@@ -806,8 +952,15 @@ def _step_moran(run: _Run) -> None:
     if run.graph is None:
         run.skip("moran", _NO_GRAPH)
         return
-    run.step("moran", _moran, run.units, run.graph, value=_unit_column(run),
-             permutations=run.opts.permutations, rng=run.seeds["moran"])
+    run.step(
+        "moran",
+        _moran,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=run.opts.permutations,
+        rng=run.seeds["moran"],
+    )
 
 
 def _step_lisa(run: _Run) -> None:
@@ -815,9 +968,18 @@ def _step_lisa(run: _Run) -> None:
         run.skip("lisa", _NO_GRAPH)
         return
     o = run.opts
-    run.step("lisa", _lisa, run.units, run.graph, value=_unit_column(run),
-             permutations=o.permutations, alpha=o.alpha, correction=o.correction,
-             rng=run.seeds["lisa"], progress=o.progress)
+    run.step(
+        "lisa",
+        _lisa,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=o.permutations,
+        alpha=o.alpha,
+        correction=o.correction,
+        rng=run.seeds["lisa"],
+        progress=o.progress,
+    )
 
 
 def _step_gistar(run: _Run) -> None:
@@ -825,15 +987,25 @@ def _step_gistar(run: _Run) -> None:
         run.skip("gistar", _NO_GRAPH)
         return
     o = run.opts
-    run.step("gistar", _gistar, run.units, run.graph, value=_unit_column(run),
-             permutations=o.permutations, alpha=o.alpha, correction=o.correction,
-             rng=run.seeds["gistar"])
+    run.step(
+        "gistar",
+        _gistar,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=o.permutations,
+        alpha=o.alpha,
+        correction=o.correction,
+        rng=run.seeds["gistar"],
+    )
 
 
 def _step_centrography(run: _Run) -> None:
     run.step("centrography", _centrography, run.prep.points)
-    run.choices["centrography"] = {"ellipse": "standard deviational ellipse, ArcGIS convention "
-                                   "(sqrt(2) factor, rotation clockwise from north, degrees)"}
+    run.choices["centrography"] = {
+        "ellipse": "standard deviational ellipse, ArcGIS convention "
+        "(sqrt(2) factor, rotation clockwise from north, degrees)"
+    }
 
 
 def _step_trends(run: _Run) -> None:
@@ -841,17 +1013,31 @@ def _step_trends(run: _Run) -> None:
     if p.all_points is None:
         run.skip("trends", p.trend_reason)
         return
-    run.step("trends", _trends, p.all_points, by=p.year_col, bnd=p.window, area=_nni_area(run),
-             duplicates=o.duplicates, nsim=o.mc_simulations, rng=run.seeds["trends"],
-             choices=run.choices)
+    run.step(
+        "trends",
+        _trends,
+        p.all_points,
+        by=p.year_col,
+        bnd=p.window,
+        area=_nni_area(run),
+        duplicates=o.duplicates,
+        choices=run.choices,
+    )
 
 
 def _step_maps(run: _Run) -> None:
     if not run.opts.maps or run.out is None:
         run.skip("maps", "maps=False")
         return
-    run.step("maps", _maps, run.runner.results, run.layers, run.out / "maps", title=run.title,
-             year=run.prep.year)
+    run.step(
+        "maps",
+        _maps,
+        run.runner.results,
+        run.layers,
+        run.out / "maps",
+        title=run.title,
+        year=run.prep.year,
+    )
 
 
 # name -> step, in the order they run (a step reads what earlier steps left in the run)
@@ -871,8 +1057,12 @@ _STEPS = (
 )
 _STEP_ORDER = tuple(name for name, _ in _STEPS)
 # what a step needs from earlier steps (for compute(steps=...))
-_NEEDS = {"weights": ("units",), "moran": ("weights",), "lisa": ("weights",),
-          "gistar": ("weights",)}
+_NEEDS = {
+    "weights": ("units",),
+    "moran": ("weights",),
+    "lisa": ("weights",),
+    "gistar": ("weights",),
+}
 
 
 def _with_needs(steps) -> frozenset | None:
@@ -892,11 +1082,14 @@ def _with_needs(steps) -> frozenset | None:
 # --------------------------------------------------------------------------------------------
 def _prepare(points, *, boundary, year_col, year, crs, choices) -> _Prepared:
     if points.crs is None:
-        raise CRSError("`analyze`: the points have no CRS. Load them with "
-                       "taobao_geo.io.read_villages(...) or set it with gdf.set_crs('EPSG:4326').")
+        raise CRSError(
+            "`analyze`: the points have no CRS. Load them with "
+            "taobao_geo.io.read_villages(...) or set it with gdf.set_crs('EPSG:4326')."
+        )
     pts_all = points
-    points, years, sel, trend_reason = _cross_section(points, year_col=year_col, year=year,
-                                                      choices=choices)
+    points, years, sel, trend_reason = _cross_section(
+        points, year_col=year_col, year=year, choices=choices
+    )
     target, name = _metric_crs(points, boundary, crs=crs, choices=choices)
     pts = projection.to_projected(points, to_crs=target)
     # County-point / shared-seat geocoding can make village-scale statistics meaningless: record
@@ -909,37 +1102,62 @@ def _prepare(points, *, boundary, year_col, year, crs, choices) -> _Prepared:
     all_points = None
     if len(years) >= 2:
         all_points = projection.to_projected(pts_all, to_crs=target)
-    choices["points"] = {"n_cross_section": int(len(points)), "n_all_years": int(len(pts_all)),
-                         "source_crs": str(pts_all.crs)}
+    choices["points"] = {
+        "n_cross_section": int(len(points)),
+        "n_all_years": int(len(pts_all)),
+        "source_crs": str(pts_all.crs),
+    }
     if boundary is not None:
-        choices["boundary"] = {"polygons": int(len(boundary)),
-                               "area_km2": float(bnd.geometry.area.sum() / 1e6)}
-    return _Prepared(points=pts, points_wgs84=points.to_crs(4326), boundary=bnd, window=window,
-                     window_vertices=n_vertices, crs=target, crs_name=name, year_col=year_col,
-                     year=sel, years=tuple(years), all_points=all_points,
-                     trend_reason=trend_reason)
+        choices["boundary"] = {
+            "polygons": int(len(boundary)),
+            "area_km2": float(bnd.geometry.area.sum() / 1e6),
+        }
+    return _Prepared(
+        points=pts,
+        points_wgs84=points.to_crs(4326),
+        boundary=bnd,
+        window=window,
+        window_vertices=n_vertices,
+        crs=target,
+        crs_name=name,
+        year_col=year_col,
+        year=sel,
+        years=tuple(years),
+        all_points=all_points,
+        trend_reason=trend_reason,
+    )
 
 
 def _cross_section(points, *, year_col, year, choices):
     """The points of the analysed year, the years present, that year and why no trends."""
     if not (year_col and year_col in points.columns):
         if year is not None:
-            raise TaobaoGeoError(f"`analyze`: year={year} given but there is no column {year_col!r}.")
+            raise TaobaoGeoError(
+                f"`analyze`: year={year} given but there is no column {year_col!r}."
+            )
         reason = f"no year column ({year_col!r})" if year_col else "year_col=None"
         choices["year"] = {"column": None, "reason": reason}
         return points, [], None, reason
     yrs = pd.to_numeric(points[year_col], errors="coerce")
     bad = points.index[yrs.isna()].tolist()
     if bad:
-        raise InputDataError(f"`analyze`: column {year_col!r} has missing or non-numeric "
-                             f"values in rows {row_list(bad)}.", rows=bad)
+        raise InputDataError(
+            f"`analyze`: column {year_col!r} has missing or non-numeric "
+            f"values in rows {row_list(bad)}.",
+            rows=bad,
+        )
     years = sorted(int(y) for y in yrs.unique())
     sel = years[-1] if year is None else int(year)
     if sel not in years:
-        raise TaobaoGeoError(f"`analyze`: year={sel} is not in column {year_col!r} "
-                             f"(years present: {years}).")
-    choices["year"] = {"column": year_col, "years_present": years, "cross_section": sel,
-                       "reason": "the latest year" if year is None else "given by the caller"}
+        raise TaobaoGeoError(
+            f"`analyze`: year={sel} is not in column {year_col!r} (years present: {years})."
+        )
+    choices["year"] = {
+        "column": year_col,
+        "years_present": years,
+        "cross_section": sel,
+        "reason": "the latest year" if year is None else "given by the caller",
+    }
     reason = "" if len(years) >= 2 else f"only one year ({years[0]}) in column {year_col!r}"
     return points[yrs == sel], years, sel, reason
 
@@ -949,15 +1167,20 @@ def _metric_crs(points, boundary, *, crs, choices):
     if crs is None:
         choice = projection.choose_crs(boundary if boundary is not None else points)
         target, name = choice.crs, choice.name
-        reason = (f"{choice.reason}; chosen from the "
-                  f"{'boundary' if boundary is not None else 'points'} extent")
+        reason = (
+            f"{choice.reason}; chosen from the "
+            f"{'boundary' if boundary is not None else 'points'} extent"
+        )
     else:
         from pyproj import CRS
 
         target = CRS.from_user_input(crs)
         name, reason = target.to_string(), "given by the caller"
-    choices["crs"] = {"name": name, "reason": reason, "wkt": target.to_wkt() if hasattr(
-        target, "to_wkt") else str(target)}
+    choices["crs"] = {
+        "name": name,
+        "reason": reason,
+        "wkt": target.to_wkt() if hasattr(target, "to_wkt") else str(target),
+    }
     return target, name
 
 
@@ -976,7 +1199,9 @@ def _study_window(bnd, every) -> tuple[gpd.GeoDataFrame, int]:
             f"`analyze`: {len(outside)} of {len(every)} point(s) fall outside the boundary: rows "
             f"{row_list(outside)}. Select the points inside it first (e.g. "
             "points[points.within(boundary.union_all())]), pass the right boundary, or check "
-            "the datum (GCJ-02 coordinates read as WGS 84 sit ~0.5 km off).", rows=outside)
+            "the datum (GCJ-02 coordinates read as WGS 84 sit ~0.5 km off).",
+            rows=outside,
+        )
     return window, int(shapely.get_num_coordinates(union))
 
 
@@ -984,8 +1209,15 @@ def _study_window(bnd, every) -> tuple[gpd.GeoDataFrame, int]:
 # Steps' statistics (each calls one statistics module)
 # --------------------------------------------------------------------------------------------
 def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
-    kw = {"area": area, "test": "mc", "nsim": int(nsim), "alternative": "two-sided",
-          "duplicates": duplicates, "rng": rng, "progress": progress}
+    kw = {
+        "area": area,
+        "test": "mc",
+        "nsim": int(nsim),
+        "alternative": "two-sided",
+        "duplicates": duplicates,
+        "rng": rng,
+        "progress": progress,
+    }
     if bnd is not None:
         kw["boundary"] = bnd
     if nsim <= 0 or not isinstance(area, str):
@@ -995,22 +1227,33 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
 
 
 def _ripley(pts, bnd, *, nsim, duplicates, correction, rng, progress=None):
-    kw = {"progress": progress} if correction is None else {"correction": correction,
-                                                              "progress": progress}
-    return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
-                             else "pointwise", duplicates=duplicates, rng=rng, **kw)
+    kw = (
+        {"progress": progress}
+        if correction is None
+        else {"correction": correction, "progress": progress}
+    )
+    return ripley.l_function(
+        pts,
+        boundary=bnd,
+        nsim=int(nsim),
+        envelope="global" if nsim >= 19 else "pointwise",
+        duplicates=duplicates,
+        rng=rng,
+        **kw,
+    )
 
 
 def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
-    res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size,
-                      boundary=bnd)
-    choices["kde"] = {"kernel": getattr(res, "kernel", kernel),
-                      "bandwidth_rule": getattr(res, "bandwidth_rule", str(bandwidth)),
-                      "bandwidth_m": getattr(res, "bandwidth_m", None),
-                      "cell_size_m": getattr(res, "cell_size_m", None),
-                      "units": getattr(res, "units", None),
-                      "core_shares": list(core_shares),
-                      "mask": "boundary" if bnd is not None else "none"}
+    res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size, boundary=bnd)
+    choices["kde"] = {
+        "kernel": getattr(res, "kernel", kernel),
+        "bandwidth_rule": getattr(res, "bandwidth_rule", str(bandwidth)),
+        "bandwidth_m": getattr(res, "bandwidth_m", None),
+        "cell_size_m": getattr(res, "cell_size_m", None),
+        "units": getattr(res, "units", None),
+        "core_shares": list(core_shares),
+        "mask": "boundary" if bnd is not None else "none",
+    }
     return res
 
 
@@ -1023,8 +1266,11 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
             polys, kind, reason = bnd, "polygons", f"the boundary's {len(bnd)} polygons"
         else:
             polys, kind = "hex", "hex"
-            reason = ("a hexagon grid over the boundary (it has fewer than 3 polygons)"
-                      if bnd is not None else "a hexagon grid over the points (no boundary)")
+            reason = (
+                "a hexagon grid over the boundary (it has fewer than 3 polygons)"
+                if bnd is not None
+                else "a hexagon grid over the points (no boundary)"
+            )
     else:
         check_choice(units, ("auto", "hex", "fishnet"), name="units", func="analyze")
         polys, kind, reason = units, units, "given by the caller"
@@ -1043,8 +1289,10 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
             if idc not in polys.columns:
                 from ._errors import InputDataError
 
-                raise InputDataError(f"`analyze`: unit_id={idc!r} is not a column of the units "
-                                     f"({list(polys.columns)}).")
+                raise InputDataError(
+                    f"`analyze`: unit_id={idc!r} is not a column of the units "
+                    f"({list(polys.columns)})."
+                )
             if polys[idc].is_unique:
                 polys = polys.set_index(idc, drop=False).rename_axis(None)
                 unit_id = idc
@@ -1053,10 +1301,16 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
     if len(agg) < MIN_UNITS:
         raise NotApplicableError(
             f"`analyze`: only {len(agg)} aggregation unit(s) ({kind}); Moran's I, LISA and Gi* "
-            f"need at least {MIN_UNITS}. Pass more polygons, a smaller unit_size_m or more points.")
-    choices["units"] = {"kind": kind, "n_units": int(len(agg)), "size_m": size,
-                        "reason": reason, "zero_units_kept": True,
-                        "id": unit_id}
+            f"need at least {MIN_UNITS}. Pass more polygons, a smaller unit_size_m or more points."
+        )
+    choices["units"] = {
+        "kind": kind,
+        "n_units": int(len(agg)),
+        "size_m": size,
+        "reason": reason,
+        "zero_units_kept": True,
+        "id": unit_id,
+    }
     if kind in ("hex", "fishnet"):
         choices["units"].update(_grid_choices(agg, rep, bnd))
     return agg
@@ -1064,10 +1318,15 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
 
 def _unit_value(value: str, units_choice: dict) -> tuple[str, str]:
     """Counts of clipped grid cells of unequal area are not comparable: use the density."""
-    if value == "count" and units_choice.get("areas_differ") and units_choice.get("kind") in (
-            "hex", "fishnet"):
-        return "density_km2", ("density (count / clipped cell area): the grid cells clipped to "
-                               "the window differ in area, so raw counts are not comparable")
+    if (
+        value == "count"
+        and units_choice.get("areas_differ")
+        and units_choice.get("kind") in ("hex", "fishnet")
+    ):
+        return "density_km2", (
+            "density (count / clipped cell area): the grid cells clipped to "
+            "the window differ in area, so raw counts are not comparable"
+        )
     return value, "given by the caller" if value != "count" else "count (cells of equal area)"
 
 
@@ -1091,7 +1350,8 @@ def _grid_window(pts, bnd):
     except GeometryTypeError:
         raise NotApplicableError(
             f"`analyze`: no grid units: the {len(pts)} point(s) span a window of zero area (all "
-            "identical or on one line). Pass `boundary=` polygons (the study area).") from None
+            "identical or on one line). Pass `boundary=` polygons (the study area)."
+        ) from None
 
 
 def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:
@@ -1100,25 +1360,31 @@ def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:
     if target < MIN_UNITS:
         raise NotApplicableError(
             f"`analyze`: {n} point(s) are too few for grid units: at least {MIN_UNITS} units "
-            f"with one point each on average are needed (Moran's I, LISA, Gi*).")
+            f"with one point each on average are needed (Moran's I, LISA, Gi*)."
+        )
     size = math.sqrt(area_m2 / target)
     e = 10 ** math.floor(math.log10(size))
     size = float(e * round(size / e, 1))
-    return size, (f"; cell size {size:,.0f} m gives about {target} cells over "
-                  f"{area_m2 / 1e6:,.0f} km² (at most one cell per point)")
+    return size, (
+        f"; cell size {size:,.0f} m gives about {target} cells over "
+        f"{area_m2 / 1e6:,.0f} km² (at most one cell per point)"
+    )
 
 
 def _grid_choices(agg, rep, bnd) -> dict:
     """What the clipping did, for choices.json; density is the value where cell areas differ."""
     area = agg["area_km2"].to_numpy()
     differ = bool(len(area) and area.max() > area.min() * (1 + 1e-9))
-    return {"window": "the boundary" if bnd is not None else
-            "the points' minimum enclosing rectangle (the NNI window)",
-            "clipped_to_window": True,
-            "min_inside_share": UNIT_MIN_INSIDE_SHARE,
-            "n_units_dropped_outside": rep.get("n_units_dropped_outside", 0),
-            "n_points_in_dropped_units": rep.get("n_points_in_dropped_units", 0),
-            "areas_differ": differ}
+    return {
+        "window": "the boundary"
+        if bnd is not None
+        else "the points' minimum enclosing rectangle (the NNI window)",
+        "clipped_to_window": True,
+        "min_inside_share": UNIT_MIN_INSIDE_SHARE,
+        "n_units_dropped_outside": rep.get("n_units_dropped_outside", 0),
+        "n_points_in_dropped_units": rep.get("n_points_in_dropped_units", 0),
+        "areas_differ": differ,
+    }
 
 
 def _weights(unit_gdf, *, kind, k, islands, choices):
@@ -1126,43 +1392,70 @@ def _weights(unit_gdf, *, kind, k, islands, choices):
     if kind == "knn":
         kw["k"] = k
     sw = weights.build_graph(unit_gdf, **kw)
-    choices["weights"] = {"kind": kind, "k": k if kind == "knn" else None, "islands": islands,
-                          "method": getattr(sw, "method", None),
-                          "islands_found": list(getattr(sw, "islands", ()) or ()),
-                          "transform": "row-standardised for Moran / LISA; binary for Gi*"}
+    choices["weights"] = {
+        "kind": kind,
+        "k": k if kind == "knn" else None,
+        "islands": islands,
+        "method": getattr(sw, "method", None),
+        "islands_found": list(getattr(sw, "islands", ()) or ()),
+        "transform": "row-standardised for Moran / LISA; binary for Gi*",
+    }
     return sw
 
 
 def _moran(unit_gdf, sw, *, value, permutations, rng):
-    return autocorrelation.moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
-                      alternative="two-sided", rng=rng)
+    return autocorrelation.moran(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        permutations=int(permutations),
+        alternative="two-sided",
+        rng=rng,
+    )
 
 
 def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress=None):
-    return local.local_moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
-                             alpha=alpha, correction=correction, rng=rng, progress=progress)
+    return local.local_moran(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        permutations=int(permutations),
+        alpha=alpha,
+        correction=correction,
+        rng=rng,
+        progress=progress,
+    )
 
 
 def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
     # Gi* z-scores are analytic (Getis & Ord; ArcGIS's GiZScore and spdep localG): the bins are
     # ArcGIS's. Permutation p-values are added when permutations > 0.
-    return local.getis_ord(unit_gdf, column=value, weights=sw, star=True,
-                           permutations=int(permutations), inference="analytic", alpha=alpha,
-                           correction=correction, rng=rng)
+    return local.getis_ord(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        star=True,
+        permutations=int(permutations),
+        inference="analytic",
+        alpha=alpha,
+        correction=correction,
+        rng=rng,
+    )
 
 
 def _centrography(pts):
     return centrography.centrography(pts)
 
 
-def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng, choices):
+def _trends(all_pts, *, by, bnd, area, duplicates, choices):
     # NNI per year with the same study area and duplicate rule as the cross-section NNI (z-test,
     # so the years are comparable without simulation noise).
     from ._errors import TooFewPointsError
 
     try:
-        return centrography.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
-                               duplicates=duplicates)
+        return centrography.centre_trends(
+            all_pts, by=by, nni=True, area=area, boundary=bnd, duplicates=duplicates
+        )
     except TooFewPointsError as exc:
         # one year with too few distinct locations for an NNI: keep the centres, drop the NNI
         res = centrography.centre_trends(all_pts, by=by, nni=False)
@@ -1197,21 +1490,39 @@ def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm"))
 
     _one("villages", villages_map)
     if "kde" in results:
+
         def density_map():
-            m = _maps_mod.explore_density(results["kde"], tiles=tiles, cores=layers.get("kde_cores"),
-                                    title=f"{title}: kernel density", subtitle=sub)
+            m = _maps_mod.explore_density(
+                results["kde"],
+                tiles=tiles,
+                cores=layers.get("kde_cores"),
+                title=f"{title}: kernel density",
+                subtitle=sub,
+            )
             return _maps_mod.explore_villages(pts, m=m, radius=2.5)
+
         _one("density", density_map)
     if "lisa" in results:
-        _one("lisa", lambda: _maps_mod.explore_lisa(results["lisa"], tiles=tiles,
-                                              title=f"{title}: LISA clusters", subtitle=sub))
+        _one(
+            "lisa",
+            lambda: _maps_mod.explore_lisa(
+                results["lisa"], tiles=tiles, title=f"{title}: LISA clusters", subtitle=sub
+            ),
+        )
     if "gistar" in results:
-        _one("hotspots", lambda: _maps_mod.explore_hotspots(results["gistar"], tiles=tiles,
-                                                      title=f"{title}: Gi* hot spots",
-                                                      subtitle=sub))
+        _one(
+            "hotspots",
+            lambda: _maps_mod.explore_hotspots(
+                results["gistar"], tiles=tiles, title=f"{title}: Gi* hot spots", subtitle=sub
+            ),
+        )
     if "trends" in results:
-        _one("centres", lambda: _maps_mod.explore_centres(results["trends"], tiles=tiles,
-                                                    title=f"{title}: mean centres by year"))
+        _one(
+            "centres",
+            lambda: _maps_mod.explore_centres(
+                results["trends"], tiles=tiles, title=f"{title}: mean centres by year"
+            ),
+        )
     return _MapFiles(written, notes)
 
 
@@ -1237,7 +1548,8 @@ def _result_layers(run: _Run) -> dict:
         try:
             regions = run.prep.boundary
             if regions is not None and not {"province", "city", "county", "town", "name"} & set(
-                    regions.columns):
+                regions.columns
+            ):
                 regions = None
             cores = results["kde"].cores(shares=tuple(run.opts.core_shares), regions=regions)
         except TaobaoGeoError as exc:  # e.g. a flat surface: no core to draw
@@ -1269,8 +1581,9 @@ def _frame_of(res) -> pd.DataFrame | None:
     return df
 
 
-def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, title,
-                   prep: _Prepared) -> dict:
+def _write_outputs(
+    out: Path, runner: _Runner, choices: dict, layers: dict, *, title, prep: _Prepared
+) -> dict:
     tables = out / "tables"
     tables.mkdir(exist_ok=True)
     files: dict[str, list[Path]] = {"tables": [], "layers": []}
@@ -1293,8 +1606,9 @@ def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, t
     if layers.get("kde_cores") is not None and len(layers["kde_cores"]):
         cores = layers["kde_cores"]
         p = tables / "kde_cores.csv"
-        pd.DataFrame(cores.drop(columns=cores.geometry.name)).to_csv(p, index=False,
-                                                                     encoding="utf-8")
+        pd.DataFrame(cores.drop(columns=cores.geometry.name)).to_csv(
+            p, index=False, encoding="utf-8"
+        )
         files["tables"].append(p)
     # GeoPackage with every layer
     if layers:
@@ -1311,13 +1625,21 @@ def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, t
     steps_df = pd.DataFrame([r.as_dict() for r in runner.records])
     steps_df.to_csv(tables / "steps.csv", index=False)
     files["tables"].append(tables / "steps.csv")
-    summary = {"title": title, "n": int(len(prep.points)), "year": prep.year,
-               "years": list(prep.years), "crs": prep.crs_name, "steps": steps_payload,
-               "layers": {k: int(len(v)) for k, v in layers.items()}}
-    (out / "summary.json").write_text(json.dumps(jsonable(summary), ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
-    (out / "choices.json").write_text(json.dumps(jsonable(choices), ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
+    summary = {
+        "title": title,
+        "n": int(len(prep.points)),
+        "year": prep.year,
+        "years": list(prep.years),
+        "crs": prep.crs_name,
+        "steps": steps_payload,
+        "layers": {k: int(len(v)) for k, v in layers.items()},
+    }
+    (out / "summary.json").write_text(
+        json.dumps(jsonable(summary), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "choices.json").write_text(
+        json.dumps(jsonable(choices), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     (out / "log.txt").write_text(_log_text(title, choices, runner.records), encoding="utf-8")
     files["summary"] = [out / "summary.json"]
     files["choices"] = [out / "choices.json"]
@@ -1333,8 +1655,13 @@ def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
         s = g[col]
         # GeoPackage columns must be scalars: lists / dicts / categories become text
         if s.dtype == object and s.map(lambda v: isinstance(v, (list, tuple, dict, set))).any():
-            g[col] = s.map(lambda v: json.dumps(jsonable(v), ensure_ascii=False)
-                           if isinstance(v, (list, tuple, dict, set)) else v)
+            g[col] = s.map(
+                lambda v: (
+                    json.dumps(jsonable(v), ensure_ascii=False)
+                    if isinstance(v, (list, tuple, dict, set))
+                    else v
+                )
+            )
         elif isinstance(s.dtype, pd.CategoricalDtype):
             g[col] = s.astype(str)
     g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
@@ -1343,8 +1670,10 @@ def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 def _patch_summary(path: Path, *, maps=None, **fields) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if maps is not None:
-        data["maps"] = [str(Path(p).relative_to(path.parent))
-                        if Path(p).is_relative_to(path.parent) else str(p) for p in maps]
+        data["maps"] = [
+            str(Path(p).relative_to(path.parent)) if Path(p).is_relative_to(path.parent) else str(p)
+            for p in maps
+        ]
     data.update(jsonable(fields))
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -1373,8 +1702,9 @@ def _log_text(title, choices: dict, records) -> str:
 # --------------------------------------------------------------------------------------------
 # County comparison: its files (the comparison itself only computes)
 # --------------------------------------------------------------------------------------------
-def write_comparison(result, folder, *, maps: bool = True, lang: str = "en",
-                     highlight: str | None = None) -> dict:
+def write_comparison(
+    result, folder, *, maps: bool = True, lang: str = "en", highlight: str | None = None
+) -> dict:
     """Write a county comparison: table and long counts (CSV), figures (PNG), map (HTML).
 
     Parameters
@@ -1396,18 +1726,24 @@ def write_comparison(result, folder, *, maps: bool = True, lang: str = "en",
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"table": folder / "comparison.csv", "counts": folder / "counts_by_year.csv",
-             "small_multiples": folder / "small_multiples.png",
-             "map_png": folder / "comparison_map.png"}
+    paths = {
+        "table": folder / "comparison.csv",
+        "counts": folder / "counts_by_year.csv",
+        "small_multiples": folder / "small_multiples.png",
+        "map_png": folder / "comparison_map.png",
+    }
     result.table.to_csv(paths["table"], index=False, encoding="utf-8")
     result.counts.to_csv(paths["counts"], index=False, encoding="utf-8")
-    for key, fig in (("small_multiples", result.plot(lang=lang, highlight=highlight)),
-                     ("map_png", result.plot_map(lang=lang))):
+    for key, fig in (
+        ("small_multiples", result.plot(lang=lang, highlight=highlight)),
+        ("map_png", result.plot_map(lang=lang)),
+    ):
         fig.savefig(paths[key], dpi=120)
         plt.close(fig)
     if maps:
-        paths["map_html"] = _maps_mod.save_map(_maps_mod.comparison_map(result),
-                                               folder / "comparison_map.html")
+        paths["map_html"] = _maps_mod.save_map(
+            _maps_mod.comparison_map(result), folder / "comparison_map.html"
+        )
     return paths
 
 
@@ -1427,9 +1763,11 @@ class RegionBriefing(ResultMixin):
     pdf_message: str = ""
 
     def to_frame(self) -> pd.DataFrame:
+        """The comparison's table (empty without a comparison)."""
         return self.comparison.to_frame() if self.comparison is not None else pd.DataFrame()
 
     def summary(self) -> str:
+        """The briefing's files and the first line of the analysis and comparison."""
         lines = [f"Briefing for {self.region} ({self.level}): {self.html}"]
         if self.pdf:
             lines.append(f"PDF: {self.pdf}")
@@ -1442,9 +1780,15 @@ class RegionBriefing(ResultMixin):
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"region": self.region, "level": self.level, "html": str(self.html),
-                "pdf": str(self.pdf) if self.pdf else None, "pdf_message": self.pdf_message,
-                "analysis": self.analysis.to_dict() if self.analysis is not None else None}
+        """Scalars for ``--json``: region, level, files and the analysis."""
+        return {
+            "region": self.region,
+            "level": self.level,
+            "html": str(self.html),
+            "pdf": str(self.pdf) if self.pdf else None,
+            "pdf_message": self.pdf_message,
+            "analysis": self.analysis.to_dict() if self.analysis is not None else None,
+        }
 
 
 @_writes_folder(("villages", "counties"))
@@ -1501,11 +1845,16 @@ def brief_region(
     from . import compare as _compare
     from . import report
 
-    given = [(k, v) for k, v in (("county", county), ("city", city), ("province", province))
-             if v is not None]
+    given = [
+        (k, v)
+        for k, v in (("county", county), ("city", city), ("province", province))
+        if v is not None
+    ]
     if len(given) != 1:
-        raise TaobaoGeoError("`brief_region`: give exactly one of county=, city=, province=; got "
-                             f"{[k for k, _ in given] or 'none'}.")
+        raise TaobaoGeoError(
+            "`brief_region`: give exactly one of county=, city=, province=; got "
+            f"{[k for k, _ in given] or 'none'}."
+        )
     level, name = given[0]
     if counties is None:
         counties = datasets.load("china_counties")
@@ -1532,27 +1881,60 @@ def brief_region(
     out = Path(out_dir)  # the temporary folder given by _writes_folder
     analysis = None
     if len(vil_region):
-        analysis = analyze(vil_region, boundary=region, out_dir=out / "analysis",
-                           year_col=year_col, permutations=permutations, rng=rng, maps=maps,
-                           title=title or label, progress=progress,
-                           **(analysis_kwargs or {}))
+        analysis = analyze(
+            vil_region,
+            boundary=region,
+            out_dir=out / "analysis",
+            year_col=year_col,
+            permutations=permutations,
+            rng=rng,
+            maps=maps,
+            title=title or label,
+            progress=progress,
+            **(analysis_kwargs or {}),
+        )
     comp = _compare.compare_counties(
-        villages, cty, names=sorted(codes) if level == "county" else None, top=top or None,
-        year_col=year_col, permutations=permutations, rng=rng, progress=progress, **peers)
+        villages,
+        cty,
+        names=sorted(codes) if level == "county" else None,
+        top=top or None,
+        year_col=year_col,
+        permutations=permutations,
+        rng=rng,
+        progress=progress,
+        **peers,
+    )
     comp_dir = out / "comparison"
-    comp_paths = write_comparison(comp, comp_dir, maps=maps, lang=lang,
-                                  highlight=sorted(codes)[0] if level == "county" else None)
-    html_path = report.briefing(
-        analysis, comp, out_path=out / f"briefing_{lang}.html",
-        title=title or (f"{label}: " + report.LABELS[lang]["briefing"]), region=label, lang=lang,
-        provenance=[dict(counties.attrs.get("dataset", {}) or {})] or None,
+    comp_paths = write_comparison(
+        comp,
+        comp_dir,
+        maps=maps,
+        lang=lang,
         highlight=sorted(codes)[0] if level == "county" else None,
-        comparison_map=comp_paths.get("map_html"))
+    )
+    html_path = report.briefing(
+        analysis,
+        comp,
+        out_path=out / f"briefing_{lang}.html",
+        title=title or (f"{label}: " + report.LABELS[lang]["briefing"]),
+        region=label,
+        lang=lang,
+        provenance=[dict(counties.attrs.get("dataset", {}) or {})],
+        highlight=sorted(codes)[0] if level == "county" else None,
+        comparison_map=comp_paths.get("map_html"),
+    )
     pdf_path, msg = None, ""
     if pdf:
         try:
             pdf_path = report.print_pdf(html_path)
         except TaobaoGeoError as exc:
             msg = str(exc)
-    return RegionBriefing(region=label, level=level, analysis=analysis, comparison=comp,
-                          html=html_path, pdf=pdf_path, pdf_message=msg)
+    return RegionBriefing(
+        region=label,
+        level=level,
+        analysis=analysis,
+        comparison=comp,
+        html=html_path,
+        pdf=pdf_path,
+        pdf_message=msg,
+    )

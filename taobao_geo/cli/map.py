@@ -28,13 +28,22 @@ TILE_CHOICES = ("carto", "osm", "amap", "amap-satellite", "tianditu")
 
 def _layers(value: str) -> list[str]:
     names = [v.strip().lower() for v in value.split(",") if v.strip()]
-    aliases = {"density": "kde", "gi": "hotspots", "gistar": "hotspots", "centers": "centres",
-               "centrography": "centres", "points": "villages"}
+    aliases = {
+        "density": "kde",
+        "gi": "hotspots",
+        "gistar": "hotspots",
+        "centers": "centres",
+        "centrography": "centres",
+        "points": "villages",
+    }
     names = [aliases.get(n, n) for n in names]
     bad = [n for n in names if n not in LAYERS]
     if bad or not names:
-        raise click.BadParameter(f"unknown layer(s) {bad or value!r}; choose from "
-                                 f"{', '.join(LAYERS)} (comma-separated).", param_hint="--layers")
+        raise click.BadParameter(
+            f"unknown layer(s) {bad or value!r}; choose from "
+            f"{', '.join(LAYERS)} (comma-separated).",
+            param_hint="--layers",
+        )
     return list(dict.fromkeys(names))
 
 
@@ -49,56 +58,144 @@ def _bandwidth(value: str):
 @input_options
 @boundary_option
 @out_option("out/maps")
-@click.option("--layers", "layers_opt", default="villages,kde", show_default=True,
-              help="Comma-separated: villages, kde, lisa, hotspots, centres, choropleth.")
-@click.option("--tiles", type=click.Choice(TILE_CHOICES), default="osm", show_default=True,
-              help="Base map. amap (GCJ-02; overlays are shifted to match) and tianditu "
-                   "(needs --tile-key) are reachable from mainland China; carto takes a key.")
-@click.option("--tile-key", default=None, envvar="TAOBAO_GEO_TILE_KEY",
-              help="Tile provider API key: Tianditu tk (required), CARTO key (optional). "
-                   "Or env TAOBAO_GEO_TILE_KEY.")
-@click.option("--offline/--cdn", default=True, show_default=True,
-              help="Inline all JavaScript/CSS (opens with no internet) or link the CDN.")
-@click.option("--name", "file_name", default="map", show_default=True,
-              help="Output file name (without .html); made safe: no folders, no '..'.")
+@click.option(
+    "--layers",
+    "layers_opt",
+    default="villages,kde",
+    show_default=True,
+    help="Comma-separated: villages, kde, lisa, hotspots, centres, choropleth.",
+)
+@click.option(
+    "--tiles",
+    type=click.Choice(TILE_CHOICES),
+    default="osm",
+    show_default=True,
+    help="Base map. amap (GCJ-02; overlays are shifted to match) and tianditu "
+    "(needs --tile-key) are reachable from mainland China; carto takes a key.",
+)
+@click.option(
+    "--tile-key",
+    default=None,
+    envvar="TAOBAO_GEO_TILE_KEY",
+    help="Tile provider API key: Tianditu tk (required), CARTO key (optional). "
+    "Or env TAOBAO_GEO_TILE_KEY.",
+)
+@click.option(
+    "--offline/--cdn",
+    default=True,
+    show_default=True,
+    help="Inline all JavaScript/CSS (opens with no internet) or link the CDN.",
+)
+@click.option(
+    "--name",
+    "file_name",
+    default="map",
+    show_default=True,
+    help="Output file name (without .html); made safe: no folders, no '..'.",
+)
 @click.option("--title", default=None, help="Map title (default: the source name).")
-@click.option("--compare-years", nargs=2, type=int, default=None,
-              help="Two synchronised side-by-side maps of the villages of two years.")
-@click.option("--compare-counties", nargs=2, default=None,
-              help="Two side-by-side maps (each zoomed to its county) of two counties' "
-                   "villages, by the 'county' column, e.g. --compare-counties 曹县 沭阳县.")
-@click.option("--bandwidth", default="arcgis", show_default=True,
-              help="KDE bandwidth: arcgis | silverman | scott | ppl | diggle | metres.")
+@click.option(
+    "--compare-years",
+    nargs=2,
+    type=int,
+    default=None,
+    help="Two synchronised side-by-side maps of the villages of two years.",
+)
+@click.option(
+    "--compare-counties",
+    nargs=2,
+    default=None,
+    help="Two side-by-side maps (each zoomed to its county) of two counties' "
+    "villages, by the 'county' column, e.g. --compare-counties 曹县 沭阳县.",
+)
+@click.option(
+    "--bandwidth",
+    default="arcgis",
+    show_default=True,
+    help="KDE bandwidth: arcgis | silverman | scott | ppl | diggle | metres.",
+)
 @click.option("--cell-size", type=float, default=None, help="KDE cell size in metres.")
-@click.option("--units", "units_opt", default="auto", show_default=True,
-              help="Units for LISA/Gi*/choropleth, as analyze: auto (the --boundary polygons "
-                   "when there are at least 3, else hexagons) | hex | fishnet | boundary | a "
-                   "polygon file / shipped layer.")
+@click.option(
+    "--units",
+    "units_opt",
+    default="auto",
+    show_default=True,
+    help="Units for LISA/Gi*/choropleth, as analyze: auto (the --boundary polygons "
+    "when there are at least 3, else hexagons) | hex | fishnet | boundary | a "
+    "polygon file / shipped layer.",
+)
 @click.option("--unit-size", type=float, default=None, help="Grid cell size in metres.")
-@click.option("--value", type=click.Choice(["count", "density_km2"]), default="count",
-              show_default=True, help="Unit variable for LISA, Gi* and the choropleth.")
-@click.option("--weights", "weights_kind", type=click.Choice(["queen", "rook", "knn"]),
-              default="queen", show_default=True, help="Spatial weights of the units.")
+@click.option(
+    "--value",
+    type=click.Choice(["count", "density_km2"]),
+    default="count",
+    show_default=True,
+    help="Unit variable for LISA, Gi* and the choropleth.",
+)
+@click.option(
+    "--weights",
+    "weights_kind",
+    type=click.Choice(["queen", "rook", "knn"]),
+    default="queen",
+    show_default=True,
+    help="Spatial weights of the units.",
+)
 @click.option("--k", type=int, default=6, show_default=True, help="Neighbours for knn.")
-@click.option("--alpha", type=float, default=0.05, show_default=True,
-              help="Significance level of the LISA / Gi* classes.")
-@click.option("--correction", type=click.Choice(["none", "fdr", "bonferroni"]), default="none",
-              show_default=True, help="Multiple-testing correction of LISA / Gi*.")
+@click.option(
+    "--alpha",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Significance level of the LISA / Gi* classes.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(["none", "fdr", "bonferroni"]),
+    default="none",
+    show_default=True,
+    help="Multiple-testing correction of LISA / Gi*.",
+)
 @permutations_option(999)
 @rng_option
 @json_option
-def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_dir, layers_opt,
-            tiles, tile_key, offline, file_name, title, compare_years, compare_counties,
-            bandwidth, cell_size,
-            units_opt, unit_size, value, weights_kind, k, alpha, correction, permutations, seed,
-            as_json):
+def command(
+    source,
+    x_col,
+    y_col,
+    crs,
+    datum,
+    year,
+    on_invalid,
+    boundary,
+    out_dir,
+    layers_opt,
+    tiles,
+    tile_key,
+    offline,
+    file_name,
+    title,
+    compare_years,
+    compare_counties,
+    bandwidth,
+    cell_size,
+    units_opt,
+    unit_size,
+    value,
+    weights_kind,
+    k,
+    alpha,
+    correction,
+    permutations,
+    seed,
+    as_json,
+):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
 
     The statistics are those of `taobao-geo analyze` with the same options (KDE: ArcGIS
     radius, quartic; units as analyze; islands joined to the nearest unit; LISA: 999
     conditional permutations; Gi*: analytic z), computed on the latest year when there
-    are several; the map only draws them. The page is self-contained unless --cdn; only the base-map tiles need
-    the network.
+    are several; the map only draws them. The page is self-contained unless --cdn; only
+    the base-map tiles need the network.
 
     \b
     Examples:
@@ -115,8 +212,9 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
     from .._errors import TaobaoGeoError
 
     layers = _layers(layers_opt)
-    pts = load_points_input(source, x_col=x_col, y_col=y_col, crs=crs, datum=datum, year=year,
-                            on_invalid=on_invalid)
+    pts = load_points_input(
+        source, x_col=x_col, y_col=y_col, crs=crs, datum=datum, year=year, on_invalid=on_invalid
+    )
     bnd = load_boundary_input(boundary)
     out = prepare_out(out_dir)
     title = title or str(source)
@@ -127,25 +225,45 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
         if compare_years:
             m = _compare_years(maps, pts, compare_years, tiles=tiles, key=tile_key, bnd=bnd)
         elif compare_counties:
-            m = _compare_counties(maps, pts, compare_counties, tiles=tiles, key=tile_key,
-                                  bnd=bnd)
+            m = _compare_counties(maps, pts, compare_counties, tiles=tiles, key=tile_key, bnd=bnd)
         else:
-            m = _single(maps, pts, bnd, layers, tiles=tiles, key=tile_key, title=title,
-                        notes=notes, choropleth_value=value, bandwidth=_bandwidth(bandwidth),
-                        cell_size=cell_size, units=_unit_option(units_opt, bnd),
-                        unit_size_m=unit_size, value=value, weights=weights_kind, k=k,
-                        alpha=alpha, correction=None if correction == "none" else correction,
-                        permutations=permutations, rng=seed)
+            m = _single(
+                maps,
+                pts,
+                bnd,
+                layers,
+                tiles=tiles,
+                key=tile_key,
+                title=title,
+                notes=notes,
+                choropleth_value=value,
+                bandwidth=_bandwidth(bandwidth),
+                cell_size=cell_size,
+                units=_unit_option(units_opt, bnd),
+                unit_size_m=unit_size,
+                value=value,
+                weights=weights_kind,
+                k=k,
+                alpha=alpha,
+                correction=None if correction == "none" else correction,
+                permutations=permutations,
+                rng=seed,
+            )
         from .._outdir import resolve_inside, safe_name
 
-        path = maps.save_map(m, resolve_inside(out, f"{safe_name(file_name, default='map')}.html"),
-                             offline=offline)
+        path = maps.save_map(
+            m, resolve_inside(out, f"{safe_name(file_name, default='map')}.html"), offline=offline
+        )
     except TaobaoGeoError as exc:
         raise click.ClickException(str(exc)) from exc
-    info = {"map": str(shown(path)), "bytes": path.stat().st_size, "offline": offline,
-            "tiles": tiles,
-            "layers": ["villages"] * 2 if compare_years or compare_counties else layers,
-            "notes": notes}
+    info = {
+        "map": str(shown(path)),
+        "bytes": path.stat().st_size,
+        "offline": offline,
+        "tiles": tiles,
+        "layers": ["villages"] * 2 if compare_years or compare_counties else layers,
+        "notes": notes,
+    }
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
     else:
@@ -155,8 +273,13 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, out_di
 
 
 # map layer -> the analysis steps it draws (the pipeline adds the steps these need)
-_STEPS_FOR = {"kde": ("kde",), "choropleth": ("units",), "lisa": ("lisa",),
-              "hotspots": ("gistar",), "centres": ("trends",)}
+_STEPS_FOR = {
+    "kde": ("kde",),
+    "choropleth": ("units",),
+    "lisa": ("lisa",),
+    "hotspots": ("gistar",),
+    "centres": ("trends",),
+}
 
 
 def _single(maps, pts, bnd, layers, *, tiles, key, title, notes, choropleth_value, **options):
@@ -164,8 +287,7 @@ def _single(maps, pts, bnd, layers, *, tiles, key, title, notes, choropleth_valu
     with the options of ``analyze``, so both commands give the same numbers for the same input."""
     from ..pipeline import compute
 
-    m = maps.base_map(tiles=tiles, tile_key=key, title=title,
-                      simulated=maps._is_simulated(pts))
+    m = maps.base_map(tiles=tiles, tile_key=key, title=title, simulated=maps._is_simulated(pts))
     steps = tuple(sorted({s for layer in layers for s in _STEPS_FOR.get(layer, ())}))
     res = compute(pts, boundary=bnd, steps=steps, **options) if steps else None
     for layer in ("kde", "choropleth", "lisa", "hotspots", "centres"):
@@ -187,41 +309,51 @@ def _left_out(res, step: str, layer: str, notes: list) -> bool:
     return True
 
 
-def _draw_kde(maps, m, res, *, notes, value):
+def _draw_kde(maps, m, res, *, notes, **_):
     if not _left_out(res, "kde", "kde", notes):
         maps.explore_density(res.results["kde"], m=m, cores=res.layers.get("kde_cores"))
 
 
 def _draw_choropleth(maps, m, res, *, notes, value):
     # the units are a layer of the result (with the LISA / Gi* columns when those ran)
-    cells = next((res.layers[k] for k in ("units", "units_lisa", "units_gistar")
-                  if k in res.layers), None)
+    cells = next(
+        (res.layers[k] for k in ("units", "units_lisa", "units_gistar") if k in res.layers), None
+    )
     if cells is None:
         rec = res.step("units")
         notes.append(f"choropleth left out: {rec.reason or rec.status}")
         return
-    maps.explore_choropleth(cells, value, m=m, name=f"Villages: {value}",
-                            legend_title="Villages per unit" if value == "count"
-                            else "Villages per km²")
+    maps.explore_choropleth(
+        cells,
+        value,
+        m=m,
+        name=f"Villages: {value}",
+        legend_title="Villages per unit" if value == "count" else "Villages per km²",
+    )
 
 
-def _draw_lisa(maps, m, res, *, notes, value):
+def _draw_lisa(maps, m, res, *, notes, **_):
     if not _left_out(res, "lisa", "lisa", notes):
         maps.explore_lisa(res.results["lisa"], m=m)
 
 
-def _draw_hotspots(maps, m, res, *, notes, value):
+def _draw_hotspots(maps, m, res, *, notes, **_):
     if not _left_out(res, "gistar", "hotspots", notes):
         maps.explore_hotspots(res.results["gistar"], m=m)
 
 
-def _draw_centres(maps, m, res, *, notes, value):
+def _draw_centres(maps, m, res, *, notes, **_):
     if not _left_out(res, "trends", "centres", notes):
         maps.explore_centres(res.results["trends"], m=m)
 
 
-_DRAW = {"kde": _draw_kde, "choropleth": _draw_choropleth, "lisa": _draw_lisa,
-         "hotspots": _draw_hotspots, "centres": _draw_centres}
+_DRAW = {
+    "kde": _draw_kde,
+    "choropleth": _draw_choropleth,
+    "lisa": _draw_lisa,
+    "hotspots": _draw_hotspots,
+    "centres": _draw_centres,
+}
 
 
 def _unit_option(units_opt: str, bnd):
@@ -237,17 +369,23 @@ def _unit_option(units_opt: str, bnd):
 
 def _compare_years(maps, pts, years, *, tiles, key, bnd):
     if "year" not in pts.columns:
-        raise click.BadParameter("--compare-years needs a 'year' column.",
-                                 param_hint="--compare-years")
+        raise click.BadParameter(
+            "--compare-years needs a 'year' column.", param_hint="--compare-years"
+        )
     have = set(pts["year"].dropna().astype(int))
     missing = [y for y in years if y not in have]
     if missing:
-        raise click.BadParameter(f"no villages in year(s) {missing}; years present: "
-                                 f"{sorted(have)}.", param_hint="--compare-years")
+        raise click.BadParameter(
+            f"no villages in year(s) {missing}; years present: {sorted(have)}.",
+            param_hint="--compare-years",
+        )
     y1, y2 = years
     a, b = pts[pts["year"] == y1], pts[pts["year"] == y2]
-    dm = maps.dual_map(tiles=tiles, tile_key=key,
-                       titles=(f"{y1}: {len(a):,} villages", f"{y2}: {len(b):,} villages"))
+    dm = maps.dual_map(
+        tiles=tiles,
+        tile_key=key,
+        titles=(f"{y1}: {len(a):,} villages", f"{y2}: {len(b):,} villages"),
+    )
     for sub, part, y in ((dm.m1, a, y1), (dm.m2, b, y2)):
         if bnd is not None:
             maps.explore_boundaries(bnd, m=sub, name="Boundary")
@@ -257,18 +395,24 @@ def _compare_years(maps, pts, years, *, tiles, key, bnd):
 
 def _compare_counties(maps, pts, counties, *, tiles, key, bnd):
     if "county" not in pts.columns:
-        raise click.BadParameter("--compare-counties needs a 'county' column.",
-                                 param_hint="--compare-counties")
+        raise click.BadParameter(
+            "--compare-counties needs a 'county' column.", param_hint="--compare-counties"
+        )
     have = pts["county"].dropna().astype(str)
     missing = [c for c in counties if c not in set(have)]
     if missing:
         top = have.value_counts().index[:15].tolist()
-        raise click.BadParameter(f"no villages in county {missing}; counties with most "
-                                 f"villages: {', '.join(top)}.", param_hint="--compare-counties")
+        raise click.BadParameter(
+            f"no villages in county {missing}; counties with most villages: {', '.join(top)}.",
+            param_hint="--compare-counties",
+        )
     parts = [pts[have.reindex(pts.index) == c] for c in counties]
-    dm = maps.dual_map(tiles=tiles, tile_key=key, sync=False,
-                       titles=tuple(f"{c}: {len(p):,} villages"
-                                    for c, p in zip(counties, parts, strict=True)))
+    dm = maps.dual_map(
+        tiles=tiles,
+        tile_key=key,
+        sync=False,
+        titles=tuple(f"{c}: {len(p):,} villages" for c, p in zip(counties, parts, strict=True)),
+    )
     for sub, part, c in zip((dm.m1, dm.m2), parts, counties, strict=True):
         if bnd is not None and "county" in bnd.columns and (bnd["county"] == c).any():
             maps.explore_boundaries(bnd[bnd["county"] == c], m=sub, name=f"{c} boundary")

@@ -16,10 +16,14 @@ from .options import boundary_option, json_option, loading_options, read_options
 @click.argument("source")
 @loading_options
 @boundary_option
-@click.option("--duplicates", type=click.Choice(["warn", "error"]), default="warn",
-              show_default=True,
-              help="Severity of duplicated points and village names (villages placed at their "
-                   "town seat share a point, so the default only warns).")
+@click.option(
+    "--duplicates",
+    type=click.Choice(["warn", "error"]),
+    default="warn",
+    show_default=True,
+    help="Severity of duplicated points and village names (villages placed at their "
+    "town seat share a point, so the default only warns).",
+)
 @json_option
 def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, as_json):
     """Check a points file and report every problem, by row.
@@ -45,11 +49,20 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
     if not shipped and not Path(source).exists():
         raise click.BadParameter(
             f"{source!r} is neither an existing file nor a shipped layer "
-            f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
+            f"(shipped: {', '.join(datasets.names())}).",
+            param_hint="SOURCE",
+        )
     data = datasets.load(source) if shipped else source
     report = io.validate_villages(
-        data, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
-        boundary=load_boundary_input(boundary), duplicates=duplicates, **read_options())
+        data,
+        x=x_col,
+        y=y_col,
+        crs=crs,
+        datum=datum or "wgs84",
+        boundary=load_boundary_input(boundary),
+        duplicates=duplicates,
+        **read_options(),
+    )
     if shipped:
         report = dataclasses.replace(report, source=source, format="shipped layer")
     if as_json:
@@ -57,12 +70,15 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
     else:
         click.echo(report.summary(max_warnings=None))
         if report.n_errors and on_invalid == "drop":
-            click.echo(f"\n{report.n_errors} error(s): --on-invalid drop would drop the rows listed "
-                       "above.")
+            click.echo(
+                f"\n{report.n_errors} error(s): --on-invalid drop would drop the rows listed above."
+            )
         elif report.n_errors:
-            click.echo(f"\n{report.n_errors} error(s): fix them in the file, or pass "
-                       "--on-invalid drop (here or to the analysis command) to drop exactly the "
-                       "rows listed above.")
+            click.echo(
+                f"\n{report.n_errors} error(s): fix them in the file, or pass "
+                "--on-invalid drop (here or to the analysis command) to drop exactly the "
+                "rows listed above."
+            )
     file_level = report.errors["row"].isna().any() if report.n_errors else False
     if report.n_errors and (on_invalid == "raise" or file_level or report.n_kept == 0):
         sys.exit(1)
