@@ -465,31 +465,13 @@ def compare_counties(
     InputDataError
         Missing columns, an unknown or ambiguous county, no years.
     """
-    check_choice(context, ("province", "china"), name="context", func="compare_counties")
-    ensure_points(villages, func="compare_counties")
-    if counties is None:
-        counties = datasets.load("china_counties")
-    ensure_polygons(counties, func="compare_counties")
-    if year_col not in villages.columns:
-        raise InputDataError(
-            f"`compare_counties`: the villages have no {year_col!r} column; "
-            "pass year_col=... (a single-year list needs a column too)."
-        )
+    cty = _checked_counties(villages, counties, context=context, year_col=year_col)
     gen = ensure_rng(rng)
-    cty = counties.to_crs(4326).copy()
-    cty["adcode"] = cty["adcode"].astype(str)
     vil, years = _villages_of_years(villages.to_crs(4326), years, year_col=year_col)
     y0, y1 = years[0], years[-1]
     vil, how = _attribute_counties(vil, cty, code_col=code_col)
 
-    # counts per county and year (zeros kept)
-    counts = (
-        vil.groupby(["_adcode", "_year"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(columns=years, fill_value=0)
-    )
-    counts = counts.reindex(cty["adcode"].unique(), fill_value=0)
+    counts = _counts_by_year(vil, cty, years)
     sel, parts = _selection(
         cty, counts[y1], names=names, province=province, city=city, top=top, y1=y1
     )
@@ -499,19 +481,19 @@ def compare_counties(
 
     # per-county NNI and centre shift
     sub_rngs = gen.spawn(2 * len(table) + 2)
-    per_county = _per_county(
-        table,
-        vil,
-        cty,
-        y0=y0,
-        y1=y1,
-        permutations=permutations,
-        min_locations=min_nni_locations,
-        rngs=sub_rngs[0::2],
-        progress=progress,
+    table = table.assign(
+        **_per_county(
+            table,
+            vil,
+            cty,
+            y0=y0,
+            y1=y1,
+            permutations=permutations,
+            min_locations=min_nni_locations,
+            rngs=sub_rngs[0::2],
+            progress=progress,
+        )
     )
-    for k, v in per_county.items():
-        table[k] = v
 
     ctx_desc, loc = _local_columns(
         table,
@@ -525,6 +507,56 @@ def compare_counties(
     )
     table = _ranked(table, y1)
 
+    params = {"weights": weights, "permutations": permutations, "alpha": alpha}
+    notes, settings = _notes_and_settings(
+        villages, loc, how=how, y1=y1, ctx_desc=ctx_desc, rng=rng, mnl=min_nni_locations, **params
+    )
+    poly_out, provs = _layers(cty, table)
+    return ComparisonResult(
+        table=table,
+        counts=_long_counts(counts, table),
+        years=tuple(years),
+        selection="; ".join(parts),
+        context=ctx_desc,
+        settings=settings,
+        notes=tuple(notes),
+        counties=poly_out,
+        provinces=provs,
+    )
+
+
+def _checked_counties(villages, counties, *, context, year_col):
+    """The inputs checked; the county polygons (EPSG:4326, text adcodes), shipped by default."""
+    check_choice(context, ("province", "china"), name="context", func="compare_counties")
+    ensure_points(villages, func="compare_counties")
+    if counties is None:
+        counties = datasets.load("china_counties")
+    ensure_polygons(counties, func="compare_counties")
+    if year_col not in villages.columns:
+        raise InputDataError(
+            f"`compare_counties`: the villages have no {year_col!r} column; "
+            "pass year_col=... (a single-year list needs a column too)."
+        )
+    cty = counties.to_crs(4326).copy()
+    cty["adcode"] = cty["adcode"].astype(str)
+    return cty
+
+
+def _counts_by_year(vil, cty, years) -> pd.DataFrame:
+    """Villages per county (rows: every county's adcode) and year (zeros kept)."""
+    counts = (
+        vil.groupby(["_adcode", "_year"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=years, fill_value=0)
+    )
+    return counts.reindex(cty["adcode"].unique(), fill_value=0)
+
+
+def _notes_and_settings(
+    villages, loc, *, how, y1, weights, permutations, alpha, ctx_desc, rng, mnl
+):
+    """The caveats printed with the table, and the settings of the comparison."""
     notes = [
         NNI_CAVEAT,
         f"Counts by {how}; density per 1,000 km² of county area (China Albers equal-area), {y1}.",
@@ -545,24 +577,13 @@ def compare_counties(
         "alpha": alpha,
         "weights": weights,
         "seed": seed_label(rng),
-        "min_nni_locations": int(min_nni_locations),
+        "min_nni_locations": int(mnl),
         "count_by": how,
         "area_crs": "China Albers equal-area",
         "nni_crs": "UTM zone of each county",
         "nni_test": "Monte Carlo (CSR in the county polygon), two-sided; duplicates merged",
     }
-    poly_out, provs = _layers(cty, table)
-    return ComparisonResult(
-        table=table,
-        counts=_long_counts(counts, table),
-        years=tuple(years),
-        selection="; ".join(parts),
-        context=ctx_desc,
-        settings=settings,
-        notes=tuple(notes),
-        counties=poly_out,
-        provinces=provs,
-    )
+    return notes, settings
 
 
 def _villages_of_years(vil, years, *, year_col):

@@ -1845,39 +1845,13 @@ def brief_region(
     from . import compare as _compare
     from . import report
 
-    given = [
-        (k, v)
-        for k, v in (("county", county), ("city", city), ("province", province))
-        if v is not None
-    ]
-    if len(given) != 1:
-        raise TaobaoGeoError(
-            "`brief_region`: give exactly one of county=, city=, province=; got "
-            f"{[k for k, _ in given] or 'none'}."
-        )
-    level, name = given[0]
+    level, name = _one_region(county=county, city=city, province=province)
     if counties is None:
         counties = datasets.load("china_counties")
     cty = counties.to_crs(4326)
-    if level == "county":
-        region = _compare.select_counties(cty, names=[name])
-        peers = {"city": str(region["city"].iloc[0])} if "city" in region.columns else {}
-    elif level == "city":
-        region = _compare.select_counties(cty, city=name)
-        peers = {"city": name}
-    else:
-        region = _compare.select_counties(cty, province=name)
-        peers = {"province": str(region["province"].iloc[0])}
-    label = name if level != "county" else str(region["county"].iloc[0])
+    region, peers, label = _region(cty, level, name)
     codes = set(region["adcode"].astype(str))
-    vil = villages.to_crs(4326)
-    if "county_code" in vil.columns:
-        in_region = vil["county_code"].astype(str).isin(codes)
-    else:
-        in_region = vil.geometry.within(region.geometry.union_all())
-    vil_region = vil[in_region]
-    if hasattr(villages, "attrs"):
-        vil_region.attrs = dict(villages.attrs)
+    vil_region = _villages_in(villages, region, codes)
     out = Path(out_dir)  # the temporary folder given by _writes_folder
     analysis = None
     if len(vil_region):
@@ -1904,13 +1878,9 @@ def brief_region(
         progress=progress,
         **peers,
     )
-    comp_dir = out / "comparison"
+    highlight = sorted(codes)[0] if level == "county" else None
     comp_paths = write_comparison(
-        comp,
-        comp_dir,
-        maps=maps,
-        lang=lang,
-        highlight=sorted(codes)[0] if level == "county" else None,
+        comp, out / "comparison", maps=maps, lang=lang, highlight=highlight
     )
     html_path = report.briefing(
         analysis,
@@ -1920,15 +1890,10 @@ def brief_region(
         region=label,
         lang=lang,
         provenance=[dict(counties.attrs.get("dataset", {}) or {})],
-        highlight=sorted(codes)[0] if level == "county" else None,
+        highlight=highlight,
         comparison_map=comp_paths.get("map_html"),
     )
-    pdf_path, msg = None, ""
-    if pdf:
-        try:
-            pdf_path = report.print_pdf(html_path)
-        except TaobaoGeoError as exc:
-            msg = str(exc)
+    pdf_path, msg = _print_pdf(html_path) if pdf else (None, "")
     return RegionBriefing(
         region=label,
         level=level,
@@ -1938,3 +1903,54 @@ def brief_region(
         pdf=pdf_path,
         pdf_message=msg,
     )
+
+
+def _one_region(**given):
+    """The one region given (level, name): exactly one of county=, city=, province=."""
+    given = [(k, v) for k, v in given.items() if v is not None]
+    if len(given) != 1:
+        raise TaobaoGeoError(
+            "`brief_region`: give exactly one of county=, city=, province=; got "
+            f"{[k for k, _ in given] or 'none'}."
+        )
+    return given[0]
+
+
+def _region(cty, level: str, name: str):
+    """The region's counties, its peers for the comparison (city / province) and its label."""
+    from . import compare as _compare
+
+    if level == "county":
+        region = _compare.select_counties(cty, names=[name])
+        peers = {"city": str(region["city"].iloc[0])} if "city" in region.columns else {}
+    elif level == "city":
+        region = _compare.select_counties(cty, city=name)
+        peers = {"city": name}
+    else:
+        region = _compare.select_counties(cty, province=name)
+        peers = {"province": str(region["province"].iloc[0])}
+    label = name if level != "county" else str(region["county"].iloc[0])
+    return region, peers, label
+
+
+def _villages_in(villages, region, codes):
+    """The villages of the region: by their county code, else by point in polygon."""
+    vil = villages.to_crs(4326)
+    if "county_code" in vil.columns:
+        in_region = vil["county_code"].astype(str).isin(codes)
+    else:
+        in_region = vil.geometry.within(region.geometry.union_all())
+    vil_region = vil[in_region]
+    if hasattr(villages, "attrs"):
+        vil_region.attrs = dict(villages.attrs)
+    return vil_region
+
+
+def _print_pdf(html_path):
+    """The PDF of the briefing, or None and why not (no headless Chromium, ...)."""
+    from . import report
+
+    try:
+        return report.print_pdf(html_path), ""
+    except TaobaoGeoError as exc:
+        return None, str(exc)
