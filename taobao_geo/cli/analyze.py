@@ -115,12 +115,6 @@ def _bandwidth(value: str):
 @json_option
 def command(
     source,
-    x_col,
-    y_col,
-    crs,
-    datum,
-    year,
-    on_invalid,
     boundary,
     out_dir,
     seed,
@@ -143,6 +137,7 @@ def command(
     no_maps,
     title,
     as_json,
+    **load,
 ):
     """Run the whole analysis of SOURCE and write one folder: maps (HTML), tables (CSV), layers
     (GeoPackage), summary.json, choices.json and a readable log.txt of every choice.
@@ -157,9 +152,7 @@ def command(
     """
     from ..pipeline import analyze
 
-    pts = load_points_input(
-        source, x_col=x_col, y_col=y_col, crs=crs, datum=datum, year=year, on_invalid=on_invalid
-    )
+    pts = load_points_input(source, **load)
     bnd = load_boundary_input(boundary)
     unit_arg = units
     if units not in ("auto", "hex", "fishnet"):

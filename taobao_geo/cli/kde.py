@@ -149,12 +149,6 @@ def _quicklook(res, cores, path, title, background=None):
 @json_option
 def command(
     source,
-    x_col,
-    y_col,
-    crs,
-    datum,
-    year,
-    on_invalid,
     boundary,
     out_dir,
     kernel,
@@ -169,6 +163,7 @@ def command(
     regions,
     to_crs,
     as_json,
+    **load,
 ):
     """Kernel density of SOURCE (a points file or a shipped layer such as taobao_villages).
 
@@ -181,11 +176,7 @@ def command(
     from ..density import kde
     from ..projection import to_projected
 
-    bw = _bandwidth(bandwidth)
-    share_values = _shares(shares)
-    pts = load_points_input(
-        source, x_col=x_col, y_col=y_col, crs=crs, datum=datum, year=year, on_invalid=on_invalid
-    )
+    pts = load_points_input(source, **load)
     proj = to_projected(pts, to_crs=to_crs)
     crs_choice = proj.attrs.get("crs_choice", "")
     bnd = load_boundary_input(boundary)
@@ -193,7 +184,7 @@ def command(
     res = kde(
         proj,
         kernel=kernel,
-        bandwidth=bw,
+        bandwidth=_bandwidth(bandwidth),
         cell_size=cell_size,
         boundary=bnd,
         weights=weights_col,
@@ -201,21 +192,11 @@ def command(
         units=units,
         method=method,
     )
-    cores = res.cores(shares=share_values, threshold=threshold, regions=reg)
+    cores = res.cores(shares=_shares(shares), threshold=threshold, regions=reg)
 
     out = prepare_out(out_dir)
     tif = res.to_geotiff(out / "kde.tif")
-    cores_wgs = cores.to_crs(4326)
-    gpkg = out / "cores.gpkg"
-    if gpkg.exists():
-        gpkg.unlink()
-    cores_wgs.to_file(gpkg, layer="cores", driver="GPKG")
-    table = cores.drop(columns="geometry").copy()
-    if len(cores):
-        centroids = cores_wgs.geometry.representative_point()
-        table["lon"] = centroids.x.round(5).to_numpy()
-        table["lat"] = centroids.y.round(5).to_numpy()
-    table.to_csv(out / "cores.csv", index=False, encoding="utf-8")
+    gpkg = _write_cores(cores, out)
     png = out / "kde.png"
     _quicklook(
         res,
@@ -235,14 +216,7 @@ def command(
         },
     }
     if len(cores):
-        extra["cores"] = [
-            {
-                k: row[k]
-                for k in ("zone", "share", "area_km2", "n_villages", "mass_share", "label")
-                if k in row
-            }
-            for _, row in cores.drop(columns="geometry").iterrows()
-        ]
+        extra["cores"] = _core_rows(cores)
     payload = {**res.to_dict(), **extra}
     from .._results import jsonable
 
@@ -260,3 +234,27 @@ def command(
                 f"  {row['zone']}: {row['area_km2']:,.0f} km², {row['n_villages']} "
                 f"villages, {row['mass_share']:.1%} of the mass  {row.get('label', '')}"
             )
+
+
+def _write_cores(cores, out):
+    """cores.gpkg (WGS 84) and cores.csv (with a representative lon/lat); the GeoPackage path."""
+    cores_wgs = cores.to_crs(4326)
+    gpkg = out / "cores.gpkg"
+    if gpkg.exists():
+        gpkg.unlink()
+    cores_wgs.to_file(gpkg, layer="cores", driver="GPKG")
+    table = cores.drop(columns="geometry").copy()
+    if len(cores):
+        centroids = cores_wgs.geometry.representative_point()
+        table["lon"] = centroids.x.round(5).to_numpy()
+        table["lat"] = centroids.y.round(5).to_numpy()
+    table.to_csv(out / "cores.csv", index=False, encoding="utf-8")
+    return gpkg
+
+
+def _core_rows(cores) -> list[dict]:
+    keys = ("zone", "share", "area_km2", "n_villages", "mass_share", "label")
+    return [
+        {k: row[k] for k in keys if k in row}
+        for _, row in cores.drop(columns="geometry").iterrows()
+    ]

@@ -160,12 +160,6 @@ def _bandwidth(value: str):
 @json_option
 def command(
     source,
-    x_col,
-    y_col,
-    crs,
-    datum,
-    year,
-    on_invalid,
     boundary,
     out_dir,
     layers_opt,
@@ -176,18 +170,8 @@ def command(
     title,
     compare_years,
     compare_counties,
-    bandwidth,
-    cell_size,
-    units_opt,
-    unit_size,
-    value,
-    weights_kind,
-    k,
-    alpha,
-    correction,
-    permutations,
-    seed,
     as_json,
+    **opts,
 ):
     """Build an interactive map of SOURCE (file or shipped layer) with chosen analyses.
 
@@ -212,9 +196,8 @@ def command(
     from .._errors import TaobaoGeoError
 
     layers = _layers(layers_opt)
-    pts = load_points_input(
-        source, x_col=x_col, y_col=y_col, crs=crs, datum=datum, year=year, on_invalid=on_invalid
-    )
+    load = {k: opts.pop(k) for k in _LOAD_OPTIONS}
+    pts = load_points_input(source, **load)
     bnd = load_boundary_input(boundary)
     out = prepare_out(out_dir)
     title = title or str(source)
@@ -236,18 +219,8 @@ def command(
                 key=tile_key,
                 title=title,
                 notes=notes,
-                choropleth_value=value,
-                bandwidth=_bandwidth(bandwidth),
-                cell_size=cell_size,
-                units=_unit_option(units_opt, bnd),
-                unit_size_m=unit_size,
-                value=value,
-                weights=weights_kind,
-                k=k,
-                alpha=alpha,
-                correction=None if correction == "none" else correction,
-                permutations=permutations,
-                rng=seed,
+                choropleth_value=opts["value"],
+                **_analysis_options(opts, bnd),
             )
         from .._outdir import resolve_inside, safe_name
 
@@ -354,6 +327,26 @@ _DRAW = {
     "hotspots": _draw_hotspots,
     "centres": _draw_centres,
 }
+
+
+_LOAD_OPTIONS = ("x_col", "y_col", "crs", "datum", "year", "on_invalid")
+
+
+def _analysis_options(o: dict, bnd) -> dict:
+    """The command's analysis options as the keywords of :func:`taobao_geo.pipeline.analyze`."""
+    return {
+        "bandwidth": _bandwidth(o["bandwidth"]),
+        "cell_size": o["cell_size"],
+        "units": _unit_option(o["units_opt"], bnd),
+        "unit_size_m": o["unit_size"],
+        "value": o["value"],
+        "weights": o["weights_kind"],
+        "k": o["k"],
+        "alpha": o["alpha"],
+        "correction": None if o["correction"] == "none" else o["correction"],
+        "permutations": o["permutations"],
+        "rng": o["seed"],
+    }
 
 
 def _unit_option(units_opt: str, bnd):

@@ -37,21 +37,7 @@ ALTS = ("two-sided", "greater", "less", "folded")
 @rng_option
 def command(
     source,
-    x_col,
-    y_col,
-    crs,
-    datum,
-    year,
-    on_invalid,
-    boundary,
-    units,
-    size_m,
-    weight_field,
     column,
-    weights_kind,
-    k,
-    threshold,
-    islands,
     out_dir,
     as_json,
     transform,
@@ -59,6 +45,7 @@ def command(
     incremental,
     permutations,
     seed,
+    **unit_options,
 ):
     """Global spatial autocorrelation of village counts per unit.
 
@@ -73,23 +60,7 @@ def command(
     """
     from .. import autocorrelation as ac
 
-    agg, sw, info = build_units(
-        source=source,
-        x_col=x_col,
-        y_col=y_col,
-        crs=crs,
-        datum=datum,
-        year=year,
-        on_invalid=on_invalid,
-        boundary=boundary,
-        units=units,
-        size_m=size_m,
-        weight_field=weight_field,
-        weights_kind=weights_kind,
-        k=k,
-        threshold=threshold,
-        islands=islands,
-    )
+    agg, sw, info = build_units(source=source, **unit_options)
     echo_context(info, sw, as_json)
     kw = {
         "column": column,
