@@ -105,3 +105,23 @@ def test_the_steps_run_in_the_documented_order():
     assert pipeline._STEP_ORDER == ("prepare", "nni", "ripley", "kde", "units", "weights",
                                     "moran", "lisa", "gistar", "centrography", "trends", "maps")
     assert all(callable(func) for _, func in pipeline._STEPS)
+
+
+def test_cli_analyze_nsim(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from taobao_geo.cli import main as climain
+
+    res = CliRunner().invoke(climain.cli, [
+        "analyze", "caoxian_villages_simulated", "--boundary", "caoxian_boundary",
+        "--permutations", "19", "--nsim", "0", "--envelopes", "0", "--no-maps",
+        "--out", str(tmp_path / "a")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    choices = json.loads((tmp_path / "a" / "choices.json").read_text(encoding="utf-8"))
+    assert choices["nsim"] == 0 and choices["permutations"] == 19
+    assert choices["nsim_reason"] == "given by the caller"
+    bad = CliRunner().invoke(climain.cli, ["analyze", "caoxian_villages_simulated", "--nsim",
+                                           "-1", "--out", str(tmp_path / "b")])
+    assert bad.exit_code != 0 and "--nsim" in bad.output
