@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from taobao_geo import OptionError
 from taobao_geo import pipeline
 from taobao_geo.pipeline import AnalysisOptions, analyze, compute
 
@@ -46,23 +45,6 @@ def test_options_are_frozen():
         opts.permutations = 9  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"bandwidth": -5.0}, "`bandwidth` must be"),
-    ({"nni_area": 0.0}, "`nni_area` must be"),
-    ({"cell_size": -1.0}, "`cell_size` must be"),
-    ({"unit_size_m": 0.0}, "`unit_size_m` must be"),
-    ({"permutations": -1}, "`permutations` must be"),
-    ({"nsim": -3}, "`nsim` must be"),
-    ({"nsim": 2.5}, "`nsim` must be"),
-    ({"envelope_simulations": -2}, "`envelope_simulations` must be"),
-    ({"on_error": "ignore"}, "on_error"),
-    ({"value": "villages"}, "value"),
-], ids=lambda v: next(iter(v)) if isinstance(v, dict) else None)
-def test_options_check_themselves(kwargs, message):
-    with pytest.raises(OptionError, match=message):
-        AnalysisOptions(**kwargs)
-
-
 def test_nsim_defaults_to_permutations():
     assert AnalysisOptions(permutations=49).mc_simulations == 49
     assert AnalysisOptions(permutations=49, nsim=0).mc_simulations == 0
@@ -94,11 +76,6 @@ def test_compute_writes_nothing_and_matches_analyze(villages, boundary, tmp_path
     a, b = full.results["lisa"].to_frame(), part.results["lisa"].to_frame()
     assert list(a["cluster"].astype(str)) == list(b["cluster"].astype(str))
     assert a["p_sim"].to_numpy() == pytest.approx(b["p_sim"].to_numpy())
-
-
-def test_compute_refuses_an_unknown_step(villages):
-    with pytest.raises(OptionError, match=r"unknown step\(s\) \['hotspot'\]"):
-        compute(villages, steps=("hotspot",))
 
 
 def test_the_steps_run_in_the_documented_order():
