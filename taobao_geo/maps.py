@@ -927,3 +927,39 @@ def save_map(m, path, *, offline: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_html(m, offline=offline), encoding="utf-8")
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# County comparison: the comparison (taobao_geo.compare) computes, the map is drawn here
+# --------------------------------------------------------------------------------------------
+_COMPARISON_POPUP = ("county", "adcode", "density_per_1000km2", "share_of_province_pct",
+                     "nni_R", "lisa_class", "gi_bin", "rank_count")
+
+
+def comparison_map(result, *, column: str = "density_per_1000km2", m=None, **kwargs):
+    """Interactive comparison map: a choropleth of ``column`` over the compared counties.
+
+    Parameters
+    ----------
+    result : taobao_geo.compare.ComparisonResult
+        The result of :func:`taobao_geo.compare.compare_counties` (its ``counties`` layer).
+    column
+        Table column to colour by (default: villages per 1,000 km² in the last year).
+    m
+        A map to draw on (default: a new one).
+    **kwargs
+        Passed to :func:`explore_choropleth` (``title``, ``tiles``, ...).
+
+    Returns
+    -------
+    folium.Map
+    """
+    g = result.counties
+    if g is None or g.empty:
+        raise TaobaoGeoError("`comparison_map`: this comparison holds no county polygons.")
+    y0, y1 = result.years[0], result.years[-1]
+    wanted = (*_COMPARISON_POPUP[:2], f"n_{y0}", f"n_{y1}", *_COMPARISON_POPUP[2:])
+    popup = [c for c in wanted if c in g.columns]
+    kwargs.setdefault("title", f"County comparison: {column}")
+    k = min(5, max(2, len(g) - 1))
+    return explore_choropleth(g, column, m=m, popup_fields=popup, k=k, **kwargs)

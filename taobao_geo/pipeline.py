@@ -38,7 +38,6 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import functools
-import importlib
 import inspect
 import json
 import math
@@ -52,8 +51,29 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import __version__, _outdir
-from ._errors import GeometryTypeError, NotApplicableError, TaobaoGeoError
+from . import (
+    __version__,
+    _outdir,
+    autocorrelation,
+    centrography,
+    datasets,
+    density,
+    local,
+    nni,
+    projection,
+    ripley,
+    weights,
+)
+from . import maps as _maps_mod
+from . import units as _units_mod
+from ._errors import (
+    CRSError,
+    GeometryTypeError,
+    InputDataError,
+    NotApplicableError,
+    OptionError,
+    TaobaoGeoError,
+)
 from ._results import ResultMixin, jsonable
 from ._validate import (
     check_choice,
@@ -64,16 +84,25 @@ from ._validate import (
     row_list,
     seed_label,
 )
+from .geocode import location_quality
 
-__all__ = ["AnalysisResult", "RegionBriefing", "StepRecord", "analyze", "brief_region", "RANDOM_STEPS"]
+__all__ = [
+    "RANDOM_STEPS",
+    "AnalysisOptions",
+    "AnalysisResult",
+    "RegionBriefing",
+    "StepRecord",
+    "analyze",
+    "brief_region",
+    "compute",
+    "write_comparison",
+]
 
 # Steps that draw random numbers, in a FIXED order: each gets its own SeedSequence child.
 RANDOM_STEPS = ("nni", "ripley", "moran", "lisa", "gistar", "trends")
 # Above this many window vertices Ripley's isotropic correction (edge arcs per pair) is too
 # costly in memory; the border correction needs only distances to the boundary.
 _MAX_ISO_VERTICES = 5_000
-_STEP_ORDER = ("prepare", "nni", "ripley", "kde", "units", "weights", "moran", "lisa", "gistar",
-               "centrography", "trends", "maps")
 
 
 @dataclass(frozen=True)
@@ -87,8 +116,14 @@ class StepRecord:
     outputs: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "status": self.status, "reason": self.reason,
-                "seconds": round(self.seconds, 3), "outputs": list(self.outputs)}
+        """The record as plain JSON-able values."""
+        return {
+            "name": self.name,
+            "status": self.status,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 3),
+            "outputs": list(self.outputs),
+        }
 
 
 @dataclass(frozen=True)
@@ -119,7 +154,7 @@ class AnalysisResult(ResultMixin):
         Kind ("summary", "choices", "log", "tables", "layers", "maps") -> paths written.
     """
 
-    out_dir: Path
+    out_dir: Path | None
     n: int
     crs: str
     year: int | None
@@ -132,6 +167,7 @@ class AnalysisResult(ResultMixin):
     title: str = ""
 
     def step(self, name: str) -> StepRecord:
+        """The step record of ``name`` (KeyError if there is none)."""
         for s in self.steps:
             if s.name == name:
                 return s
@@ -151,8 +187,12 @@ class AnalysisResult(ResultMixin):
         return pd.DataFrame(rows)
 
     def summary(self) -> str:
-        head = (f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
-                f" in {self.crs}; output folder {self.out_dir}")
+        """One line per step: its status and the first lines of its result's summary."""
+        head = (
+            f"Analysis of {self.n} points{f' ({self.year})' if self.year is not None else ''}"
+            f" in {self.crs}"
+            + (f"; output folder {self.out_dir}" if self.out_dir is not None else "")
+        )
         lines = [head]
         lq = self.choices.get("location_quality") or {}
         if lq and not lq.get("reliable", True):
@@ -174,12 +214,20 @@ class AnalysisResult(ResultMixin):
 
     def to_dict(self) -> dict:
         """Scalars for ``--json``: steps, each result's own ``to_dict()``, choices and files."""
-        results = {k: jsonable(r.to_dict()) for k, r in self.results.items()
-                   if hasattr(r, "to_dict")}
-        return {"out_dir": str(self.out_dir), "n": self.n, "crs": self.crs, "year": self.year,
-                "years": list(self.years), "steps": [s.as_dict() for s in self.steps],
-                "results": results, "choices": jsonable(self.choices),
-                "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()})}
+        results = {
+            k: jsonable(r.to_dict()) for k, r in self.results.items() if hasattr(r, "to_dict")
+        }
+        return {
+            "out_dir": str(self.out_dir),
+            "n": self.n,
+            "crs": self.crs,
+            "year": self.year,
+            "years": list(self.years),
+            "steps": [s.as_dict() for s in self.steps],
+            "results": results,
+            "choices": jsonable(self.choices),
+            "files": jsonable({k: [str(p) for p in v] for k, v in self.files.items()}),
+        }
 
 
 def _summary_lines(res) -> list[str]:
@@ -201,11 +249,13 @@ def _step_seeds(rng) -> dict[str, np.random.Generator]:
     """One independent Generator per random step, derived from ``rng`` (SPEC 7 input)."""
     if isinstance(rng, np.random.Generator):
         children = rng.spawn(len(RANDOM_STEPS))
-        return dict(zip(RANDOM_STEPS, children))
+        return dict(zip(RANDOM_STEPS, children, strict=True))
     ensure_rng(rng)  # an OptionError for a negative seed or another type, before any work
     ss = np.random.SeedSequence(None if rng is None else int(rng))
-    return {name: np.random.default_rng(child)
-            for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)))}
+    return {
+        name: np.random.default_rng(child)
+        for name, child in zip(RANDOM_STEPS, ss.spawn(len(RANDOM_STEPS)), strict=True)
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,28 +274,27 @@ class _Runner:
         except NotApplicableError as exc:
             # The only kind of error recorded as skipped: the data cannot support this step
             # (too few points, a zero-area extent, zero variance, islands, ...).
-            self.records.append(StepRecord(name, "skipped", f"{type(exc).__name__}: {exc}",
-                                           time.perf_counter() - t0))
+            self.records.append(
+                StepRecord(
+                    name, "skipped", f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
+                )
+            )
             return None
         except TaobaoGeoError as exc:
             # a caller's mistake (an OptionError such as a negative bandwidth) or bad input:
             # it stops the run whatever on_error says, so it is never a "skipped" step
             exc.add_note(f"(raised in analyze step {name!r})")
             raise
-        except ModuleNotFoundError as exc:
-            if not str(getattr(exc, "name", "")).startswith("taobao_geo."):
-                raise
-            self.records.append(StepRecord(
-                name, "skipped", f"module {exc.name} is not available in this installation",
-                time.perf_counter() - t0))
-            return None
         except Exception as exc:
             if self.on_error == "raise":
-                exc.add_note(f"(raised in analyze step {name!r}; on_error='record' records it "
-                             "and carries on)")
+                exc.add_note(
+                    f"(raised in analyze step {name!r}; on_error='record' records it "
+                    "and carries on)"
+                )
                 raise
-            self.records.append(StepRecord(name, "failed", f"{type(exc).__name__}: {exc}",
-                                           time.perf_counter() - t0))
+            self.records.append(
+                StepRecord(name, "failed", f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+            )
             return None
         self.records.append(StepRecord(name, "ok", "", time.perf_counter() - t0))
         if out is not None:
@@ -253,31 +302,98 @@ class _Runner:
         return out
 
 
-def _check_options(*, bandwidth, nni_area, cell_size, unit_size_m, permutations,
-                   envelope_simulations, rng) -> None:
+@dataclass(frozen=True, eq=False)
+class AnalysisOptions:
+    """Every option of :func:`analyze` (see there for each), checked once when it is built.
+
+    ``analyze(points, **options)`` builds one; a caller's bad option raises
+    :class:`~taobao_geo.OptionError` here, before any step runs (never "skipped" later).
+    """
+
+    year_col: str | None = "year"
+    year: int | None = None
+    permutations: int = 999
+    nsim: int | None = None
+    envelope_simulations: int = 99
+    ripley_max_n: int | None = 20_000
+    rng: int | np.random.Generator | None = 12345
+    crs: Any = None
+    nni_area: str | float | None = None
+    duplicates: str = "merge"
+    bandwidth: str | float = "arcgis"
+    kernel: str = "quartic"
+    cell_size: float | None = None
+    core_shares: tuple = (0.5, 0.25)
+    units: str | gpd.GeoDataFrame = "auto"
+    unit_size_m: float | None = None
+    unit_id: str | None = None
+    value: str = "count"
+    weights: str = "queen"
+    k: int = 6
+    islands: str = "nearest"
+    alpha: float = 0.05
+    correction: str | None = None
+    maps: bool = True
+    title: str | None = None
+    progress: bool | None = None
+    on_error: str = "raise"
+
+    def __post_init__(self):
+        check_choice(self.on_error, ("raise", "record"), name="on_error", func="analyze")
+        _check_options(self)
+        check_choice(self.value, ("count", "density_km2"), name="value", func="analyze")
+
+    @property
+    def mc_simulations(self) -> int:
+        """Monte Carlo simulations of the NNI test: ``nsim``, else ``permutations``."""
+        return int(self.permutations if self.nsim is None else self.nsim)
+
+
+def _check_options(o: AnalysisOptions) -> None:
     """Refuse a caller's bad option (OptionError) before any step runs, never "skipped" later."""
     func = "analyze"
-    ensure_rng(rng)
-    if not isinstance(bandwidth, str):
-        check_positive(bandwidth, name="bandwidth", func=func,
-                       hint="Give metres (e.g. --bandwidth 5000) or a rule such as 'arcgis'.")
-    if nni_area is not None and not isinstance(nni_area, str):
-        check_positive(nni_area, name="nni_area", func=func,
-                       hint="Give the study area in m² (e.g. --nni-area 1.2e9), or "
-                            "boundary / mbr / hull / bbox.")
-    check_positive(cell_size, name="cell_size", func=func, allow_none=True,
-                   hint="Give the KDE cell size in metres, e.g. --cell-size 500.")
-    check_positive(unit_size_m, name="unit_size_m", func=func, allow_none=True,
-                   hint="Give the grid cell size in metres, e.g. --unit-size 5000.")
-    for name, v in (("permutations", permutations),
-                    ("envelope_simulations", envelope_simulations)):
+    ensure_rng(o.rng)
+    if not isinstance(o.bandwidth, str):
+        check_positive(
+            o.bandwidth,
+            name="bandwidth",
+            func=func,
+            hint="Give metres (e.g. --bandwidth 5000) or a rule such as 'arcgis'.",
+        )
+    if o.nni_area is not None and not isinstance(o.nni_area, str):
+        check_positive(
+            o.nni_area,
+            name="nni_area",
+            func=func,
+            hint="Give the study area in m² (e.g. --nni-area 1.2e9), or "
+            "boundary / mbr / hull / bbox.",
+        )
+    check_positive(
+        o.cell_size,
+        name="cell_size",
+        func=func,
+        allow_none=True,
+        hint="Give the KDE cell size in metres, e.g. --cell-size 500.",
+    )
+    check_positive(
+        o.unit_size_m,
+        name="unit_size_m",
+        func=func,
+        allow_none=True,
+        hint="Give the grid cell size in metres, e.g. --unit-size 5000.",
+    )
+    counts = [("permutations", o.permutations), ("envelope_simulations", o.envelope_simulations)]
+    if o.nsim is not None:
+        counts.append(("nsim", o.nsim))
+    for name, v in counts:
         if v != 0:  # 0 is documented: analytic tests / no envelope
-            check_positive(v, name=name, func=func, integer=True,
-                           hint="Give 0 (analytic test) or a count such as 999.")
-
-
-def _mod(name: str):
-    return importlib.import_module(f"taobao_geo.{name}")
+            check_positive(
+                v,
+                name=name,
+                func=func,
+                integer=True,
+                hint="Give 0 (analytic test) or a count such as 999.",
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +408,7 @@ def _input_record(gdf) -> dict | None:
     name = (gdf.attrs.get("dataset") or {}).get("name")
     if src is None and name:
         with contextlib.suppress(Exception):  # an unknown layer name: the content hash stays
-            src = _mod("datasets").get_path(name)
+            src = datasets.get_path(name)
     if src is not None and Path(src).is_file():
         rec.update(path=Path(src).name, sha256=_outdir.file_sha256(src))
     return rec
@@ -305,9 +421,11 @@ def _relocate(res, run):
         return dataclasses.replace(res, out_dir=run.shown(res.out_dir), files=files)
     if isinstance(res, RegionBriefing):
         return dataclasses.replace(
-            res, analysis=None if res.analysis is None else _relocate(res.analysis, run),
+            res,
+            analysis=None if res.analysis is None else _relocate(res.analysis, run),
             html=None if res.html is None else run.shown(res.html),
-            pdf=None if res.pdf is None else run.shown(res.pdf))
+            pdf=None if res.pdf is None else run.shown(res.pdf),
+        )
     return res
 
 
@@ -317,6 +435,7 @@ def _writes_folder(roles):
     Adds the keyword ``overwrite`` (replace an earlier run). ``roles`` names the arguments that
     are input layers (positional order first), recorded with their checksums.
     """
+
     def deco(func):
         sig = inspect.signature(func)
 
@@ -335,6 +454,7 @@ def _writes_folder(roles):
         extra = inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, default=False)
         wrapper.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])
         return wrapper
+
     return deco
 
 
@@ -350,6 +470,7 @@ def analyze(
     year_col: str | None = "year",
     year: int | None = None,
     permutations: int = 999,
+    nsim: int | None = None,
     envelope_simulations: int = 99,
     ripley_max_n: int | None = 20_000,
     rng: int | np.random.Generator | None = 12345,
@@ -393,8 +514,11 @@ def analyze(
         With a year column holding several years, the cross-sectional steps use ``year``
         (default: the latest) and the ``trends`` step uses all years. ``year_col=None`` disables it.
     permutations
-        Monte Carlo simulations for the NNI test and permutations for Moran / LISA / Gi* (999, as
-        GeoDa, esda and spdep examples; ArcGIS's Cluster and Outlier uses 499).
+        Permutations for Moran / LISA / Gi* (999, as GeoDa, esda and spdep examples; ArcGIS's
+        Cluster and Outlier uses 499).
+    nsim
+        Monte Carlo simulations of the NNI test (CSR in the study area); ``None`` (default): the
+        same as ``permutations``. 0: the analytic z-test. Recorded in ``choices["nsim"]``.
     envelope_simulations
         CSR simulations for Ripley's L envelopes (99, spatstat ``envelope``'s default; a global
         envelope from 19 on).
@@ -461,283 +585,639 @@ def analyze(
         count), before any step runs, or one found by a step (e.g. a KDE bandwidth narrower
         than the cells): the run stops; it is never recorded as skipped.
     """
-    from tqdm.auto import tqdm
+    args = locals()
+    opts = AnalysisOptions(**{f.name: args[f.name] for f in dataclasses.fields(AnalysisOptions)})
+    return _analyze(points, boundary, opts, out=Path(out_dir))
 
-    from . import projection
 
-    check_choice(on_error, ("raise", "record"), name="on_error", func="analyze")
-    _check_options(bandwidth=bandwidth, nni_area=nni_area, cell_size=cell_size,
-                   unit_size_m=unit_size_m, permutations=permutations,
-                   envelope_simulations=envelope_simulations, rng=rng)
-    check_choice(value, ("count", "density_km2"), name="value", func="analyze")
+def compute(
+    points: gpd.GeoDataFrame,
+    *,
+    boundary: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    steps: tuple[str, ...] | None = None,
+    **options,
+) -> AnalysisResult:
+    """The statistics of :func:`analyze` without writing anything (no folder, no maps).
+
+    Same points, boundary and options (keywords of :func:`analyze`), so the same numbers; the
+    ``map`` command draws these. ``steps`` restricts the run to these step names (and the steps
+    they need, e.g. ``"lisa"`` needs ``"units"`` and ``"weights"``); the others are recorded as
+    skipped ("not requested").
+
+    Returns
+    -------
+    AnalysisResult
+        With ``out_dir=None`` and no files.
+    """
+    unknown = sorted(set(steps or ()) - set(_STEP_ORDER))
+    if unknown:
+        raise OptionError(f"`compute`: unknown step(s) {unknown}; choose from {list(_STEP_ORDER)}.")
+    opts = AnalysisOptions(**{**options, "maps": False})
+    run = _run_steps(points, boundary, opts, out=None, wanted=_with_needs(steps))
+    return _result_of(run, files={})
+
+
+def _analyze(points, boundary, opts: AnalysisOptions, *, out: Path) -> AnalysisResult:
+    run = _run_steps(points, boundary, opts, out=out, wanted=None)
+    files = _write_outputs(out, run.runner, run.choices, run.layers, title=run.title, prep=run.prep)
+    maps_rec = [r for r in run.runner.records if r.name == "maps" and r.status == "ok"]
+    map_files = run.runner.results.pop("maps", {}) if maps_rec else {}
+    files["maps"] = list(map_files.values()) if isinstance(map_files, dict) else []
+    # the summary.json written above does not know the map paths yet: add them
+    _patch_summary(out / "summary.json", maps=files["maps"])
+    return _result_of(run, files=files)
+
+
+def _result_of(run: _Run, *, files: dict) -> AnalysisResult:
+    p = run.prep
+    return AnalysisResult(
+        out_dir=run.out,
+        n=len(p.points),
+        crs=p.crs_name,
+        year=p.year,
+        years=tuple(p.years),
+        steps=tuple(run.runner.records),
+        choices=run.choices,
+        results=dict(run.runner.results),
+        layers=run.layers,
+        files=files,
+        title=run.title,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The run: checked inputs, prepared data, and the table of steps
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Prepared:
+    """The data every step works on: the cross-section in the metric CRS, window, years."""
+
+    points: gpd.GeoDataFrame  # cross-section year, metric CRS
+    points_wgs84: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None  # metric CRS
+    window: gpd.GeoDataFrame | None  # the dissolved boundary
+    window_vertices: int
+    crs: Any
+    crs_name: str
+    year_col: str | None
+    year: int | None
+    years: tuple
+    all_points: gpd.GeoDataFrame | None  # every year (metric CRS) when there are >= 2 years
+    trend_reason: str
+
+
+@dataclass
+class _Run:
+    """One run of the step table: what the steps read (options, prepared data, seeds) and the
+    few intermediate products later steps use (units, graph, unit value, core zones).
+    """
+
+    opts: AnalysisOptions
+    points: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None
+    out: Path | None
+    seeds: dict
+    runner: _Runner
+    choices: dict
+    title: str
+    wanted: frozenset | None = None
+    prep: _Prepared | None = None
+    layers: dict = field(default_factory=dict)
+    units: gpd.GeoDataFrame | None = None
+    graph: Any = None
+    value: str | None = None
+    cores: gpd.GeoDataFrame | None = None
+    cores_reason: str = ""
+
+    def step(self, name, func, *args, **kwargs):
+        return self.runner.run(name, func, *args, **kwargs)
+
+    def skip(self, name: str, reason: str) -> None:
+        self.runner.records.append(StepRecord(name, "skipped", reason))
+
+
+def _check_inputs(points, boundary, opts: AnalysisOptions):
+    """Input checks that need the data (the options checked themselves); the boundary as a frame."""
     ensure_points(points, func="analyze", min_n=1)
     if boundary is not None:
         ensure_polygons(boundary, func="analyze")
         if isinstance(boundary, gpd.GeoSeries):
             boundary = gpd.GeoDataFrame(geometry=boundary)
-    if unit_id is not None:
-        src = units if isinstance(units, gpd.GeoDataFrame) else boundary
-        if src is None or unit_id not in src.columns:
-            from ._errors import InputDataError
-
+    if opts.unit_id is not None:
+        given = isinstance(opts.units, gpd.GeoDataFrame)
+        src = opts.units if given else boundary
+        if src is None or opts.unit_id not in src.columns:
             raise InputDataError(
-                f"`analyze`: unit_id={unit_id!r} is not a column of the "
-                f"{'units' if isinstance(units, gpd.GeoDataFrame) else 'boundary'} "
-                f"({[] if src is None else list(src.columns)}).")
-    out = Path(out_dir)  # the temporary folder given by _writes_folder
-    seeds = _step_seeds(rng)
-    runner = _Runner(on_error=on_error)
+                f"`analyze`: unit_id={opts.unit_id!r} is not a column of the "
+                f"{'units' if given else 'boundary'} "
+                f"({[] if src is None else list(src.columns)})."
+            )
+    return boundary
+
+
+def _initial_choices(points, opts: AnalysisOptions) -> dict:
     choices: dict[str, Any] = {
         "package": f"taobao_geo {__version__}",
-        "run_at_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-        "seed": seed_label(rng),
+        "run_at_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "seed": seed_label(opts.rng),
         "seeding": "numpy SeedSequence(seed).spawn(): one independent stream per random step "
-                   f"({', '.join(RANDOM_STEPS)})",
-        "permutations": int(permutations),
-        "envelope_simulations": int(envelope_simulations),
-        "alpha": alpha,
-        "multiple_testing_correction": correction or "none",
+        f"({', '.join(RANDOM_STEPS)})",
+        "permutations": int(opts.permutations),
+        "nsim": opts.mc_simulations,
+        "nsim_reason": "given by the caller"
+        if opts.nsim is not None
+        else "= permutations (nsim not given)",
+        "envelope_simulations": int(opts.envelope_simulations),
+        "alpha": opts.alpha,
+        "multiple_testing_correction": opts.correction or "none",
     }
     meta = dict(points.attrs.get("dataset", {}) or {})
     if meta:
         choices["dataset"] = jsonable(meta)
-    title = title or meta.get("title") or meta.get("name") or "Taobao villages"
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    state: dict[str, Any] = {}
+    return choices
 
-    bar = tqdm(total=len(_STEP_ORDER), desc="analyze", unit="step",
-               disable=(None if progress is None else not progress), leave=False)
 
-    def step(name, func, *a, **kw):
-        bar.set_postfix_str(name)
-        r = runner.run(name, func, *a, **kw)
-        bar.update(1)
-        return r
+def _run_steps(points, boundary, opts: AnalysisOptions, *, out, wanted) -> _Run:
+    from tqdm.auto import tqdm
 
+    boundary = _check_inputs(points, boundary, opts)
+    meta = dict(points.attrs.get("dataset", {}) or {})
+    run = _Run(
+        opts=opts,
+        points=points,
+        boundary=boundary,
+        out=out,
+        seeds=_step_seeds(opts.rng),
+        runner=_Runner(on_error=opts.on_error),
+        choices=_initial_choices(points, opts),
+        wanted=wanted,
+        title=opts.title or meta.get("title") or meta.get("name") or "Taobao villages",
+    )
+    bar = tqdm(
+        total=len(_STEP_ORDER),
+        desc="analyze",
+        unit="step",
+        disable=(None if opts.progress is None else not opts.progress),
+        leave=False,
+    )
     try:
-        # 1. prepare: year, projection ------------------------------------------------------
-        # input problems here are the caller's to fix: raised, never recorded as "skipped"
-        t0 = time.perf_counter()
-        state.update(_prepare(points, boundary=boundary, year_col=year_col, year=year, crs=crs,
-                              choices=choices, projection=projection))
-        runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
-        bar.update(1)
-        pts, bnd, win = state["points"], state["boundary"], state["window"]
-        layers["points"] = state["points_wgs84"]
-        if boundary is not None:
-            layers["boundary"] = boundary.to_crs(4326)
-
-        # 2. NNI --------------------------------------------------------------------------
-        area = nni_area if nni_area is not None else ("boundary" if bnd is not None else "mbr")
-        choices["nni"] = {"area": area, "test": "mc (CSR simulated in the study area)",
-                          "nsim": int(permutations), "alternative": "two-sided",
-                          "duplicates": duplicates, "correction": "none (ArcGIS / Clark-Evans)"}
-        if nni_area is None:
-            choices["nni"]["area_reason"] = (
-                "the boundary polygon (the real study area, as spatstat's window)" if bnd is not None
-                else "minimum enclosing rectangle, ArcGIS's default (no boundary given)")
-        step("nni", _nni, pts, win, area=area, nsim=permutations, duplicates=duplicates,
-             rng=seeds["nni"], progress=progress)
-
-        # 3. Ripley L ----------------------------------------------------------------------
-        nv = state.get("window_vertices", 0)
-        if nv > _MAX_ISO_VERTICES or len(pts) > 3000:
-            ripley_corr = "none"
-            corr_text = (f"none (ArcGIS Multi-Distance's default): the window has {nv:,} vertices"
-                         f" and n = {len(pts):,}, too costly for edge corrections; the envelope "
-                         "is simulated with the same estimator, so the test stays valid")
-        else:
-            ripley_corr = None
-            corr_text = ("the ripley module's default (isotropic + border, as spatstat); the "
-                         "first correction gets the envelope")
-        choices["ripley"] = {"function": "L", "envelope_simulations": int(envelope_simulations),
-                             "correction": corr_text, "max_n": ripley_max_n,
-                             "envelope": "global (simultaneous)" if envelope_simulations >= 19
-                             else "pointwise",
-                             "window": "boundary" if bnd is not None
-                             else "the ripley module's default window",
-                             "duplicates": duplicates}
-        if ripley_max_n is not None and len(pts) > ripley_max_n:
-            runner.records.append(StepRecord(
-                "ripley", "skipped", f"n = {len(pts):,} points > ripley_max_n = {ripley_max_n:,}: "
-                "the envelope's pair counts would dominate the run; pass ripley_max_n=None to "
-                "force it, or run taobao_geo.ripley on a region"))
-            bar.update(1)
-        else:
-            step("ripley", _ripley, pts, win, nsim=envelope_simulations, duplicates=duplicates,
-                 correction=ripley_corr, rng=seeds["ripley"], progress=progress)
-
-        # 4. KDE + cores ---------------------------------------------------------------------
-        step("kde", _kde, pts, win, bandwidth=bandwidth, kernel=kernel,
-             cell_size=cell_size, core_shares=core_shares, choices=choices)
-
-        # 5-6. units and weights ---------------------------------------------------------------
-        unit_gdf = step("units", _units, pts, bnd, units=units, unit_size_m=unit_size_m,
-                        unit_id=unit_id, choices=choices)
-        sw = None
-        if unit_gdf is not None:
-            runner.results.pop("units", None)
-            state["units"] = unit_gdf
-            sw = step("weights", _weights, unit_gdf, kind=weights, k=k, islands=islands,
-                      choices=choices)
-        else:
-            runner.records.append(StepRecord("weights", "skipped", "no aggregation units"))
-            bar.update(1)
-
-        # 7-9. global Moran, LISA, Gi* --------------------------------------------------------
-        if sw is not None:
-            g = sw
-            value, value_note = _unit_value(value, choices.get("units", {}))
-            choices["autocorrelation"] = {"variable": value, "variable_reason": value_note,
-                                          "permutations": int(permutations),
-                                          "alpha": alpha, "correction": correction or "none"}
-            step("moran", _moran, state["units"], g, value=value, permutations=permutations,
-                 rng=seeds["moran"])
-            step("lisa", _lisa, state["units"], g, value=value, permutations=permutations,
-                 alpha=alpha, correction=correction, rng=seeds["lisa"], progress=progress)
-            step("gistar", _gistar, state["units"], g, value=value, permutations=permutations,
-                 alpha=alpha, correction=correction, rng=seeds["gistar"])
-        else:
-            reason = "no spatial weights (see the units / weights steps)"
-            for name in ("moran", "lisa", "gistar"):
-                runner.records.append(StepRecord(name, "skipped", reason))
-                bar.update(1)
-
-        # 10-11. centrography and trends -------------------------------------------------------
-        step("centrography", _centrography, pts)
-        choices["centrography"] = {"ellipse": "standard deviational ellipse, ArcGIS convention "
-                                   "(sqrt(2) factor, rotation clockwise from north, degrees)"}
-        if state.get("all_points") is not None:
-            step("trends", _trends, state["all_points"], by=state["year_col"], bnd=win,
-                 area=area, duplicates=duplicates, nsim=permutations, rng=seeds["trends"],
-                 choices=choices)
-        else:
-            runner.records.append(StepRecord("trends", "skipped", state["trend_reason"]))
-            bar.update(1)
-
-        # layers from results (EPSG:4326 for the GeoPackage and maps)
-        layers.update(_result_layers(runner.results, state, core_shares=core_shares))
-
-        # 12. maps --------------------------------------------------------------------------
-        if maps:
-            step("maps", _maps, runner.results, layers, out / "maps", title=title,
-                 year=state["year"])
-        else:
-            runner.records.append(StepRecord("maps", "skipped", "maps=False"))
+        for name, func in _STEPS:
+            bar.set_postfix_str(name)
+            if name == "maps":  # layers from results (EPSG:4326 for the GeoPackage and maps)
+                run.layers.update(_result_layers(run))
+            if wanted is None or name in wanted:
+                func(run)
+            else:
+                run.skip(name, "not requested")
             bar.update(1)
     finally:
         bar.close()
-
-    files = _write_outputs(out, runner, choices, layers, title=title, state=state)
-    maps_rec = [r for r in runner.records if r.name == "maps" and r.status == "ok"]
-    map_files = runner.results.pop("maps", {}) if maps_rec else {}
-    files["maps"] = list(map_files.values()) if isinstance(map_files, dict) else []
-    # the summary.json written above does not know the map paths yet: add them
-    _patch_summary(out / "summary.json", maps=files["maps"])
-    return AnalysisResult(
-        out_dir=out, n=len(state["points"]), crs=state["crs_name"], year=state["year"],
-        years=tuple(state["years"]), steps=tuple(runner.records), choices=choices,
-        results=dict(runner.results), layers=layers, files=files, title=title)
+    return run
 
 
 # --------------------------------------------------------------------------------------------
-# Steps (each calls one statistics module; a TaobaoGeoError means "not applicable")
+# The steps, in order: each reads the run, records itself, and calls one statistics module
 # --------------------------------------------------------------------------------------------
-def _prepare(points, *, boundary, year_col, year, crs, choices, projection):
+def _step_prepare(run: _Run) -> None:
+    # input problems here are the caller's to fix: raised, never recorded as "skipped"
+    t0 = time.perf_counter()
+    run.prep = _prepare(
+        run.points,
+        boundary=run.boundary,
+        year_col=run.opts.year_col,
+        year=run.opts.year,
+        crs=run.opts.crs,
+        choices=run.choices,
+    )
+    run.runner.records.append(StepRecord("prepare", "ok", "", time.perf_counter() - t0))
+    run.layers["points"] = run.prep.points_wgs84
+    if run.boundary is not None:
+        run.layers["boundary"] = run.boundary.to_crs(4326)
+
+
+def _nni_area(run: _Run):
+    o = run.opts
+    return (
+        o.nni_area
+        if o.nni_area is not None
+        else ("boundary" if run.prep.boundary is not None else "mbr")
+    )
+
+
+def _step_nni(run: _Run) -> None:
+    o, p = run.opts, run.prep
+    area = _nni_area(run)
+    run.choices["nni"] = {
+        "area": area,
+        "test": "mc (CSR simulated in the study area)",
+        "nsim": o.mc_simulations,
+        "alternative": "two-sided",
+        "duplicates": o.duplicates,
+        "correction": "none (ArcGIS / Clark-Evans)",
+    }
+    if o.nni_area is None:
+        run.choices["nni"]["area_reason"] = (
+            "the boundary polygon (the real study area, as spatstat's window)"
+            if p.boundary is not None
+            else "minimum enclosing rectangle, ArcGIS's default (no boundary given)"
+        )
+    run.step(
+        "nni",
+        _nni,
+        p.points,
+        p.window,
+        area=area,
+        nsim=o.mc_simulations,
+        duplicates=o.duplicates,
+        rng=run.seeds["nni"],
+        progress=o.progress,
+    )
+
+
+def _ripley_correction(n_vertices: int, n: int) -> tuple[str | None, str]:
+    """Ripley's edge correction for this window and n, with the reason for choices.json."""
+    if n_vertices > _MAX_ISO_VERTICES or n > 3000:
+        return "none", (
+            f"none (ArcGIS Multi-Distance's default): the window has {n_vertices:,} "
+            f"vertices and n = {n:,}, too costly for edge corrections; the envelope "
+            "is simulated with the same estimator, so the test stays valid"
+        )
+    return None, (
+        "the ripley module's default (isotropic + border, as spatstat); the "
+        "first correction gets the envelope"
+    )
+
+
+def _step_ripley(run: _Run) -> None:
+    o, p = run.opts, run.prep
+    n = len(p.points)
+    ripley_corr, corr_text = _ripley_correction(p.window_vertices, n)
+    run.choices["ripley"] = {
+        "function": "L",
+        "envelope_simulations": int(o.envelope_simulations),
+        "correction": corr_text,
+        "max_n": o.ripley_max_n,
+        "envelope": "global (simultaneous)" if o.envelope_simulations >= 19 else "pointwise",
+        "window": "boundary" if p.boundary is not None else "the ripley module's default window",
+        "duplicates": o.duplicates,
+    }
+    if o.ripley_max_n is not None and n > o.ripley_max_n:
+        run.skip(
+            "ripley",
+            f"n = {n:,} points > ripley_max_n = {o.ripley_max_n:,}: the "
+            "envelope's pair counts would dominate the run; pass ripley_max_n=None to "
+            "force it, or run taobao_geo.ripley on a region",
+        )
+        return
+    run.step(
+        "ripley",
+        _ripley,
+        p.points,
+        p.window,
+        nsim=o.envelope_simulations,
+        duplicates=o.duplicates,
+        correction=ripley_corr,
+        rng=run.seeds["ripley"],
+        progress=o.progress,
+    )
+
+
+def _step_kde(run: _Run) -> None:
+    o, p = run.opts, run.prep
+    run.step(
+        "kde",
+        _kde,
+        p.points,
+        p.window,
+        bandwidth=o.bandwidth,
+        kernel=o.kernel,
+        cell_size=o.cell_size,
+        core_shares=o.core_shares,
+        choices=run.choices,
+    )
+
+
+def _step_units(run: _Run) -> None:
+    o, p = run.opts, run.prep
+    unit_gdf = run.step(
+        "units",
+        _units,
+        p.points,
+        p.boundary,
+        units=o.units,
+        unit_size_m=o.unit_size_m,
+        unit_id=o.unit_id,
+        choices=run.choices,
+    )
+    if unit_gdf is not None:
+        run.runner.results.pop("units", None)
+        run.units = unit_gdf
+
+
+def _step_weights(run: _Run) -> None:
+    if run.units is None:
+        run.skip("weights", "no aggregation units")
+        return
+    o = run.opts
+    run.graph = run.step(
+        "weights",
+        _weights,
+        run.units,
+        kind=o.weights,
+        k=o.k,
+        islands=o.islands,
+        choices=run.choices,
+    )
+
+
+_NO_GRAPH = "no spatial weights (see the units / weights steps)"
+
+
+def _unit_column(run: _Run) -> str:
+    """The unit variable of Moran, LISA and Gi* (recorded once in choices.json)."""
+    if run.value is None:
+        o = run.opts
+        run.value, note = _unit_value(o.value, run.choices.get("units", {}))
+        run.choices["autocorrelation"] = {
+            "variable": run.value,
+            "variable_reason": note,
+            "permutations": int(o.permutations),
+            "alpha": o.alpha,
+            "correction": o.correction or "none",
+        }
+    return run.value
+
+
+def _step_moran(run: _Run) -> None:
+    if run.graph is None:
+        run.skip("moran", _NO_GRAPH)
+        return
+    run.step(
+        "moran",
+        _moran,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=run.opts.permutations,
+        rng=run.seeds["moran"],
+    )
+
+
+def _step_lisa(run: _Run) -> None:
+    if run.graph is None:
+        run.skip("lisa", _NO_GRAPH)
+        return
+    o = run.opts
+    run.step(
+        "lisa",
+        _lisa,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=o.permutations,
+        alpha=o.alpha,
+        correction=o.correction,
+        rng=run.seeds["lisa"],
+        progress=o.progress,
+    )
+
+
+def _step_gistar(run: _Run) -> None:
+    if run.graph is None:
+        run.skip("gistar", _NO_GRAPH)
+        return
+    o = run.opts
+    run.step(
+        "gistar",
+        _gistar,
+        run.units,
+        run.graph,
+        value=_unit_column(run),
+        permutations=o.permutations,
+        alpha=o.alpha,
+        correction=o.correction,
+        rng=run.seeds["gistar"],
+    )
+
+
+def _step_centrography(run: _Run) -> None:
+    run.step("centrography", _centrography, run.prep.points)
+    run.choices["centrography"] = {
+        "ellipse": "standard deviational ellipse, ArcGIS convention "
+        "(sqrt(2) factor, rotation clockwise from north, degrees)"
+    }
+
+
+def _step_trends(run: _Run) -> None:
+    o, p = run.opts, run.prep
+    if p.all_points is None:
+        run.skip("trends", p.trend_reason)
+        return
+    run.step(
+        "trends",
+        _trends,
+        p.all_points,
+        by=p.year_col,
+        bnd=p.window,
+        area=_nni_area(run),
+        duplicates=o.duplicates,
+        choices=run.choices,
+    )
+
+
+def _step_maps(run: _Run) -> None:
+    if not run.opts.maps or run.out is None:
+        run.skip("maps", "maps=False")
+        return
+    run.step(
+        "maps",
+        _maps,
+        run.runner.results,
+        run.layers,
+        run.out / "maps",
+        title=run.title,
+        year=run.prep.year,
+    )
+
+
+# name -> step, in the order they run (a step reads what earlier steps left in the run)
+_STEPS = (
+    ("prepare", _step_prepare),
+    ("nni", _step_nni),
+    ("ripley", _step_ripley),
+    ("kde", _step_kde),
+    ("units", _step_units),
+    ("weights", _step_weights),
+    ("moran", _step_moran),
+    ("lisa", _step_lisa),
+    ("gistar", _step_gistar),
+    ("centrography", _step_centrography),
+    ("trends", _step_trends),
+    ("maps", _step_maps),
+)
+_STEP_ORDER = tuple(name for name, _ in _STEPS)
+# what a step needs from earlier steps (for compute(steps=...))
+_NEEDS = {
+    "weights": ("units",),
+    "moran": ("weights",),
+    "lisa": ("weights",),
+    "gistar": ("weights",),
+}
+
+
+def _with_needs(steps) -> frozenset | None:
+    if steps is None:
+        return None
+    todo, done = list(steps) + ["prepare"], set()
+    while todo:
+        name = todo.pop()
+        if name not in done:
+            done.add(name)
+            todo.extend(_NEEDS.get(name, ()))
+    return frozenset(done)
+
+
+# --------------------------------------------------------------------------------------------
+# Preparation: cross-section year, metric CRS, study window
+# --------------------------------------------------------------------------------------------
+def _prepare(points, *, boundary, year_col, year, crs, choices) -> _Prepared:
     if points.crs is None:
-        from ._errors import CRSError
-
-        raise CRSError("`analyze`: the points have no CRS. Load them with "
-                       "taobao_geo.io.read_villages(...) or set it with gdf.set_crs('EPSG:4326').")
-    state: dict[str, Any] = {"year_col": year_col, "all_points": None, "years": [],
-                             "year": None, "trend_reason": ""}
+        raise CRSError(
+            "`analyze`: the points have no CRS. Load them with "
+            "taobao_geo.io.read_villages(...) or set it with gdf.set_crs('EPSG:4326')."
+        )
     pts_all = points
-    if year_col and year_col in points.columns:
-        yrs = pd.to_numeric(points[year_col], errors="coerce")
-        bad = points.index[yrs.isna()].tolist()
-        if bad:
-            from ._errors import InputDataError
-            raise InputDataError(f"`analyze`: column {year_col!r} has missing or non-numeric "
-                                 f"values in rows {row_list(bad)}.", rows=bad)
-        years = sorted(int(y) for y in yrs.unique())
-        state["years"] = years
-        sel = years[-1] if year is None else int(year)
-        if sel not in years:
-            raise TaobaoGeoError(f"`analyze`: year={sel} is not in column {year_col!r} "
-                                 f"(years present: {years}).")
-        choices["year"] = {"column": year_col, "years_present": years, "cross_section": sel,
-                           "reason": "the latest year" if year is None else "given by the caller"}
-        points = points[yrs == sel]
-        state["year"] = sel
-        if len(years) >= 2:
-            state["all_points"] = pts_all
-        else:
-            state["trend_reason"] = f"only one year ({years[0]}) in column {year_col!r}"
-    else:
+    points, years, sel, trend_reason = _cross_section(
+        points, year_col=year_col, year=year, choices=choices
+    )
+    target, name = _metric_crs(points, boundary, crs=crs, choices=choices)
+    pts = projection.to_projected(points, to_crs=target)
+    # County-point / shared-seat geocoding can make village-scale statistics meaningless: record
+    # the judgement so the summary and the briefing say it next to the numbers.
+    choices["location_quality"] = location_quality(points).to_dict()
+    bnd = None if boundary is None else boundary.to_crs(target)
+    window, n_vertices = None, 0
+    if bnd is not None:
+        window, n_vertices = _study_window(bnd, pts_all.to_crs(target))
+    all_points = None
+    if len(years) >= 2:
+        all_points = projection.to_projected(pts_all, to_crs=target)
+    choices["points"] = {
+        "n_cross_section": int(len(points)),
+        "n_all_years": int(len(pts_all)),
+        "source_crs": str(pts_all.crs),
+    }
+    if boundary is not None:
+        choices["boundary"] = {
+            "polygons": int(len(boundary)),
+            "area_km2": float(bnd.geometry.area.sum() / 1e6),
+        }
+    return _Prepared(
+        points=pts,
+        points_wgs84=points.to_crs(4326),
+        boundary=bnd,
+        window=window,
+        window_vertices=n_vertices,
+        crs=target,
+        crs_name=name,
+        year_col=year_col,
+        year=sel,
+        years=tuple(years),
+        all_points=all_points,
+        trend_reason=trend_reason,
+    )
+
+
+def _cross_section(points, *, year_col, year, choices):
+    """The points of the analysed year, the years present, that year and why no trends."""
+    if not (year_col and year_col in points.columns):
         if year is not None:
-            raise TaobaoGeoError(f"`analyze`: year={year} given but there is no column {year_col!r}.")
-        state["trend_reason"] = (f"no year column ({year_col!r})" if year_col
-                                 else "year_col=None")
-        choices["year"] = {"column": None, "reason": state["trend_reason"]}
-    # CRS: chosen from the study-area extent (boundary when given, else the points)
+            raise TaobaoGeoError(
+                f"`analyze`: year={year} given but there is no column {year_col!r}."
+            )
+        reason = f"no year column ({year_col!r})" if year_col else "year_col=None"
+        choices["year"] = {"column": None, "reason": reason}
+        return points, [], None, reason
+    yrs = pd.to_numeric(points[year_col], errors="coerce")
+    bad = points.index[yrs.isna()].tolist()
+    if bad:
+        raise InputDataError(
+            f"`analyze`: column {year_col!r} has missing or non-numeric "
+            f"values in rows {row_list(bad)}.",
+            rows=bad,
+        )
+    years = sorted(int(y) for y in yrs.unique())
+    sel = years[-1] if year is None else int(year)
+    if sel not in years:
+        raise TaobaoGeoError(
+            f"`analyze`: year={sel} is not in column {year_col!r} (years present: {years})."
+        )
+    choices["year"] = {
+        "column": year_col,
+        "years_present": years,
+        "cross_section": sel,
+        "reason": "the latest year" if year is None else "given by the caller",
+    }
+    reason = "" if len(years) >= 2 else f"only one year ({years[0]}) in column {year_col!r}"
+    return points[yrs == sel], years, sel, reason
+
+
+def _metric_crs(points, boundary, *, crs, choices):
+    """The metric CRS: chosen from the study-area extent (boundary when given, else the points)."""
     if crs is None:
-        basis = boundary if boundary is not None else points
-        choice = projection.choose_crs(basis)
-        target, reason = choice.crs, choice.reason
-        name = choice.name
-        reason = f"{reason}; chosen from the {'boundary' if boundary is not None else 'points'} extent"
+        choice = projection.choose_crs(boundary if boundary is not None else points)
+        target, name = choice.crs, choice.name
+        reason = (
+            f"{choice.reason}; chosen from the "
+            f"{'boundary' if boundary is not None else 'points'} extent"
+        )
     else:
         from pyproj import CRS
 
         target = CRS.from_user_input(crs)
         name, reason = target.to_string(), "given by the caller"
-    pts = projection.to_projected(points, to_crs=target)
-    choices["crs"] = {"name": name, "reason": reason, "wkt": target.to_wkt() if hasattr(
-        target, "to_wkt") else str(target)}
-    state["crs_name"] = name
-    state["crs"] = target
-    state["points"] = pts
-    state["points_wgs84"] = points.to_crs(4326)
-    # County-point / shared-seat geocoding can make village-scale statistics meaningless: record
-    # the judgement so the summary and the briefing say it next to the numbers.
-    from .geocode import location_quality
-
-    choices["location_quality"] = location_quality(points).to_dict()
-    state["boundary"] = None if boundary is None else boundary.to_crs(target)
-    state["window"] = None
-    if state["boundary"] is not None:
-        # The study window of NNI, Ripley and KDE is the DISSOLVED boundary: internal edges
-        # between units are not edges of the window (and would cost memory in edge corrections).
-        import shapely
-
-        union = shapely.union_all(state["boundary"].geometry.values)
-        state["window"] = gpd.GeoDataFrame(geometry=[union], crs=target)
-        state["window_vertices"] = int(shapely.get_num_coordinates(union))
-        # points outside the study area are an input problem (wrong layer or datum): say which
-        shapely.prepare(union)
-        every = pts_all.to_crs(target)  # all years: the trends use them too
-        outside = every.index[~shapely.intersects(union, every.geometry.values)].tolist()
-        if outside:
-            from ._errors import InputDataError
-            raise InputDataError(
-                f"`analyze`: {len(outside)} of {len(every)} point(s) fall outside the boundary: rows "
-                f"{row_list(outside)}. Select the points inside it first (e.g. "
-                "points[points.within(boundary.union_all())]), pass the right boundary, or check "
-                "the datum (GCJ-02 coordinates read as WGS 84 sit ~0.5 km off).", rows=outside)
-    if state["all_points"] is not None:
-        state["all_points"] = projection.to_projected(state["all_points"], to_crs=target)
-    choices["points"] = {"n_cross_section": int(len(points)), "n_all_years": int(len(pts_all)),
-                         "source_crs": str(pts_all.crs)}
-    if boundary is not None:
-        choices["boundary"] = {"polygons": int(len(boundary)),
-                               "area_km2": float(state["boundary"].geometry.area.sum() / 1e6)}
-    return state
+    choices["crs"] = {
+        "name": name,
+        "reason": reason,
+        "wkt": target.to_wkt() if hasattr(target, "to_wkt") else str(target),
+    }
+    return target, name
 
 
+def _study_window(bnd, every) -> tuple[gpd.GeoDataFrame, int]:
+    """The DISSOLVED boundary (the window of NNI, Ripley and KDE) and its vertex count.
+
+    Internal edges between units are not edges of the window (and would cost memory in edge
+    corrections). Points outside it (``every``: all years) are an input problem: say which.
+    """
+    union = shapely.union_all(bnd.geometry.values)
+    window = gpd.GeoDataFrame(geometry=[union], crs=bnd.crs)
+    shapely.prepare(union)
+    outside = every.index[~shapely.intersects(union, every.geometry.values)].tolist()
+    if outside:
+        raise InputDataError(
+            f"`analyze`: {len(outside)} of {len(every)} point(s) fall outside the boundary: rows "
+            f"{row_list(outside)}. Select the points inside it first (e.g. "
+            "points[points.within(boundary.union_all())]), pass the right boundary, or check "
+            "the datum (GCJ-02 coordinates read as WGS 84 sit ~0.5 km off).",
+            rows=outside,
+        )
+    return window, int(shapely.get_num_coordinates(union))
+
+
+# --------------------------------------------------------------------------------------------
+# Steps' statistics (each calls one statistics module)
+# --------------------------------------------------------------------------------------------
 def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
-    nni = _mod("nni")
-    kw = {"area": area, "test": "mc", "nsim": int(nsim), "alternative": "two-sided",
-          "duplicates": duplicates, "rng": rng, "progress": progress}
+    kw = {
+        "area": area,
+        "test": "mc",
+        "nsim": int(nsim),
+        "alternative": "two-sided",
+        "duplicates": duplicates,
+        "rng": rng,
+        "progress": progress,
+    }
     if bnd is not None:
         kw["boundary"] = bnd
     if nsim <= 0 or not isinstance(area, str):
@@ -747,29 +1227,37 @@ def _nni(pts, bnd, *, area, nsim, duplicates, rng, progress=None):
 
 
 def _ripley(pts, bnd, *, nsim, duplicates, correction, rng, progress=None):
-    ripley = _mod("ripley")
-    kw = {"progress": progress} if correction is None else {"correction": correction,
-                                                              "progress": progress}
-    return ripley.l_function(pts, boundary=bnd, nsim=int(nsim), envelope="global" if nsim >= 19
-                             else "pointwise", duplicates=duplicates, rng=rng, **kw)
+    kw = (
+        {"progress": progress}
+        if correction is None
+        else {"correction": correction, "progress": progress}
+    )
+    return ripley.l_function(
+        pts,
+        boundary=bnd,
+        nsim=int(nsim),
+        envelope="global" if nsim >= 19 else "pointwise",
+        duplicates=duplicates,
+        rng=rng,
+        **kw,
+    )
 
 
 def _kde(pts, bnd, *, bandwidth, kernel, cell_size, core_shares, choices):
-    density = _mod("density")
-    res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size,
-                      boundary=bnd)
-    choices["kde"] = {"kernel": getattr(res, "kernel", kernel),
-                      "bandwidth_rule": getattr(res, "bandwidth_rule", str(bandwidth)),
-                      "bandwidth_m": getattr(res, "bandwidth_m", None),
-                      "cell_size_m": getattr(res, "cell_size_m", None),
-                      "units": getattr(res, "units", None),
-                      "core_shares": list(core_shares),
-                      "mask": "boundary" if bnd is not None else "none"}
+    res = density.kde(pts, kernel=kernel, bandwidth=bandwidth, cell_size=cell_size, boundary=bnd)
+    choices["kde"] = {
+        "kernel": getattr(res, "kernel", kernel),
+        "bandwidth_rule": getattr(res, "bandwidth_rule", str(bandwidth)),
+        "bandwidth_m": getattr(res, "bandwidth_m", None),
+        "cell_size_m": getattr(res, "cell_size_m", None),
+        "units": getattr(res, "units", None),
+        "core_shares": list(core_shares),
+        "mask": "boundary" if bnd is not None else "none",
+    }
     return res
 
 
 def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
-    mod = _mod("units")
     if isinstance(units, gpd.GeoDataFrame):
         polys = units.to_crs(pts.crs)
         kind, reason = "polygons", "given by the caller"
@@ -778,8 +1266,11 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
             polys, kind, reason = bnd, "polygons", f"the boundary's {len(bnd)} polygons"
         else:
             polys, kind = "hex", "hex"
-            reason = ("a hexagon grid over the boundary (it has fewer than 3 polygons)"
-                      if bnd is not None else "a hexagon grid over the points (no boundary)")
+            reason = (
+                "a hexagon grid over the boundary (it has fewer than 3 polygons)"
+                if bnd is not None
+                else "a hexagon grid over the points (no boundary)"
+            )
     else:
         check_choice(units, ("auto", "hex", "fishnet"), name="units", func="analyze")
         polys, kind, reason = units, units, "given by the caller"
@@ -798,20 +1289,28 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
             if idc not in polys.columns:
                 from ._errors import InputDataError
 
-                raise InputDataError(f"`analyze`: unit_id={idc!r} is not a column of the units "
-                                     f"({list(polys.columns)}).")
+                raise InputDataError(
+                    f"`analyze`: unit_id={idc!r} is not a column of the units "
+                    f"({list(polys.columns)})."
+                )
             if polys[idc].is_unique:
                 polys = polys.set_index(idc, drop=False).rename_axis(None)
                 unit_id = idc
-    agg = mod.aggregate(pts, units=polys, **kw)
+    agg = _units_mod.aggregate(pts, units=polys, **kw)
     rep = agg.attrs["aggregation"]
     if len(agg) < MIN_UNITS:
         raise NotApplicableError(
             f"`analyze`: only {len(agg)} aggregation unit(s) ({kind}); Moran's I, LISA and Gi* "
-            f"need at least {MIN_UNITS}. Pass more polygons, a smaller unit_size_m or more points.")
-    choices["units"] = {"kind": kind, "n_units": int(len(agg)), "size_m": size,
-                        "reason": reason, "zero_units_kept": True,
-                        "id": unit_id}
+            f"need at least {MIN_UNITS}. Pass more polygons, a smaller unit_size_m or more points."
+        )
+    choices["units"] = {
+        "kind": kind,
+        "n_units": int(len(agg)),
+        "size_m": size,
+        "reason": reason,
+        "zero_units_kept": True,
+        "id": unit_id,
+    }
     if kind in ("hex", "fishnet"):
         choices["units"].update(_grid_choices(agg, rep, bnd))
     return agg
@@ -819,10 +1318,15 @@ def _units(pts, bnd, *, units, unit_size_m, unit_id, choices):
 
 def _unit_value(value: str, units_choice: dict) -> tuple[str, str]:
     """Counts of clipped grid cells of unequal area are not comparable: use the density."""
-    if value == "count" and units_choice.get("areas_differ") and units_choice.get("kind") in (
-            "hex", "fishnet"):
-        return "density_km2", ("density (count / clipped cell area): the grid cells clipped to "
-                               "the window differ in area, so raw counts are not comparable")
+    if (
+        value == "count"
+        and units_choice.get("areas_differ")
+        and units_choice.get("kind") in ("hex", "fishnet")
+    ):
+        return "density_km2", (
+            "density (count / clipped cell area): the grid cells clipped to "
+            "the window differ in area, so raw counts are not comparable"
+        )
     return value, "given by the caller" if value != "count" else "count (cells of equal area)"
 
 
@@ -846,7 +1350,8 @@ def _grid_window(pts, bnd):
     except GeometryTypeError:
         raise NotApplicableError(
             f"`analyze`: no grid units: the {len(pts)} point(s) span a window of zero area (all "
-            "identical or on one line). Pass `boundary=` polygons (the study area).") from None
+            "identical or on one line). Pass `boundary=` polygons (the study area)."
+        ) from None
 
 
 def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:
@@ -855,78 +1360,105 @@ def _default_unit_size(area_m2: float, n: int) -> tuple[float, str]:
     if target < MIN_UNITS:
         raise NotApplicableError(
             f"`analyze`: {n} point(s) are too few for grid units: at least {MIN_UNITS} units "
-            f"with one point each on average are needed (Moran's I, LISA, Gi*).")
+            f"with one point each on average are needed (Moran's I, LISA, Gi*)."
+        )
     size = math.sqrt(area_m2 / target)
     e = 10 ** math.floor(math.log10(size))
     size = float(e * round(size / e, 1))
-    return size, (f"; cell size {size:,.0f} m gives about {target} cells over "
-                  f"{area_m2 / 1e6:,.0f} km² (at most one cell per point)")
+    return size, (
+        f"; cell size {size:,.0f} m gives about {target} cells over "
+        f"{area_m2 / 1e6:,.0f} km² (at most one cell per point)"
+    )
 
 
 def _grid_choices(agg, rep, bnd) -> dict:
     """What the clipping did, for choices.json; density is the value where cell areas differ."""
     area = agg["area_km2"].to_numpy()
     differ = bool(len(area) and area.max() > area.min() * (1 + 1e-9))
-    return {"window": "the boundary" if bnd is not None else
-            "the points' minimum enclosing rectangle (the NNI window)",
-            "clipped_to_window": True,
-            "min_inside_share": UNIT_MIN_INSIDE_SHARE,
-            "n_units_dropped_outside": rep.get("n_units_dropped_outside", 0),
-            "n_points_in_dropped_units": rep.get("n_points_in_dropped_units", 0),
-            "areas_differ": differ}
+    return {
+        "window": "the boundary"
+        if bnd is not None
+        else "the points' minimum enclosing rectangle (the NNI window)",
+        "clipped_to_window": True,
+        "min_inside_share": UNIT_MIN_INSIDE_SHARE,
+        "n_units_dropped_outside": rep.get("n_units_dropped_outside", 0),
+        "n_points_in_dropped_units": rep.get("n_points_in_dropped_units", 0),
+        "areas_differ": differ,
+    }
 
 
 def _weights(unit_gdf, *, kind, k, islands, choices):
-    wmod = _mod("weights")
     kw = {"kind": kind, "islands": islands}
     if kind == "knn":
         kw["k"] = k
-    sw = wmod.build_graph(unit_gdf, **kw)
-    choices["weights"] = {"kind": kind, "k": k if kind == "knn" else None, "islands": islands,
-                          "method": getattr(sw, "method", None),
-                          "islands_found": list(getattr(sw, "islands", ()) or ()),
-                          "transform": "row-standardised for Moran / LISA; binary for Gi*"}
+    sw = weights.build_graph(unit_gdf, **kw)
+    choices["weights"] = {
+        "kind": kind,
+        "k": k if kind == "knn" else None,
+        "islands": islands,
+        "method": getattr(sw, "method", None),
+        "islands_found": list(getattr(sw, "islands", ()) or ()),
+        "transform": "row-standardised for Moran / LISA; binary for Gi*",
+    }
     return sw
 
 
 def _moran(unit_gdf, sw, *, value, permutations, rng):
-    auto = _mod("autocorrelation")
-    return auto.moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
-                      alternative="two-sided", rng=rng)
+    return autocorrelation.moran(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        permutations=int(permutations),
+        alternative="two-sided",
+        rng=rng,
+    )
 
 
 def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress=None):
-    local = _mod("local")
-    return local.local_moran(unit_gdf, column=value, weights=sw, permutations=int(permutations),
-                             alpha=alpha, correction=correction, rng=rng, progress=progress)
+    return local.local_moran(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        permutations=int(permutations),
+        alpha=alpha,
+        correction=correction,
+        rng=rng,
+        progress=progress,
+    )
 
 
 def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
     # Gi* z-scores are analytic (Getis & Ord; ArcGIS's GiZScore and spdep localG): the bins are
     # ArcGIS's. Permutation p-values are added when permutations > 0.
-    local = _mod("local")
-    return local.getis_ord(unit_gdf, column=value, weights=sw, star=True,
-                           permutations=int(permutations), inference="analytic", alpha=alpha,
-                           correction=correction, rng=rng)
+    return local.getis_ord(
+        unit_gdf,
+        column=value,
+        weights=sw,
+        star=True,
+        permutations=int(permutations),
+        inference="analytic",
+        alpha=alpha,
+        correction=correction,
+        rng=rng,
+    )
 
 
 def _centrography(pts):
-    c = _mod("centrography")
-    return c.centrography(pts)
+    return centrography.centrography(pts)
 
 
-def _trends(all_pts, *, by, bnd, area, duplicates, nsim, rng, choices):
+def _trends(all_pts, *, by, bnd, area, duplicates, choices):
     # NNI per year with the same study area and duplicate rule as the cross-section NNI (z-test,
     # so the years are comparable without simulation noise).
-    c = _mod("centrography")
     from ._errors import TooFewPointsError
 
     try:
-        return c.centre_trends(all_pts, by=by, nni=True, area=area, boundary=bnd,
-                               duplicates=duplicates)
+        return centrography.centre_trends(
+            all_pts, by=by, nni=True, area=area, boundary=bnd, duplicates=duplicates
+        )
     except TooFewPointsError as exc:
         # one year with too few distinct locations for an NNI: keep the centres, drop the NNI
-        res = c.centre_trends(all_pts, by=by, nni=False)
+        res = centrography.centre_trends(all_pts, by=by, nni=False)
         choices["trends"] = {"nni_per_year": f"left out: {exc}"}
         return res
 
@@ -935,7 +1467,6 @@ def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm"))
     """One offline HTML map per analysis (villages, density, LISA, Gi*, centres)."""
     # two WGS 84 base maps in the layer control: if one provider is unreachable or wants a key,
     # the user switches to the other
-    mod = _mod("maps")
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     notes: dict[str, str] = {}
@@ -949,31 +1480,49 @@ def _maps(results, layers, folder: Path, *, title, year, tiles=("carto", "osm"))
         except TaobaoGeoError as exc:  # e.g. an empty layer: that map is left out, with why
             notes[key] = str(exc)
             return
-        written[key] = mod.save_map(m, folder / f"{key}.html", offline=True)
+        written[key] = _maps_mod.save_map(m, folder / f"{key}.html", offline=True)
 
     def villages_map():
-        m = mod.explore_villages(pts, tiles=tiles, title=title, subtitle=sub)
+        m = _maps_mod.explore_villages(pts, tiles=tiles, title=title, subtitle=sub)
         if bnd is not None:
-            mod.explore_boundaries(bnd, m=m, name="Study area")
+            _maps_mod.explore_boundaries(bnd, m=m, name="Study area")
         return m
 
     _one("villages", villages_map)
     if "kde" in results:
+
         def density_map():
-            m = mod.explore_density(results["kde"], tiles=tiles, cores=layers.get("kde_cores"),
-                                    title=f"{title}: kernel density", subtitle=sub)
-            return mod.explore_villages(pts, m=m, radius=2.5)
+            m = _maps_mod.explore_density(
+                results["kde"],
+                tiles=tiles,
+                cores=layers.get("kde_cores"),
+                title=f"{title}: kernel density",
+                subtitle=sub,
+            )
+            return _maps_mod.explore_villages(pts, m=m, radius=2.5)
+
         _one("density", density_map)
     if "lisa" in results:
-        _one("lisa", lambda: mod.explore_lisa(results["lisa"], tiles=tiles,
-                                              title=f"{title}: LISA clusters", subtitle=sub))
+        _one(
+            "lisa",
+            lambda: _maps_mod.explore_lisa(
+                results["lisa"], tiles=tiles, title=f"{title}: LISA clusters", subtitle=sub
+            ),
+        )
     if "gistar" in results:
-        _one("hotspots", lambda: mod.explore_hotspots(results["gistar"], tiles=tiles,
-                                                      title=f"{title}: Gi* hot spots",
-                                                      subtitle=sub))
+        _one(
+            "hotspots",
+            lambda: _maps_mod.explore_hotspots(
+                results["gistar"], tiles=tiles, title=f"{title}: Gi* hot spots", subtitle=sub
+            ),
+        )
     if "trends" in results:
-        _one("centres", lambda: mod.explore_centres(results["trends"], tiles=tiles,
-                                                    title=f"{title}: mean centres by year"))
+        _one(
+            "centres",
+            lambda: _maps_mod.explore_centres(
+                results["trends"], tiles=tiles, title=f"{title}: mean centres by year"
+            ),
+        )
     return _MapFiles(written, notes)
 
 
@@ -993,19 +1542,20 @@ class _MapFiles(dict):
 # --------------------------------------------------------------------------------------------
 # Outputs
 # --------------------------------------------------------------------------------------------
-def _result_layers(results: dict, state: dict, *, core_shares) -> dict:
-    layers = {}
+def _result_layers(run: _Run) -> dict:
+    results, layers = run.runner.results, {}
     if "kde" in results:
         try:
-            regions = state.get("boundary")
+            regions = run.prep.boundary
             if regions is not None and not {"province", "city", "county", "town", "name"} & set(
-                    regions.columns):
+                regions.columns
+            ):
                 regions = None
-            cores = results["kde"].cores(shares=tuple(core_shares), regions=regions)
+            cores = results["kde"].cores(shares=tuple(run.opts.core_shares), regions=regions)
         except TaobaoGeoError as exc:  # e.g. a flat surface: no core to draw
-            state["cores_reason"] = str(exc)
+            run.cores_reason = str(exc)
         else:
-            state["cores"] = cores
+            run.cores = cores
             layers["kde_cores"] = cores.to_crs(4326)
     for name in ("lisa", "gistar"):
         if name in results and hasattr(results[name], "gdf"):
@@ -1017,8 +1567,8 @@ def _result_layers(results: dict, state: dict, *, core_shares) -> dict:
             layers["ellipses_by_year"] = tr.ellipses.to_crs(4326)
     elif "centrography" in results and hasattr(results["centrography"], "to_gdf"):
         layers["centrography"] = results["centrography"].to_gdf().to_crs(4326)
-    if "units" in state and "units_lisa" not in layers:
-        layers["units"] = state["units"].to_crs(4326)
+    if run.units is not None and "units_lisa" not in layers:
+        layers["units"] = run.units.to_crs(4326)
     return layers
 
 
@@ -1031,8 +1581,9 @@ def _frame_of(res) -> pd.DataFrame | None:
     return df
 
 
-def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, title,
-                   state) -> dict:
+def _write_outputs(
+    out: Path, runner: _Runner, choices: dict, layers: dict, *, title, prep: _Prepared
+) -> dict:
     tables = out / "tables"
     tables.mkdir(exist_ok=True)
     files: dict[str, list[Path]] = {"tables": [], "layers": []}
@@ -1055,8 +1606,9 @@ def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, t
     if layers.get("kde_cores") is not None and len(layers["kde_cores"]):
         cores = layers["kde_cores"]
         p = tables / "kde_cores.csv"
-        pd.DataFrame(cores.drop(columns=cores.geometry.name)).to_csv(p, index=False,
-                                                                     encoding="utf-8")
+        pd.DataFrame(cores.drop(columns=cores.geometry.name)).to_csv(
+            p, index=False, encoding="utf-8"
+        )
         files["tables"].append(p)
     # GeoPackage with every layer
     if layers:
@@ -1073,13 +1625,21 @@ def _write_outputs(out: Path, runner: _Runner, choices: dict, layers: dict, *, t
     steps_df = pd.DataFrame([r.as_dict() for r in runner.records])
     steps_df.to_csv(tables / "steps.csv", index=False)
     files["tables"].append(tables / "steps.csv")
-    summary = {"title": title, "n": int(len(state["points"])), "year": state["year"],
-               "years": state["years"], "crs": state["crs_name"], "steps": steps_payload,
-               "layers": {k: int(len(v)) for k, v in layers.items()}}
-    (out / "summary.json").write_text(json.dumps(jsonable(summary), ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
-    (out / "choices.json").write_text(json.dumps(jsonable(choices), ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
+    summary = {
+        "title": title,
+        "n": int(len(prep.points)),
+        "year": prep.year,
+        "years": list(prep.years),
+        "crs": prep.crs_name,
+        "steps": steps_payload,
+        "layers": {k: int(len(v)) for k, v in layers.items()},
+    }
+    (out / "summary.json").write_text(
+        json.dumps(jsonable(summary), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    (out / "choices.json").write_text(
+        json.dumps(jsonable(choices), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     (out / "log.txt").write_text(_log_text(title, choices, runner.records), encoding="utf-8")
     files["summary"] = [out / "summary.json"]
     files["choices"] = [out / "choices.json"]
@@ -1095,8 +1655,13 @@ def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
         s = g[col]
         # GeoPackage columns must be scalars: lists / dicts / categories become text
         if s.dtype == object and s.map(lambda v: isinstance(v, (list, tuple, dict, set))).any():
-            g[col] = s.map(lambda v: json.dumps(jsonable(v), ensure_ascii=False)
-                           if isinstance(v, (list, tuple, dict, set)) else v)
+            g[col] = s.map(
+                lambda v: (
+                    json.dumps(jsonable(v), ensure_ascii=False)
+                    if isinstance(v, (list, tuple, dict, set))
+                    else v
+                )
+            )
         elif isinstance(s.dtype, pd.CategoricalDtype):
             g[col] = s.astype(str)
     g.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
@@ -1105,8 +1670,10 @@ def _to_gpkg(g: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 def _patch_summary(path: Path, *, maps=None, **fields) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if maps is not None:
-        data["maps"] = [str(Path(p).relative_to(path.parent))
-                        if Path(p).is_relative_to(path.parent) else str(p) for p in maps]
+        data["maps"] = [
+            str(Path(p).relative_to(path.parent)) if Path(p).is_relative_to(path.parent) else str(p)
+            for p in maps
+        ]
     data.update(jsonable(fields))
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
@@ -1133,6 +1700,54 @@ def _log_text(title, choices: dict, records) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# County comparison: its files (the comparison itself only computes)
+# --------------------------------------------------------------------------------------------
+def write_comparison(
+    result, folder, *, maps: bool = True, lang: str = "en", highlight: str | None = None
+) -> dict:
+    """Write a county comparison: table and long counts (CSV), figures (PNG), map (HTML).
+
+    Parameters
+    ----------
+    result : taobao_geo.compare.ComparisonResult
+    folder
+        Folder written into (created when missing).
+    maps
+        Also write the interactive map (:func:`taobao_geo.maps.comparison_map`).
+    lang, highlight
+        Labels of the figures; the county (adcode or name) highlighted in the small multiples.
+
+    Returns
+    -------
+    dict
+        Kind (``table``, ``counts``, ``small_multiples``, ``map_png``, ``map_html``) -> path.
+    """
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "table": folder / "comparison.csv",
+        "counts": folder / "counts_by_year.csv",
+        "small_multiples": folder / "small_multiples.png",
+        "map_png": folder / "comparison_map.png",
+    }
+    result.table.to_csv(paths["table"], index=False, encoding="utf-8")
+    result.counts.to_csv(paths["counts"], index=False, encoding="utf-8")
+    for key, fig in (
+        ("small_multiples", result.plot(lang=lang, highlight=highlight)),
+        ("map_png", result.plot_map(lang=lang)),
+    ):
+        fig.savefig(paths[key], dpi=120)
+        plt.close(fig)
+    if maps:
+        paths["map_html"] = _maps_mod.save_map(
+            _maps_mod.comparison_map(result), folder / "comparison_map.html"
+        )
+    return paths
+
+
+# --------------------------------------------------------------------------------------------
 # Region briefing: analysis + comparison + report for a county, city or province
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -1148,9 +1763,11 @@ class RegionBriefing(ResultMixin):
     pdf_message: str = ""
 
     def to_frame(self) -> pd.DataFrame:
+        """The comparison's table (empty without a comparison)."""
         return self.comparison.to_frame() if self.comparison is not None else pd.DataFrame()
 
     def summary(self) -> str:
+        """The briefing's files and the first line of the analysis and comparison."""
         lines = [f"Briefing for {self.region} ({self.level}): {self.html}"]
         if self.pdf:
             lines.append(f"PDF: {self.pdf}")
@@ -1163,9 +1780,15 @@ class RegionBriefing(ResultMixin):
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        return {"region": self.region, "level": self.level, "html": str(self.html),
-                "pdf": str(self.pdf) if self.pdf else None, "pdf_message": self.pdf_message,
-                "analysis": self.analysis.to_dict() if self.analysis is not None else None}
+        """Scalars for ``--json``: region, level, files and the analysis."""
+        return {
+            "region": self.region,
+            "level": self.level,
+            "html": str(self.html),
+            "pdf": str(self.pdf) if self.pdf else None,
+            "pdf_message": self.pdf_message,
+            "analysis": self.analysis.to_dict() if self.analysis is not None else None,
+        }
 
 
 @_writes_folder(("villages", "counties"))
@@ -1222,15 +1845,81 @@ def brief_region(
     from . import compare as _compare
     from . import report
 
-    given = [(k, v) for k, v in (("county", county), ("city", city), ("province", province))
-             if v is not None]
-    if len(given) != 1:
-        raise TaobaoGeoError("`brief_region`: give exactly one of county=, city=, province=; got "
-                             f"{[k for k, _ in given] or 'none'}.")
-    level, name = given[0]
+    level, name = _one_region(county=county, city=city, province=province)
     if counties is None:
-        counties = _mod("datasets").load("china_counties")
+        counties = datasets.load("china_counties")
     cty = counties.to_crs(4326)
+    region, peers, label = _region(cty, level, name)
+    codes = set(region["adcode"].astype(str))
+    vil_region = _villages_in(villages, region, codes)
+    out = Path(out_dir)  # the temporary folder given by _writes_folder
+    analysis = None
+    if len(vil_region):
+        analysis = analyze(
+            vil_region,
+            boundary=region,
+            out_dir=out / "analysis",
+            year_col=year_col,
+            permutations=permutations,
+            rng=rng,
+            maps=maps,
+            title=title or label,
+            progress=progress,
+            **(analysis_kwargs or {}),
+        )
+    comp = _compare.compare_counties(
+        villages,
+        cty,
+        names=sorted(codes) if level == "county" else None,
+        top=top or None,
+        year_col=year_col,
+        permutations=permutations,
+        rng=rng,
+        progress=progress,
+        **peers,
+    )
+    highlight = sorted(codes)[0] if level == "county" else None
+    comp_paths = write_comparison(
+        comp, out / "comparison", maps=maps, lang=lang, highlight=highlight
+    )
+    html_path = report.briefing(
+        analysis,
+        comp,
+        out_path=out / f"briefing_{lang}.html",
+        title=title or (f"{label}: " + report.LABELS[lang]["briefing"]),
+        region=label,
+        lang=lang,
+        provenance=[dict(counties.attrs.get("dataset", {}) or {})],
+        highlight=highlight,
+        comparison_map=comp_paths.get("map_html"),
+    )
+    pdf_path, msg = _print_pdf(html_path) if pdf else (None, "")
+    return RegionBriefing(
+        region=label,
+        level=level,
+        analysis=analysis,
+        comparison=comp,
+        html=html_path,
+        pdf=pdf_path,
+        pdf_message=msg,
+    )
+
+
+def _one_region(**given):
+    """The one region given (level, name): exactly one of county=, city=, province=."""
+    given = [(k, v) for k, v in given.items() if v is not None]
+    if len(given) != 1:
+        raise TaobaoGeoError(
+            "`brief_region`: give exactly one of county=, city=, province=; got "
+            f"{[k for k, _ in given] or 'none'}."
+        )
+    return given[0]
+
+
+def _region(cty, level: str, name: str):
+    """The region's counties, its peers for the comparison (city / province) and its label."""
+    from . import compare as _compare
+
     if level == "county":
         region = _compare.select_counties(cty, names=[name])
         peers = {"city": str(region["city"].iloc[0])} if "city" in region.columns else {}
@@ -1241,7 +1930,11 @@ def brief_region(
         region = _compare.select_counties(cty, province=name)
         peers = {"province": str(region["province"].iloc[0])}
     label = name if level != "county" else str(region["county"].iloc[0])
-    codes = set(region["adcode"].astype(str))
+    return region, peers, label
+
+
+def _villages_in(villages, region, codes):
+    """The villages of the region: by their county code, else by point in polygon."""
     vil = villages.to_crs(4326)
     if "county_code" in vil.columns:
         in_region = vil["county_code"].astype(str).isin(codes)
@@ -1250,30 +1943,14 @@ def brief_region(
     vil_region = vil[in_region]
     if hasattr(villages, "attrs"):
         vil_region.attrs = dict(villages.attrs)
-    out = Path(out_dir)  # the temporary folder given by _writes_folder
-    analysis = None
-    if len(vil_region):
-        analysis = analyze(vil_region, boundary=region, out_dir=out / "analysis",
-                           year_col=year_col, permutations=permutations, rng=rng, maps=maps,
-                           title=title or label, progress=progress,
-                           **(analysis_kwargs or {}))
-    comp = _compare.compare_counties(
-        villages, cty, names=sorted(codes) if level == "county" else None, top=top or None,
-        year_col=year_col, permutations=permutations, rng=rng, progress=progress, **peers)
-    comp_dir = out / "comparison"
-    comp_paths = comp.save(comp_dir, maps=maps, lang=lang,
-                           highlight=sorted(codes)[0] if level == "county" else None)
-    html_path = report.briefing(
-        analysis, comp, out_path=out / f"briefing_{lang}.html",
-        title=title or (f"{label}: " + report.LABELS[lang]["briefing"]), region=label, lang=lang,
-        provenance=[dict(counties.attrs.get("dataset", {}) or {})] or None,
-        highlight=sorted(codes)[0] if level == "county" else None,
-        comparison_map=comp_paths.get("map_html"))
-    pdf_path, msg = None, ""
-    if pdf:
-        try:
-            pdf_path = report.print_pdf(html_path)
-        except TaobaoGeoError as exc:
-            msg = str(exc)
-    return RegionBriefing(region=label, level=level, analysis=analysis, comparison=comp,
-                          html=html_path, pdf=pdf_path, pdf_message=msg)
+    return vil_region
+
+
+def _print_pdf(html_path):
+    """The PDF of the briefing, or None and why not (no headless Chromium, ...)."""
+    from . import report
+
+    try:
+        return report.print_pdf(html_path), ""
+    except TaobaoGeoError as exc:
+        return None, str(exc)

@@ -146,3 +146,25 @@ def test_no_javascript_or_css_in_python_strings(rel, source):
     # Small Jinja macros that call the helpers are fine; the helpers and the stylesheet are files.
     for marker in ("tgMap.table = function", "tgMap.points = function", ".tg-box{", ".tg-legend "):
         assert marker not in source, f"{rel} holds {marker!r}; it belongs in taobao_geo/_maps/assets/"
+
+
+# Only the package's lazy top level and the CLI's lazy subcommand loader may import modules by
+# name; everywhere else imports are plain, so readers, linters and these checks can see them.
+LAZY_LOADERS = {Path("__init__.py"), Path("cli/main.py")}
+
+
+@pytest.mark.parametrize("rel,source", list(_modules()), ids=lambda x: str(x) if isinstance(x, Path) else "")
+def test_no_imports_by_string(rel, source):
+    if rel in LAZY_LOADERS:
+        return
+    tree = ast.parse(source)
+    calls = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "import_module"]
+    assert not calls, f"{rel} imports by string (importlib.import_module) on lines {calls}"
+
+
+def test_pipeline_imports_its_steps_plainly():
+    imported = set(_imports((PKG / "pipeline.py").read_text(encoding="utf-8")))
+    for mod in ("nni", "ripley", "density", "units", "weights", "autocorrelation", "local",
+                "centrography", "maps"):
+        assert f"taobao_geo.{mod}" in imported, mod

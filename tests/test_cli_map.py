@@ -89,3 +89,66 @@ def test_compare_counties_unsynced(tmp_path):
     bad = run("taobao_villages", "--compare-counties", "曹县", "无此县", "--out", tmp_path,
               "--overwrite")
     assert bad.exit_code != 0 and "无此县" in bad.output
+
+
+def _spy(monkeypatch, name):
+    """Record the result object handed to taobao_geo.maps.<name> (the map only draws it)."""
+    from taobao_geo import maps
+
+    seen, original = [], getattr(maps, name)
+
+    def spy(result, **kwargs):
+        seen.append(result)
+        return original(result, **kwargs)
+
+    monkeypatch.setattr(maps, name, spy)
+    return seen
+
+
+def _analyze(*args):
+    return CliRunner().invoke(climain.cli, ["analyze", *map(str, args)], catch_exceptions=False)
+
+
+def test_map_and_analyze_give_the_same_hot_spots(tmp_path, monkeypatch):
+    # issue 11: `map` once re-ran its own chain (islands dropped, hexagons); it now draws the
+    # analysis of `analyze`, so the same input and seed give the same Gi* bins and LISA classes
+    gi, lisa = _spy(monkeypatch, "explore_hotspots"), _spy(monkeypatch, "explore_lisa")
+    common = ("caoxian_villages_simulated", "--boundary", "caoxian_boundary",
+              "--permutations", 99, "--rng", 7)
+    res = run(*common, "--layers", "villages,lisa,hotspots", "--out", tmp_path / "m")
+    assert res.exit_code == 0, res.output
+    out = _analyze(*common, "--no-maps", "--out", tmp_path / "a")
+    assert out.exit_code == 0, out.output
+    tables = tmp_path / "a" / "tables"
+    want_gi = pd.read_csv(tables / "gistar.csv", index_col=0)
+    want_lisa = pd.read_csv(tables / "lisa.csv", index_col=0)
+    got_gi, got_lisa = gi[0].to_frame(), lisa[0].to_frame()
+    assert len(got_gi) == len(want_gi) >= 30
+    assert list(got_gi["gi_bin"]) == list(want_gi["gi_bin"])
+    assert got_gi["gi_z"].to_numpy() == pytest.approx(want_gi["gi_z"].to_numpy())
+    assert list(got_lisa["cluster"].astype(str)) == list(want_lisa["cluster"].astype(str))
+
+
+def test_units_boundary_uses_the_boundary_polygons(tmp_path, monkeypatch):
+    # `--units boundary` crashed ("The truth value of a DataFrame is ambiguous")
+    from taobao_geo import datasets
+
+    counties = datasets.load("china_counties")
+    sd = counties[counties["province"] == "山东省"]
+    sd.to_file(tmp_path / "sd.geojson", driver="GeoJSON")
+    vil = datasets.load("taobao_villages")
+    vil = vil[(vil["year"] == 2016) & vil["county_code"].astype(str).isin(sd["adcode"].astype(str))]
+    vil.to_file(tmp_path / "v.geojson", driver="GeoJSON")
+    gi = _spy(monkeypatch, "explore_hotspots")
+    res = run(tmp_path / "v.geojson", "--boundary", tmp_path / "sd.geojson", "--units",
+              "boundary", "--layers", "hotspots", "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    assert len(gi[0].to_frame()) == len(sd)
+
+
+def test_map_notes_a_layer_the_data_cannot_support(tmp_path):
+    res = run("caoxian_villages_simulated", "--layers", "villages,centres", "--out", tmp_path,
+              "--json")
+    assert res.exit_code == 0, res.output
+    notes = json.loads(res.stdout)["notes"]
+    assert notes and notes[0].startswith("centres left out: only one year")

@@ -246,3 +246,34 @@ def test_county_nni_matches_clark_evans_by_hand(villages, counties):
     # ArcGIS's normal z: (observed - expected) / (0.26136 / sqrt(n^2 / A))
     z = (d[:, 1].mean() - 0.5 / np.sqrt(len(xy) / area)) / (0.26136 / np.sqrt(len(xy) ** 2 / area))
     assert r["nni_z_normal"] == pytest.approx(z, rel=1e-9)
+
+
+def test_comparison_computes_and_maps_draw(villages, counties, tmp_path):
+    # issue 11: the comparison only computes; maps.comparison_map draws, the caller writes
+    from taobao_geo import maps
+    from taobao_geo.pipeline import write_comparison
+
+    res = compare_counties(villages, counties, city="菏泽市", permutations=9, rng=1,
+                           progress=False)
+    m = maps.comparison_map(res)
+    html = maps.to_html(m, offline=True)
+    assert "County comparison: density_per_1000km2" in html
+    assert not list(tmp_path.iterdir())  # drawing writes nothing
+    paths = write_comparison(res, tmp_path / "c", maps=False)
+    assert "map_html" not in paths and paths["table"].is_file()
+    with pytest.warns(DeprecationWarning, match=r"maps\.comparison_map\(result"):
+        res.map()
+    with pytest.warns(DeprecationWarning, match=r"pipeline\.write_comparison\(result"):
+        res.save(tmp_path / "d", maps=False)
+
+
+def test_comparison_map_refuses_a_result_without_polygons(villages, counties):
+    import dataclasses
+
+    from taobao_geo import TaobaoGeoError, maps
+
+    res = compare_counties(villages, counties, names="371721", permutations=9, rng=1,
+                           progress=False)
+    empty = dataclasses.replace(res, counties=None)
+    with pytest.raises(TaobaoGeoError, match="holds no county polygons"):
+        maps.comparison_map(empty)

@@ -23,17 +23,25 @@ def command(as_json: bool, full: bool):
 
     table = datasets.info()
     if as_json:
-        click.echo(json.dumps(jsonable(table.to_dict(orient="records")), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(jsonable(table.to_dict(orient="records")), ensure_ascii=False, indent=2)
+        )
         return
     width = None if full else 60
     for row in table.itertuples():
         flag = "  ** SIMULATED positions **" if row.simulated else ""
         click.echo(f"{row.name}  ({row.rows} rows, {row.geometry}){flag}")
-        for label, text in (("datum", row.datum), ("precision", row.precision),
-                            ("source", row.source), ("licence", row.licence)):
+        for label, text in (
+            ("datum", row.datum),
+            ("precision", row.precision),
+            ("source", row.source),
+            ("licence", row.licence),
+        ):
             text = str(text)
             if width and len(text) > width + 20:
                 text = text[: width + 17] + "..."
             click.echo(f"    {label:<9} {text}")
-    click.echo("\nLoad in Python: taobao_geo.datasets.load(name, year=None). Details: data/README.md "
-               "(--full shows the complete texts).")
+    click.echo(
+        "\nLoad in Python: taobao_geo.datasets.load(name, year=None). Details: data/README.md "
+        "(--full shows the complete texts)."
+    )

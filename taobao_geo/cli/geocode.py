@@ -17,14 +17,25 @@ import click
 @click.option("--village", default="village", show_default=True, help="Village column.")
 @click.option("--encoding", default=None, help="Text encoding of a CSV (default: detected).")
 @click.option("--sheet", default=None, help="Excel sheet name (default: the first).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the located table: .gpkg, .geojson, .shp, .parquet, or .csv (adds "
-                   "lon/lat columns, WGS 84).")
-@click.option("--on-unmatched", type=click.Choice(["warn", "raise"]), default="warn",
-              show_default=True, help="Unmatched rows: keep them (empty geometry) or stop.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the located table: .gpkg, .geojson, .shp, .parquet, or .csv (adds "
+    "lon/lat columns, WGS 84).",
+)
+@click.option(
+    "--on-unmatched",
+    type=click.Choice(["warn", "raise"]),
+    default="warn",
+    show_default=True,
+    help="Unmatched rows: keep them (empty geometry) or stop.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def command(source, province, city, county, town, village, encoding, sheet, out_path,
-            on_unmatched, as_json):
+def command(
+    source, province, city, county, town, village, encoding, sheet, out_path, on_unmatched, as_json
+):
     """Locate each row of a name list (province / city / county / town / village) offline.
 
     Every row gets the seat of its town where known, else a point inside its county, with
@@ -40,8 +51,15 @@ def command(source, province, city, county, town, village, encoding, sheet, out_
     df = read_name_table(source, encoding=encoding, sheet=sheet)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the report below lists unmatched rows
-        gdf = locate_names(df, province=province, city=city, county=county, town=town,
-                           village=village, on_unmatched=on_unmatched)
+        gdf = locate_names(
+            df,
+            province=province,
+            city=city,
+            county=county,
+            town=town,
+            village=village,
+            on_unmatched=on_unmatched,
+        )
     report = gdf.attrs["geocode_report"]
     if out_path:
         out = Path(out_path)

@@ -17,20 +17,35 @@ import click
 # name -> (module, one-line help shown by `taobao-geo --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "datasets": ("datasets", "List the shipped layers with counts, datum, precision and source."),
-    "validate": ("validate", "Load a points file, report what was detected and every problem found."),
+    "validate": (
+        "validate",
+        "Load a points file, report what was detected and every problem found.",
+    ),
     "geocode": ("geocode", "Locate a list of place names offline (town seat / county point)."),
     "nni": ("nni", "Nearest-neighbour index (Clark-Evans / ArcGIS) with z and Monte Carlo tests."),
     "ripley": ("ripley", "Ripley's K/L (and G, F) with edge corrections and CSR envelopes."),
-    "centrography": ("centrography", "Mean/median centre, standard distance, ellipse, trends over years."),
-    "kde": ("kde", "Kernel density surface (GeoTIFF), high-density core zones and a quick-look PNG."),
+    "centrography": (
+        "centrography",
+        "Mean/median centre, standard distance, ellipse, trends over years.",
+    ),
+    "kde": (
+        "kde",
+        "Kernel density surface (GeoTIFF), high-density core zones and a quick-look PNG.",
+    ),
     "moran": ("moran", "Global Moran's I, Geary's C, General G and incremental autocorrelation."),
     "lisa": ("lisa", "Local Moran (LISA) clusters HH/LL/HL/LH with permutation inference."),
     "hotspots": ("hotspots", "Getis-Ord Gi* hot and cold spots with ArcGIS-style confidence bins."),
     "map": ("map", "Interactive (optionally offline) folium map of a layer and chosen analyses."),
     "analyze": ("analyze", "The full analysis of a points layer into one output folder."),
-    "compare": ("compare", "Compare counties: counts, growth, density, NNI, centre shift, LISA/Gi*."),
+    "compare": (
+        "compare",
+        "Compare counties: counts, growth, density, NNI, centre shift, LISA/Gi*.",
+    ),
     "brief": ("brief", "Write a regional planning briefing (HTML, and PDF when an engine exists)."),
-    "demo": ("demo", "The main job on the shipped data: layers, analyses, maps, tables, briefings."),
+    "demo": (
+        "demo",
+        "The main job on the shipped data: layers, analyses, maps, tables, briefings.",
+    ),
 }
 
 
@@ -74,7 +89,7 @@ def cli(ctx, debug):
         ctx.call_on_close(lambda: setattr(warnings, "showwarning", previous))
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None):
+def show_warning(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
     """Print a warning as one line, ``warning: <message>``, without the Python source line
     that the default format adds (``--debug`` keeps the default)."""
     text = " ".join(str(message).split())

@@ -1,4 +1,5 @@
-"""``taobao-geo moran``: global Moran's I, Geary's C, General G (and incremental autocorrelation)."""
+"""``taobao-geo moran``: global Moran's I, Geary's C, General G (and incremental
+autocorrelation)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,40 @@ ALTS = ("two-sided", "greater", "less", "folded")
 
 @click.command("moran")
 @unit_options
-@click.option("--transform", type=click.Choice(["r", "b", "none"]), default="r", show_default=True,
-              help="Weights: row-standardised (GeoDa/esda/spdep W), binary, or as built.")
-@click.option("--alternative", type=click.Choice(ALTS), default="two-sided", show_default=True,
-              help="Alternative hypothesis (spdep's default is 'greater'; folded = esda p_sim).")
-@click.option("--incremental", is_flag=True,
-              help="Also run Moran's I over 10 distance bands (ArcGIS Incremental Spatial "
-                   "Autocorrelation) and report the first and maximum peaks.")
+@click.option(
+    "--transform",
+    type=click.Choice(["r", "b", "none"]),
+    default="r",
+    show_default=True,
+    help="Weights: row-standardised (GeoDa/esda/spdep W), binary, or as built.",
+)
+@click.option(
+    "--alternative",
+    type=click.Choice(ALTS),
+    default="two-sided",
+    show_default=True,
+    help="Alternative hypothesis (spdep's default is 'greater'; folded = esda p_sim).",
+)
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Also run Moran's I over 10 distance bands (ArcGIS Incremental Spatial "
+    "Autocorrelation) and report the first and maximum peaks.",
+)
 @permutations_option(999)
 @rng_option
-def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, units, size_m,
-            weight_field, column, weights_kind, k, threshold, islands, out_dir, as_json,
-            transform, alternative, incremental, permutations, seed):
+def command(
+    source,
+    column,
+    out_dir,
+    as_json,
+    transform,
+    alternative,
+    incremental,
+    permutations,
+    seed,
+    **unit_options,
+):
     """Global spatial autocorrelation of village counts per unit.
 
     SOURCE is a points file or a shipped layer (e.g. taobao_villages --year 2016). Points are
@@ -37,13 +60,15 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, units,
     """
     from .. import autocorrelation as ac
 
-    agg, sw, info = build_units(source=source, x_col=x_col, y_col=y_col, crs=crs, datum=datum,
-                                year=year, on_invalid=on_invalid, boundary=boundary, units=units,
-                                size_m=size_m, weight_field=weight_field, weights_kind=weights_kind,
-                                k=k, threshold=threshold, islands=islands)
+    agg, sw, info = build_units(source=source, **unit_options)
     echo_context(info, sw, as_json)
-    kw = dict(column=column, weights=sw, permutations=permutations, alternative=alternative,
-              rng=seed)
+    kw = {
+        "column": column,
+        "weights": sw,
+        "permutations": permutations,
+        "alternative": alternative,
+        "rng": seed,
+    }
     mi = ac.moran(agg, transform=transform, **kw)
     gc = ac.geary(agg, transform=transform, **kw)
     results = [mi, gc]
@@ -59,16 +84,23 @@ def command(source, x_col, y_col, crs, datum, year, on_invalid, boundary, units,
     tables = {"moran_global": table}
     inc = None
     if incremental:
-        inc = ac.incremental_moran(agg, column=column, transform=transform,
-                                   alternative="two-sided" if alternative == "folded" else alternative)
+        inc = ac.incremental_moran(
+            agg,
+            column=column,
+            transform=transform,
+            alternative="two-sided" if alternative == "folded" else alternative,
+        )
         tables["moran_incremental"] = inc.to_frame()
     paths = write_outputs(units_out, out_dir, "moran_units", extra_tables=tables)
     extra = {"geary": gc.to_dict(), "outputs": paths, **info}
     if len(results) == 3:
         extra["general_g"] = results[2].to_dict()
     if inc is not None:
-        extra["incremental"] = {"first_peak_m": inc.first_peak_m, "max_peak_m": inc.max_peak_m,
-                                "table": inc.table.to_dict(orient="records")}
+        extra["incremental"] = {
+            "first_peak_m": inc.first_peak_m,
+            "max_peak_m": inc.max_peak_m,
+            "table": inc.table.to_dict(orient="records"),
+        }
     if as_json:
         emit(mi, as_json=True, extra=extra)
     else:

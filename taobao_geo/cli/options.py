@@ -44,8 +44,17 @@ _INPUT_PARAMS = ("source", "boundary", "counties_src", "units", "units_opt", "re
 # "--on-invalid drop" works whatever command printed it. `validate --duplicates keep|raise` is
 # not one of them: the point-pattern commands and `analyze` have their own --duplicates
 # (raise/merge/keep: what a statistic does with coincident points)
-LOADING_OPTIONS = ("--x", "--y", "--crs", "--datum", "--encoding", "--layer", "--sheet",
-                   "--on-invalid", "--no-china-check")
+LOADING_OPTIONS = (
+    "--x",
+    "--y",
+    "--crs",
+    "--datum",
+    "--encoding",
+    "--layer",
+    "--sheet",
+    "--on-invalid",
+    "--no-china-check",
+)
 _META = "taobao_geo.read_options"
 
 
@@ -58,8 +67,12 @@ def _remember(ctx, param, value):
 
 def input_options(f):
     """SOURCE argument plus the loading options and --year."""
-    f = click.option("--year", type=int, default=None,
-                     help="Keep only this year (shipped multi-year layers or a 'year' column).")(f)
+    f = click.option(
+        "--year",
+        type=int,
+        default=None,
+        help="Keep only this year (shipped multi-year layers or a 'year' column).",
+    )(f)
     f = loading_options(f)
     f = click.argument("source")(f)
     return f
@@ -72,19 +85,44 @@ def loading_options(f):
     ``x_col``, ``y_col``, ``crs``, ``datum`` and ``on_invalid`` are passed to the command; the
     others are kept for :func:`load_points_input` (see :func:`read_options`).
     """
-    f = click.option("--no-china-check", "check_china", is_flag=True, flag_value=False,
-                     default=True, expose_value=False, callback=_remember,
-                     help="Do not flag points outside China (for data elsewhere).")(f)
-    f = click.option("--sheet", default=None, expose_value=False, callback=_remember,
-                     help="Excel sheet name or 0-based number (default: the first).")(f)
-    f = click.option("--layer", default=None, expose_value=False, callback=_remember,
-                     help="GeoPackage / zipped shapefile layer (default: the only point layer).")(f)
-    f = click.option("--encoding", default=None, expose_value=False, callback=_remember,
-                     help="Text encoding of a CSV or shapefile DBF (default: detected; e.g. gbk, "
-                          "utf-8).")(f)
-    f = click.option("--on-invalid", type=click.Choice(["raise", "drop"]), default="raise",
-                     show_default=True,
-                     help="Bad rows: stop with a list of them, or drop them and report each one.")(f)
+    f = click.option(
+        "--no-china-check",
+        "check_china",
+        is_flag=True,
+        flag_value=False,
+        default=True,
+        expose_value=False,
+        callback=_remember,
+        help="Do not flag points outside China (for data elsewhere).",
+    )(f)
+    f = click.option(
+        "--sheet",
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="Excel sheet name or 0-based number (default: the first).",
+    )(f)
+    f = click.option(
+        "--layer",
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="GeoPackage / zipped shapefile layer (default: the only point layer).",
+    )(f)
+    f = click.option(
+        "--encoding",
+        default=None,
+        expose_value=False,
+        callback=_remember,
+        help="Text encoding of a CSV or shapefile DBF (default: detected; e.g. gbk, utf-8).",
+    )(f)
+    f = click.option(
+        "--on-invalid",
+        type=click.Choice(["raise", "drop"]),
+        default="raise",
+        show_default=True,
+        help="Bad rows: stop with a list of them, or drop them and report each one.",
+    )(f)
     f = coordinate_options(f)
     return f
 
@@ -102,32 +140,50 @@ def read_options() -> dict:
 
 def coordinate_options(f):
     """--x/--y/--crs/--datum (the part of ``loading_options`` that says how to read coordinates)."""
-    f = click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
-                     help="Datum of the input coordinates (Amap: gcj02, Baidu: bd09). Default: wgs84, "
-                          "or what the file's CRS says.")(f)
-    f = click.option("--crs", default=None,
-                     help="CRS of the input coordinates, e.g. EPSG:4326 or EPSG:32650.")(f)
+    f = click.option(
+        "--datum",
+        type=click.Choice(["wgs84", "gcj02", "bd09"]),
+        default=None,
+        help="Datum of the input coordinates (Amap: gcj02, Baidu: bd09). Default: wgs84, "
+        "or what the file's CRS says.",
+    )(f)
+    f = click.option(
+        "--crs", default=None, help="CRS of the input coordinates, e.g. EPSG:4326 or EPSG:32650."
+    )(f)
     f = click.option("--y", "y_col", default=None, help="Name of the latitude / y column.")(f)
     f = click.option("--x", "x_col", default=None, help="Name of the longitude / x column.")(f)
     return f
 
 
 def json_option(f):
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print the result summary as JSON on stdout.")(f)
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result summary as JSON on stdout."
+    )(f)
 
 
 def out_option(default: str = "out"):
     """--out and --overwrite (read with :func:`overwrite_requested`; see taobao_geo._outdir)."""
+
     def deco(f):
-        f = click.option("--overwrite", is_flag=True, expose_value=False, is_eager=True,
-                         callback=lambda ctx, _p, v: ctx.meta.__setitem__(_OVERWRITE, v),
-                         help="Replace the earlier run in --out (only once this run has "
-                              "finished). Without it an --out holding a run is refused.")(f)
-        return click.option("--out", "out_dir", type=click.Path(file_okay=False), default=default,
-                            show_default=True,
-                            help="Output folder (written in a temporary folder beside it and "
-                                 "moved into place when the run has finished).")(f)
+        f = click.option(
+            "--overwrite",
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=lambda ctx, _p, v: ctx.meta.__setitem__(_OVERWRITE, v),
+            help="Replace the earlier run in --out (only once this run has "
+            "finished). Without it an --out holding a run is refused.",
+        )(f)
+        return click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False),
+            default=default,
+            show_default=True,
+            help="Output folder (written in a temporary folder beside it and "
+            "moved into place when the run has finished).",
+        )(f)
+
     return deco
 
 
@@ -138,36 +194,62 @@ def overwrite_requested() -> bool:
 
 def rng_option(f):
     # IntRange: a negative seed is refused here in one line, not by numpy's SeedSequence
-    return click.option("--rng", "seed", type=click.IntRange(min=0), default=12345,
-                        show_default=True,
-                        help="Random seed for every simulation (same seed, same numbers).")(f)
+    return click.option(
+        "--rng",
+        "seed",
+        type=click.IntRange(min=0),
+        default=12345,
+        show_default=True,
+        help="Random seed for every simulation (same seed, same numbers).",
+    )(f)
 
 
 def permutations_option(default: int = 999):
     def deco(f):
-        return click.option("--permutations", type=click.IntRange(0, 99999), default=default,
-                            show_default=True, help="Number of permutations / simulations.")(f)
+        return click.option(
+            "--permutations",
+            type=click.IntRange(0, 99999),
+            default=default,
+            show_default=True,
+            help="Number of permutations / simulations.",
+        )(f)
+
     return deco
 
 
 def boundary_option(f):
-    return click.option("--boundary", default=None,
-                        help="Study-area polygons: a file or shipped layer name (e.g. caoxian_boundary).")(f)
+    return click.option(
+        "--boundary",
+        default=None,
+        help="Study-area polygons: a file or shipped layer name (e.g. caoxian_boundary).",
+    )(f)
 
 
-def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, year=None,
-                      on_invalid="raise"):
+def load_points_input(
+    source, *, x_col=None, y_col=None, crs=None, datum=None, year=None, on_invalid="raise"
+):
     """A shipped layer name or a file path -> validated GeoDataFrame in WGS 84."""
     from .. import datasets, io
 
     if source in datasets.names():
         gdf = datasets.load(source)
     elif Path(source).exists():
-        gdf = io.read_villages(source, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
-                               on_invalid=on_invalid, **read_options())
+        gdf = io.read_villages(
+            source,
+            x=x_col,
+            y=y_col,
+            crs=crs,
+            datum=datum or "wgs84",
+            on_invalid=on_invalid,
+            **read_options(),
+        )
         gdf.attrs["source_path"] = str(source)  # for the input checksums of the output folder
         report = gdf.attrs.get("load_report")
-        if report is not None and getattr(report, "dropped", None) is not None and len(report.dropped):
+        if (
+            report is not None
+            and getattr(report, "dropped", None) is not None
+            and len(report.dropped)
+        ):
             click.echo(report.summary(), err=True)
         elif report is not None and report.conversions:
             # say what was done to the coordinates (datum shift, reprojection) even when all is well
@@ -175,7 +257,9 @@ def load_points_input(source, *, x_col=None, y_col=None, crs=None, datum=None, y
     else:
         raise click.BadParameter(
             f"{source!r} is neither an existing file nor a shipped layer "
-            f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
+            f"(shipped: {', '.join(datasets.names())}).",
+            param_hint="SOURCE",
+        )
     if year is not None:
         if "year" not in gdf.columns:
             raise click.BadParameter("--year given but the layer has no 'year' column.")
@@ -196,8 +280,9 @@ def load_boundary_input(source):
     if source in datasets.names():
         return datasets.load(source)
     if not Path(source).exists():
-        raise click.BadParameter(f"boundary {source!r} is neither a file nor a shipped layer.",
-                                 param_hint="--boundary")
+        raise click.BadParameter(
+            f"boundary {source!r} is neither a file nor a shipped layer.", param_hint="--boundary"
+        )
     gdf = gpd.read_file(source)
     gdf.attrs["source_path"] = str(source)
     if gdf.crs is None:
@@ -246,8 +331,9 @@ def prepare_out(out_dir) -> Path:
     if _FOLDER in ctx.meta:
         return ctx.meta[_FOLDER].path
     stack = contextlib.ExitStack()
-    run = stack.enter_context(output_folder(out_dir, overwrite=overwrite_requested(),
-                                            inputs=_input_files(ctx)))
+    run = stack.enter_context(
+        output_folder(out_dir, overwrite=overwrite_requested(), inputs=_input_files(ctx))
+    )
     ctx.meta[_FOLDER] = run
     ctx.call_on_close(lambda: _close_folder(stack))
     return run.path

@@ -46,7 +46,9 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
     if not shipped and not Path(source).exists():
         raise click.BadParameter(
             f"{source!r} is neither an existing file nor a shipped layer "
-            f"(shipped: {', '.join(datasets.names())}).", param_hint="SOURCE")
+            f"(shipped: {', '.join(datasets.names())}).",
+            param_hint="SOURCE",
+        )
     data = datasets.load(source) if shipped else source
     renamed = {"warn": "keep", "error": "raise"}
     if duplicates in renamed:
@@ -54,8 +56,15 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
                    f"next release; use --duplicates {renamed[duplicates]}.", err=True)
         duplicates = renamed[duplicates]
     report = io.validate_villages(
-        data, x=x_col, y=y_col, crs=crs, datum=datum or "wgs84",
-        boundary=load_boundary_input(boundary), duplicates=duplicates, **read_options())
+        data,
+        x=x_col,
+        y=y_col,
+        crs=crs,
+        datum=datum or "wgs84",
+        boundary=load_boundary_input(boundary),
+        duplicates=duplicates,
+        **read_options(),
+    )
     if shipped:
         report = dataclasses.replace(report, source=source, format="shipped layer")
     if as_json:
@@ -63,12 +72,15 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
     else:
         click.echo(report.summary(max_warnings=None))
         if report.n_errors and on_invalid == "drop":
-            click.echo(f"\n{report.n_errors} error(s): --on-invalid drop would drop the rows listed "
-                       "above.")
+            click.echo(
+                f"\n{report.n_errors} error(s): --on-invalid drop would drop the rows listed above."
+            )
         elif report.n_errors:
-            click.echo(f"\n{report.n_errors} error(s): fix them in the file, or pass "
-                       "--on-invalid drop (here or to the analysis command) to drop exactly the "
-                       "rows listed above.")
+            click.echo(
+                f"\n{report.n_errors} error(s): fix them in the file, or pass "
+                "--on-invalid drop (here or to the analysis command) to drop exactly the "
+                "rows listed above."
+            )
     file_level = report.errors["row"].isna().any() if report.n_errors else False
     if report.n_errors and (on_invalid == "raise" or file_level or report.n_kept == 0):
         sys.exit(1)
