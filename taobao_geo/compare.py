@@ -865,10 +865,10 @@ def _county_local(
         sw = _weights_mod.build_graph(units, kind=weights, islands="nearest")
         r1, r2 = rng.spawn(2)
         lisa = local.local_moran(
-            units, column="count", weights=sw, permutations=int(permutations), alpha=alpha, rng=r1
+            units, column="count", graph=sw, permutations=int(permutations), alpha=alpha, rng=r1
         )
         gi = local.getis_ord(
-            units, column="count", weights=sw, star=True, alpha=alpha, inference="analytic", rng=r2
+            units, column="count", graph=sw, star=True, alpha=alpha, inference="analytic", rng=r2
         )
     except TaobaoGeoError as exc:
         result["_reason"] = str(exc)

@@ -1407,7 +1407,7 @@ def _moran(unit_gdf, sw, *, value, permutations, rng):
     return autocorrelation.moran(
         unit_gdf,
         column=value,
-        weights=sw,
+        graph=sw,
         permutations=int(permutations),
         alternative="two-sided",
         rng=rng,
@@ -1418,10 +1418,10 @@ def _lisa(unit_gdf, sw, *, value, permutations, alpha, correction, rng, progress
     return local.local_moran(
         unit_gdf,
         column=value,
-        weights=sw,
+        graph=sw,
         permutations=int(permutations),
         alpha=alpha,
-        correction=correction,
+        adjust=correction,
         rng=rng,
         progress=progress,
     )
@@ -1433,12 +1433,12 @@ def _gistar(unit_gdf, sw, *, value, permutations, alpha, correction, rng):
     return local.getis_ord(
         unit_gdf,
         column=value,
-        weights=sw,
+        graph=sw,
         star=True,
         permutations=int(permutations),
         inference="analytic",
         alpha=alpha,
-        correction=correction,
+        adjust=correction,
         rng=rng,
     )
 

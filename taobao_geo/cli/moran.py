@@ -64,7 +64,7 @@ def command(
     echo_context(info, sw, as_json)
     kw = {
         "column": column,
-        "weights": sw,
+        "graph": sw,
         "permutations": permutations,
         "alternative": alternative,
         "rng": seed,
