@@ -29,14 +29,37 @@ from ._errors import (  # noqa: E402
 )
 
 _SUBMODULES = {
-    "io", "coords", "projection", "datasets", "geocode", "nni", "ripley", "centrography",
-    "windows", "density", "units", "weights", "autocorrelation", "local", "maps", "compare",
-    "report", "pipeline",
+    "io",
+    "coords",
+    "projection",
+    "datasets",
+    "geocode",
+    "nni",
+    "ripley",
+    "centrography",
+    "windows",
+    "density",
+    "units",
+    "weights",
+    "autocorrelation",
+    "local",
+    "maps",
+    "compare",
+    "report",
+    "pipeline",
 }
 
 __all__ = [
-    "AlignmentError", "CRSError", "GeometryTypeError", "InputDataError", "TaobaoGeoError",
-    "NotApplicableError", "OptionError", "TooFewPointsError", "__version__", *sorted(_SUBMODULES),
+    "AlignmentError",
+    "CRSError",
+    "GeometryTypeError",
+    "InputDataError",
+    "TaobaoGeoError",
+    "NotApplicableError",
+    "OptionError",
+    "TooFewPointsError",
+    "__version__",
+    *sorted(_SUBMODULES),
 ]
 
 

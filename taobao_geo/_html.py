@@ -40,8 +40,13 @@ def js_json(obj: Any) -> str:
     U+2028/U+2029 as escapes (line terminators in older JavaScript engines).
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 @functools.cache
@@ -64,7 +69,8 @@ def _verbatim_class():
 
 def verbatim(text: str):
     """A branca element holding fixed markup ``text``, emitted as is (``Element(text)`` would
-    compile it as a Jinja2 template)."""
+    compile it as a Jinja2 template).
+    """
     return _verbatim_class()(text)
 
 
@@ -75,8 +81,9 @@ def _add_macros(element, figure, kwargs: dict) -> None:
     for part in ("header", "html", "script"):
         macro = module.get(part)
         if macro is not None:
-            getattr(figure, part).add_child(verbatim(macro(element, kwargs)),
-                                            name=element.get_name())
+            getattr(figure, part).add_child(
+                verbatim(macro(element, kwargs)), name=element.get_name()
+            )
 
 
 def _macro_render(self, **kwargs):

@@ -31,14 +31,27 @@ from pathlib import Path
 
 from ._errors import OptionError
 
-__all__ = ["MANIFEST", "OutputFolder", "safe_name", "resolve_inside", "output_folder",
-           "file_sha256", "frame_sha256"]
+__all__ = [
+    "MANIFEST",
+    "OutputFolder",
+    "safe_name",
+    "resolve_inside",
+    "output_folder",
+    "file_sha256",
+    "frame_sha256",
+]
 
 MANIFEST = ".taobao_geo-run.json"
 # summary.json marks runs written before the manifest existed (analyze, kde, nni, ripley, ...)
 _LEGACY_MARKERS = ("summary.json",)
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-             *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 _MAX_NAME = 120
 
 
@@ -78,8 +91,10 @@ def resolve_inside(out, relpath) -> Path:
     base = Path(out).resolve()
     target = (base / Path(relpath)).resolve()
     if Path(relpath).is_absolute() or not target.is_relative_to(base):
-        raise OptionError(f"refusing to write {str(relpath)!r}: it is outside the output folder "
-                          f"{base}; give a plain file name.")
+        raise OptionError(
+            f"refusing to write {str(relpath)!r}: it is outside the output folder "
+            f"{base}; give a plain file name."
+        )
     return target
 
 
@@ -99,8 +114,9 @@ def frame_sha256(gdf) -> str:
     geom = gdf.geometry if hasattr(gdf, "geometry") else None
     cols = [c for c in gdf.columns if geom is None or c != geom.name]
     # a plain copy without .attrs: pandas compares attrs (which may hold frames) when combining
-    plain = pd.DataFrame({str(c): gdf[c].astype(str).to_numpy() for c in cols},
-                         index=gdf.index.to_numpy())
+    plain = pd.DataFrame(
+        {str(c): gdf[c].astype(str).to_numpy() for c in cols}, index=gdf.index.to_numpy()
+    )
     h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
     if geom is not None:
         for w in geom.to_wkb():
@@ -136,12 +152,16 @@ def _check_target(final: Path, overwrite: bool) -> None:
     if not any(final.iterdir()):
         return
     if not _is_run(final):
-        raise OptionError(f"output folder {final} is not empty and holds no taobao_geo run "
-                          f"(no {MANIFEST}); it is left alone, even with --overwrite: choose "
-                          "an empty or new --out.")
+        raise OptionError(
+            f"output folder {final} is not empty and holds no taobao_geo run "
+            f"(no {MANIFEST}); it is left alone, even with --overwrite: choose "
+            "an empty or new --out."
+        )
     if not overwrite:
-        raise OptionError(f"output folder {final} holds an earlier run; pass --overwrite to "
-                          "replace it, or choose another --out.")
+        raise OptionError(
+            f"output folder {final} holds an earlier run; pass --overwrite to "
+            "replace it, or choose another --out."
+        )
 
 
 @contextlib.contextmanager
@@ -156,9 +176,10 @@ def _lock(final: Path):
         except BlockingIOError:
             other = os.read(fd, 200).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise OptionError(f"output folder {final} is in use by another taobao_geo run "
-                              f"({other}); wait for it to finish or choose another --out."
-                              ) from None
+            raise OptionError(
+                f"output folder {final} is in use by another taobao_geo run "
+                f"({other}); wait for it to finish or choose another --out."
+            ) from None
         # the holder before us may have removed the lock file: then lock the new one
         try:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
@@ -180,13 +201,21 @@ def _lock(final: Path):
 def _write_manifest(run: OutputFolder) -> None:
     from . import __version__
 
-    files = sorted(str(p.relative_to(run.path)) for p in run.path.rglob("*")
-                   if p.is_file() and p.name != MANIFEST)
-    data = {"package": "taobao_geo", "version": __version__,
-            "finished_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-            "inputs": run.inputs, "files": files}
-    (run.path / MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=2),
-                                     encoding="utf-8")
+    files = sorted(
+        str(p.relative_to(run.path))
+        for p in run.path.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
+    data = {
+        "package": "taobao_geo",
+        "version": __version__,
+        "finished_utc": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "inputs": run.inputs,
+        "files": files,
+    }
+    (run.path / MANIFEST).write_text(
+        json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
 
 
 def _move_into_place(work: Path, final: Path) -> None:
@@ -254,8 +283,10 @@ def output_folder(out, *, overwrite: bool = False, inputs: dict | None = None):
     final = Path(out).absolute()
     if Path.cwd().resolve().is_relative_to(final.resolve()):
         # the folder is replaced whole at the end: never the one we are in, nor one above it
-        raise OptionError(f"--out {out} is the current folder or contains it; give a subfolder "
-                          "such as --out out/run1.")
+        raise OptionError(
+            f"--out {out} is the current folder or contains it; give a subfolder "
+            "such as --out out/run1."
+        )
     final.parent.mkdir(parents=True, exist_ok=True)
     with _lock(final):
         _clean_killed_runs(final)

@@ -142,12 +142,12 @@ def ensure_polygons(geoms: gpd.GeoDataFrame | gpd.GeoSeries, *, func: str) -> gp
 def ensure_min_n(n: int, minimum: int, *, what: str, func: str) -> None:
     """Raise :class:`TooFewPointsError` if ``n < minimum``."""
     if n < minimum:
-        raise TooFewPointsError(
-            f"`{func}` needs at least {minimum} {what}; got {n}."
-        )
+        raise TooFewPointsError(f"`{func}` needs at least {minimum} {what}; got {n}.")
 
 
-def ensure_numeric(data: pd.DataFrame | pd.Series, column: str | None = None, *, func: str) -> np.ndarray:
+def ensure_numeric(
+    data: pd.DataFrame | pd.Series, column: str | None = None, *, func: str
+) -> np.ndarray:
     """Return a float array of ``data[column]`` (or the Series), refusing non-numeric or NaN values."""
     if column is not None:
         if column not in data.columns:
@@ -176,7 +176,9 @@ def ensure_numeric(data: pd.DataFrame | pd.Series, column: str | None = None, *,
     return values
 
 
-def ensure_aligned(left: pd.Index, right: pd.Index, *, left_name: str, right_name: str, func: str) -> None:
+def ensure_aligned(
+    left: pd.Index, right: pd.Index, *, left_name: str, right_name: str, func: str
+) -> None:
     """Raise :class:`AlignmentError` unless the two indexes hold the same labels in the same order."""
     if left.equals(right):
         return
@@ -206,14 +208,16 @@ def ensure_rng(rng: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (bool, np.bool_)):
-        raise _RngTypeError(f"`rng` must be an int seed >= 0, a numpy.random.Generator or None; "
-                            f"got {rng!r}.")
+        raise _RngTypeError(
+            f"`rng` must be an int seed >= 0, a numpy.random.Generator or None; got {rng!r}."
+        )
     if rng is None or isinstance(rng, (int, np.integer)):
         if rng is not None and rng < 0:
             raise OptionError(f"`rng` (--rng) must be a seed >= 0; got {rng}. Try: --rng 12345.")
         return np.random.default_rng(rng)
-    raise _RngTypeError(f"`rng` must be an int, a numpy.random.Generator or None; "
-                        f"got {type(rng).__name__}.")
+    raise _RngTypeError(
+        f"`rng` must be an int, a numpy.random.Generator or None; got {type(rng).__name__}."
+    )
 
 
 def seed_label(rng: int | np.random.Generator | None) -> int | str:
@@ -237,8 +241,15 @@ def check_choice(value: Any, choices: Iterable[Any], *, name: str, func: str) ->
     return value
 
 
-def check_positive(value: Any, *, name: str, func: str, hint: str = "",
-                   allow_none: bool = False, integer: bool = False) -> Any:
+def check_positive(
+    value: Any,
+    *,
+    name: str,
+    func: str,
+    hint: str = "",
+    allow_none: bool = False,
+    integer: bool = False,
+) -> Any:
     """Raise :class:`OptionError` unless ``value`` is a finite number > 0 (an int if asked).
 
     ``hint`` ends the message with the fix (e.g. "Try: --bandwidth 5000 (metres)."). Returns the
@@ -247,13 +258,15 @@ def check_positive(value: Any, *, name: str, func: str, hint: str = "",
     if value is None and allow_none:
         return value
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_))
+        value, (bool, np.bool_)
+    )
     if ok and integer and not float(value).is_integer():
         ok = False
     if not ok or not (np.isfinite(value) and value > 0):
         kind = "a whole number" if integer else "a number"
-        raise OptionError(f"`{func}`: `{name}` must be {kind} > 0; got {value!r}."
-                          + (f" {hint}" if hint else ""))
+        raise OptionError(
+            f"`{func}`: `{name}` must be {kind} > 0; got {value!r}." + (f" {hint}" if hint else "")
+        )
     return value
 
 

@@ -40,16 +40,21 @@ ISLAND = "island (no neighbours)"
 
 #: LISA code -> the value :func:`taobao_geo.local.local_moran` writes in its ``cluster`` column.
 LISA_VALUES: dict[str, str] = {
-    "HH": "HH", "LL": "LL", "LH": "LH", "HL": "HL", "ns": NOT_SIGNIFICANT, "island": ISLAND,
+    "HH": "HH",
+    "LL": "LL",
+    "LH": "LH",
+    "HL": "HL",
+    "ns": NOT_SIGNIFICANT,
+    "island": ISLAND,
 }
 
 #: GeoDa LISA cluster colours, keyed by the LISA code.
 LISA_COLOURS: dict[str, str] = {
-    "HH": "#FF0000",   # High-High (hot spot)
-    "LL": "#0000FF",   # Low-Low (cold spot)
-    "LH": "#A7ADF9",   # Low-High (low outlier among high)
-    "HL": "#F4ADA8",   # High-Low (high outlier among low)
-    "ns": "#EEEEEE",   # not significant
+    "HH": "#FF0000",  # High-High (hot spot)
+    "LL": "#0000FF",  # Low-Low (cold spot)
+    "LH": "#A7ADF9",  # Low-High (low outlier among high)
+    "HL": "#F4ADA8",  # High-Low (high outlier among low)
+    "ns": "#EEEEEE",  # not significant
     "island": "#999999",  # no neighbours (GeoDa "Isolated")
 }
 
@@ -89,10 +94,10 @@ GI_BIN_COLOURS: dict[int, str] = {
     -3: "#4575B5",  # cold spot, 99 % confidence
     -2: "#849EBA",  # cold spot, 95 %
     -1: "#C0CCBE",  # cold spot, 90 %
-    0: "#FFFFBF",   # not significant
-    1: "#FAB984",   # hot spot, 90 %
-    2: "#ED7551",   # hot spot, 95 %
-    3: "#D62F27",   # hot spot, 99 %
+    0: "#FFFFBF",  # not significant
+    1: "#FAB984",  # hot spot, 90 %
+    2: "#ED7551",  # hot spot, 95 %
+    3: "#D62F27",  # hot spot, 99 %
 }
 
 #: Text for each ``gi_bin``, per language (English in ArcGIS's legend wording). It is both the
@@ -121,13 +126,34 @@ GI_BIN_LABELS_BY_LANG: dict[str, dict[int, str]] = {
 GI_BIN_LABELS: dict[int, str] = GI_BIN_LABELS_BY_LANG["en"]
 
 _LISA_ALIASES = {
-    "hh": "HH", "high-high": "HH", "high high": "HH", "hot spot": "HH", "1": "HH",
-    "ll": "LL", "low-low": "LL", "low low": "LL", "cold spot": "LL", "3": "LL",
-    "lh": "LH", "low-high": "LH", "low high": "LH", "2": "LH",
-    "hl": "HL", "high-low": "HL", "high low": "HL", "4": "HL",
-    "ns": "ns", "not significant": "ns", "n.s.": "ns", "": "ns", "0": "ns", "none": "ns",
+    "hh": "HH",
+    "high-high": "HH",
+    "high high": "HH",
+    "hot spot": "HH",
+    "1": "HH",
+    "ll": "LL",
+    "low-low": "LL",
+    "low low": "LL",
+    "cold spot": "LL",
+    "3": "LL",
+    "lh": "LH",
+    "low-high": "LH",
+    "low high": "LH",
+    "2": "LH",
+    "hl": "HL",
+    "high-low": "HL",
+    "high low": "HL",
+    "4": "HL",
+    "ns": "ns",
+    "not significant": "ns",
+    "n.s.": "ns",
+    "": "ns",
+    "0": "ns",
+    "none": "ns",
     "nan": "ns",
-    "island": "island", "island (no neighbours)": "island", "isolated": "island",
+    "island": "island",
+    "island (no neighbours)": "island",
+    "isolated": "island",
     "neighborless": "island",
 }
 

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._errors import DegenerateDataError, InputDataError, IslandError, OptionError
 from ._deprecation import renamed_keywords, warn_renamed
+from ._errors import DegenerateDataError, InputDataError, IslandError, OptionError
 from ._results import ResultMixin
 from ._stats.pvalues import ALTERNATIVES, count_extremes, is_significant, normal_p, perm_p
 from ._validate import (
@@ -398,21 +398,42 @@ def moran(
     sims = None
     if permutations:
         gen = ensure_rng(rng)
-        sims = np.concatenate([
-            n / s0 * np.einsum("ij,ij->j", zp, w @ zp) / zz
-            for zp in _perm_batches(z, permutations, gen, n)
-        ])
+        sims = np.concatenate(
+            [
+                n / s0 * np.einsum("ij,ij->j", zp, w @ zp) / zz
+                for zp in _perm_batches(z, permutations, gen, n)
+            ]
+        )
         p_sim, z_sim, mu, sd = _perm_summary(value, sims, permutations, alternative)
     # Moran scatter: standardised z (population sd, GeoDa) against its row-standardised lag
     zs = z / z.std()
     wr = w if transform == "r" else sp.diags(1.0 / np.asarray(w.sum(axis=1)).ravel()) @ w
     return GlobalResult(
-        statistic="Moran's I", value=float(value), expected=ei, variance_norm=float(v_norm),
-        z_norm=float(z_norm), p_norm=float(normal_p(z_norm, alt_a)), variance_rand=float(v_rand),
-        z_rand=float(z_rand), p_rand=float(normal_p(z_rand, alt_a)), alternative=alternative,
-        permutations=permutations, p_sim=p_sim, z_sim=z_sim, mean_sim=mu, sd_sim=sd, n=n,
-        transform=transform, weights_kind=pr.weights_kind, column=pr.column, dropped=pr.dropped,
-        seed=seed_label(rng), sim=sims, _z=zs, _lag=wr @ zs, _ids=pr.ids,
+        statistic="Moran's I",
+        value=float(value),
+        expected=ei,
+        variance_norm=float(v_norm),
+        z_norm=float(z_norm),
+        p_norm=float(normal_p(z_norm, alt_a)),
+        variance_rand=float(v_rand),
+        z_rand=float(z_rand),
+        p_rand=float(normal_p(z_rand, alt_a)),
+        alternative=alternative,
+        permutations=permutations,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        mean_sim=mu,
+        sd_sim=sd,
+        n=n,
+        transform=transform,
+        weights_kind=pr.weights_kind,
+        column=pr.column,
+        dropped=pr.dropped,
+        seed=seed_label(rng),
+        sim=sims,
+        _z=zs,
+        _lag=wr @ zs,
+        _ids=pr.ids,
     )
 
 
@@ -464,16 +485,35 @@ def geary(
     sims = None
     if permutations:
         gen = ensure_rng(rng)
-        sims = np.concatenate([np.atleast_1d(stat(zp)) for zp in _perm_batches(z, permutations, gen, n)])
-        p_sim, z_sim, mu, sd = _perm_summary(value, sims, permutations, alternative,
-                                             larger_is_positive=False)
+        sims = np.concatenate(
+            [np.atleast_1d(stat(zp)) for zp in _perm_batches(z, permutations, gen, n)]
+        )
+        p_sim, z_sim, mu, sd = _perm_summary(
+            value, sims, permutations, alternative, larger_is_positive=False
+        )
     return GlobalResult(
-        statistic="Geary's C", value=value, expected=1.0, variance_norm=float(v_norm),
-        z_norm=float(z_norm), p_norm=float(normal_p(z_norm, alt_a)), variance_rand=float(v_rand),
-        z_rand=float(z_rand), p_rand=float(normal_p(z_rand, alt_a)), alternative=alternative,
-        permutations=permutations, p_sim=p_sim, z_sim=z_sim, mean_sim=mu, sd_sim=sd, n=n,
-        transform=transform, weights_kind=pr.weights_kind, column=pr.column, dropped=pr.dropped,
-        seed=seed_label(rng), sim=sims,
+        statistic="Geary's C",
+        value=value,
+        expected=1.0,
+        variance_norm=float(v_norm),
+        z_norm=float(z_norm),
+        p_norm=float(normal_p(z_norm, alt_a)),
+        variance_rand=float(v_rand),
+        z_rand=float(z_rand),
+        p_rand=float(normal_p(z_rand, alt_a)),
+        alternative=alternative,
+        permutations=permutations,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        mean_sim=mu,
+        sd_sim=sd,
+        n=n,
+        transform=transform,
+        weights_kind=pr.weights_kind,
+        column=pr.column,
+        dropped=pr.dropped,
+        seed=seed_label(rng),
+        sim=sims,
     )
 
 
@@ -527,16 +567,36 @@ def general_g(
     sims = None
     if permutations:
         gen = ensure_rng(rng)
-        sims = np.concatenate([
-            np.einsum("ij,ij->j", xp, w @ xp) / denom for xp in _perm_batches(x, permutations, gen, n)
-        ])
+        sims = np.concatenate(
+            [
+                np.einsum("ij,ij->j", xp, w @ xp) / denom
+                for xp in _perm_batches(x, permutations, gen, n)
+            ]
+        )
         p_sim, z_sim, mu, sd = _perm_summary(value, sims, permutations, alternative)
     return GlobalResult(
-        statistic="General G", value=value, expected=float(eg), variance_norm=None, z_norm=None,
-        p_norm=None, variance_rand=float(var), z_rand=float(z), p_rand=float(normal_p(z, alt_a)),
-        alternative=alternative, permutations=permutations, p_sim=p_sim, z_sim=z_sim,
-        mean_sim=mu, sd_sim=sd, n=n, transform=transform, weights_kind=pr.weights_kind,
-        column=pr.column, dropped=pr.dropped, seed=seed_label(rng), sim=sims,
+        statistic="General G",
+        value=value,
+        expected=float(eg),
+        variance_norm=None,
+        z_norm=None,
+        p_norm=None,
+        variance_rand=float(var),
+        z_rand=float(z),
+        p_rand=float(normal_p(z, alt_a)),
+        alternative=alternative,
+        permutations=permutations,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        mean_sim=mu,
+        sd_sim=sd,
+        n=n,
+        transform=transform,
+        weights_kind=pr.weights_kind,
+        column=pr.column,
+        dropped=pr.dropped,
+        seed=seed_label(rng),
+        sim=sims,
     )
 
 
@@ -589,11 +649,15 @@ class IncrementalResult(ResultMixin):
         if self.trimmed:
             lines.append(f"Left out as remote outliers: {row_list(self.trimmed)}.")
         if self.first_peak_m is None:
-            lines.append(f"No significant peak of z (alpha {self.alpha}): z rises or falls "
-                         "monotonically over these bands; try other distances.")
+            lines.append(
+                f"No significant peak of z (alpha {self.alpha}): z rises or falls "
+                "monotonically over these bands; try other distances."
+            )
         else:
-            lines.append(f"First peak at {self.first_peak_m:,.0f} m; maximum peak at "
-                         f"{self.max_peak_m:,.0f} m (candidate analysis scales).")
+            lines.append(
+                f"First peak at {self.first_peak_m:,.0f} m; maximum peak at "
+                f"{self.max_peak_m:,.0f} m (candidate analysis scales)."
+            )
         return "\n".join(lines)
 
 
@@ -695,21 +759,48 @@ def incremental_moran(
     data = units[~units.index.isin(list(trimmed))] if trimmed else units
     for d in dists:
         sw = build_graph(data, kind="distance", threshold=float(d), islands=islands)
-        r = moran(data, column=column, graph=sw, transform=transform, permutations=0,
-                  alternative=alternative)
-        rows.append({"distance_m": float(d), "I": r.value, "expected": r.expected,
-                     "variance": r.variance_rand, "z": r.z_rand, "p": r.p_rand,
-                     "n_units": r.n, "mean_neighbours": sw.mean_neighbours})
+        r = moran(
+            data,
+            column=column,
+            graph=sw,
+            transform=transform,
+            permutations=0,
+            alternative=alternative,
+        )
+        rows.append(
+            {
+                "distance_m": float(d),
+                "I": r.value,
+                "expected": r.expected,
+                "variance": r.variance_rand,
+                "z": r.z_rand,
+                "p": r.p_rand,
+                "n_units": r.n,
+                "mean_neighbours": sw.mean_neighbours,
+            }
+        )
     table = pd.DataFrame(rows)
     z = table["z"].to_numpy()
     p = table["p"].to_numpy()
-    peaks = [i for i in range(1, len(z) - 1) if z[i] > z[i - 1] and z[i] > z[i + 1]
-             and is_significant(p[i], alpha)]
+    peaks = [
+        i
+        for i in range(1, len(z) - 1)
+        if z[i] > z[i - 1] and z[i] > z[i + 1] and is_significant(p[i], alpha)
+    ]
     first = float(table["distance_m"].iloc[peaks[0]]) if peaks else None
     maxp = float(table["distance_m"].iloc[max(peaks, key=lambda i: z[i])]) if peaks else None
     return IncrementalResult(
-        table=table, first_peak_m=first, max_peak_m=maxp, start_m=float(dists[0]),
-        increment_m=incr_v, start_rule=start_rule, increment_rule=increment_rule,
-        transform=transform, alternative=alternative, alpha=alpha, n=len(xy), column=column,
+        table=table,
+        first_peak_m=first,
+        max_peak_m=maxp,
+        start_m=float(dists[0]),
+        increment_m=incr_v,
+        start_rule=start_rule,
+        increment_rule=increment_rule,
+        transform=transform,
+        alternative=alternative,
+        alpha=alpha,
+        n=len(xy),
+        column=column,
         trimmed=trimmed,
     )

@@ -48,8 +48,14 @@ from ._validate import (
     point_coords,
 )
 
-__all__ = ["CentrographyResult", "CentreTrendsResult", "SDE_METHODS", "centre_trends",
-           "centrography", "median_centre"]
+__all__ = [
+    "CentrographyResult",
+    "CentreTrendsResult",
+    "SDE_METHODS",
+    "centre_trends",
+    "centrography",
+    "median_centre",
+]
 
 SDE_METHODS = ("arcgis", "crimestat", "yuill")
 
@@ -100,10 +106,13 @@ class CentrographyResult(ResultMixin):
     def to_gdf(self) -> gpd.GeoDataFrame:
         """The four geometries (mean centre, median centre, SD circle, ellipse) with values."""
         return gpd.GeoDataFrame(
-            {"feature": ["mean_centre", "median_centre", "std_distance", "ellipse"],
-             "value_m": [np.nan, np.nan, self.std_distance_m, self.major_m]},
-            geometry=[self.mean_centre, self.median_centre, self.std_distance_circle,
-                      self.ellipse], crs=self.crs)
+            {
+                "feature": ["mean_centre", "median_centre", "std_distance", "ellipse"],
+                "value_m": [np.nan, np.nan, self.std_distance_m, self.major_m],
+            },
+            geometry=[self.mean_centre, self.median_centre, self.std_distance_circle, self.ellipse],
+            crs=self.crs,
+        )
 
     def plot(self, ax=None, *, path=None, points=None):
         """Ellipse, standard-distance circle and both centres (optionally over ``points``)."""
@@ -125,19 +134,22 @@ class CentrographyResult(ResultMixin):
         return save(fig, ax, path)
 
     def summary(self) -> str:
-        return "\n".join([
-            f"Mean centre ({self.mean_x:,.1f}, {self.mean_y:,.1f}); median centre "
-            f"({self.median_x:,.1f}, {self.median_y:,.1f}) [{self.crs}], n = {self.n}"
-            + (f", weighted by {self.weights!r}" if self.weights else ""),
-            f"Standard distance {self.std_distance_m / 1000:,.2f} km",
-            f"Standard deviational ellipse ({self.sde}, {self.n_std:g} SD): semi-axes "
-            f"{self.major_m / 1000:,.2f} x {self.minor_m / 1000:,.2f} km, long axis "
-            f"{self.rotation_deg:.1f}° clockwise from north, area {self.ellipse_area_km2:,.0f} km²",
-        ])
+        return "\n".join(
+            [
+                f"Mean centre ({self.mean_x:,.1f}, {self.mean_y:,.1f}); median centre "
+                f"({self.median_x:,.1f}, {self.median_y:,.1f}) [{self.crs}], n = {self.n}"
+                + (f", weighted by {self.weights!r}" if self.weights else ""),
+                f"Standard distance {self.std_distance_m / 1000:,.2f} km",
+                f"Standard deviational ellipse ({self.sde}, {self.n_std:g} SD): semi-axes "
+                f"{self.major_m / 1000:,.2f} x {self.minor_m / 1000:,.2f} km, long axis "
+                f"{self.rotation_deg:.1f}° clockwise from north, area {self.ellipse_area_km2:,.0f} km²",
+            ]
+        )
 
 
-def median_centre(xy: np.ndarray, w: np.ndarray | None = None, *, tol: float = 1e-9,
-                  max_iter: int = 10_000) -> np.ndarray:
+def median_centre(
+    xy: np.ndarray, w: np.ndarray | None = None, *, tol: float = 1e-9, max_iter: int = 10_000
+) -> np.ndarray:
     """Weighted Euclidean (geometric) median by Weiszfeld's algorithm (Vardi-Zhang safe)."""
     w = np.ones(len(xy)) if w is None else np.asarray(w, float)
     m = np.average(xy, axis=0, weights=w)
@@ -173,31 +185,42 @@ def _weights(points, weights, func) -> tuple[np.ndarray | None, str | None]:
         return None, None
     if isinstance(weights, str):
         if not isinstance(points, gpd.GeoDataFrame):
-            raise InputDataError(f"`{func}`: weights={weights!r} names a column, but a GeoSeries "
-                                 "has no columns; pass a GeoDataFrame or an array.")
+            raise InputDataError(
+                f"`{func}`: weights={weights!r} names a column, but a GeoSeries "
+                "has no columns; pass a GeoDataFrame or an array."
+            )
         w = ensure_numeric(points, weights, func=func)
         name = weights
     elif isinstance(weights, pd.Series):
-        ensure_aligned(points.index, weights.index, left_name="points", right_name="weights",
-                       func=func)
+        ensure_aligned(
+            points.index, weights.index, left_name="points", right_name="weights", func=func
+        )
         w = ensure_numeric(weights, func=func)
         name = weights.name
     else:
         w = np.asarray(weights, dtype=float)
         if w.shape != (len(points),):
-            raise InputDataError(f"`{func}`: `weights` has {w.size} values for {len(points)} "
-                                 "points.")
+            raise InputDataError(
+                f"`{func}`: `weights` has {w.size} values for {len(points)} points."
+            )
         if not np.isfinite(w).all():
             raise InputDataError(f"`{func}`: `weights` has missing or infinite values.")
         name = "weights"
     if (w < 0).any() or w.sum() <= 0:
-        raise InputDataError(f"`{func}`: weights must be non-negative with a positive total; "
-                             f"{int((w < 0).sum())} are negative, total {w.sum():g}.")
+        raise InputDataError(
+            f"`{func}`: weights must be non-negative with a positive total; "
+            f"{int((w < 0).sum())} are negative, total {w.sum():g}."
+        )
     return w, name
 
 
-def centrography(points: gpd.GeoDataFrame | gpd.GeoSeries, *, weights: Any = None,
-                 sde: str = "arcgis", n_std: float = 1.0) -> CentrographyResult:
+def centrography(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    weights: Any = None,
+    sde: str = "arcgis",
+    n_std: float = 1.0,
+) -> CentrographyResult:
     """Mean/median centre, standard distance and standard deviational ellipse.
 
     Parameters
@@ -235,8 +258,10 @@ def centrography(points: gpd.GeoDataFrame | gpd.GeoSeries, *, weights: Any = Non
     w, wname = _weights(points, weights, func)
     ww = np.ones(len(xy)) if w is None else w
     if np.ptp(xy[ww > 0], axis=0).max() == 0:
-        raise DegenerateDataError(f"`{func}`: all {len(xy)} (weighted) points are at the same "
-                                  "location; the spread and the ellipse are undefined.")
+        raise DegenerateDataError(
+            f"`{func}`: all {len(xy)} (weighted) points are at the same "
+            "location; the spread and the ellipse are undefined."
+        )
     W = ww.sum()
     mx, my = np.average(xy, axis=0, weights=ww)
     dx, dy = xy[:, 0] - mx, xy[:, 1] - my
@@ -261,17 +286,30 @@ def centrography(points: gpd.GeoDataFrame | gpd.GeoSeries, *, weights: Any = Non
     rotation = (90.0 - math.degrees(theta)) % 180.0
     med = median_centre(xy, w)
     return CentrographyResult(
-        n=n, weight_total=float(W), mean_x=float(mx), mean_y=float(my),
-        median_x=float(med[0]), median_y=float(med[1]), std_distance_m=sd,
-        major_m=major, minor_m=minor, rotation_deg=rotation, angle_rad=theta % math.pi,
-        sde=sde, n_std=float(n_std), crs=crs.to_string(), weights=wname,
-        mean_centre=Point(mx, my), median_centre=Point(med),
+        n=n,
+        weight_total=float(W),
+        mean_x=float(mx),
+        mean_y=float(my),
+        median_x=float(med[0]),
+        median_y=float(med[1]),
+        std_distance_m=sd,
+        major_m=major,
+        minor_m=minor,
+        rotation_deg=rotation,
+        angle_rad=theta % math.pi,
+        sde=sde,
+        n_std=float(n_std),
+        crs=crs.to_string(),
+        weights=wname,
+        mean_centre=Point(mx, my),
+        median_centre=Point(med),
         std_distance_circle=Point(mx, my).buffer(sd * n_std, quad_segs=32),
         ellipse=_ellipse_polygon(mx, my, major, minor, rotation),
     )
 
 
 # --------------------------------------------------------------------------- trends
+
 
 @dataclass(frozen=True)
 class CentreTrendsResult(ResultMixin):
@@ -302,8 +340,9 @@ class CentreTrendsResult(ResultMixin):
 
     def centres_gdf(self) -> gpd.GeoDataFrame:
         t = self.table
-        return gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["mean_x"], t["mean_y"]),
-                                crs=self.crs)
+        return gpd.GeoDataFrame(
+            t, geometry=gpd.points_from_xy(t["mean_x"], t["mean_y"]), crs=self.crs
+        )
 
     def plot(self, ax=None, *, path=None, points=None):
         """Ellipse per period, the centre trajectory and the centres (optionally over points)."""
@@ -316,8 +355,15 @@ class CentreTrendsResult(ResultMixin):
             x, y = row.geometry.exterior.xy
             ax.plot(x, y, color=f"C{k % 10}", lw=1.2, label=f"{row[self.by]} ellipse")
         t = self.table
-        ax.plot(t["mean_x"], t["mean_y"], "-o", color="crimson", lw=2, ms=4,
-                label="mean centre trajectory")
+        ax.plot(
+            t["mean_x"],
+            t["mean_y"],
+            "-o",
+            color="crimson",
+            lw=2,
+            ms=4,
+            label="mean centre trajectory",
+        )
         ax.set_aspect("equal")
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
@@ -326,20 +372,28 @@ class CentreTrendsResult(ResultMixin):
 
     def summary(self) -> str:
         t = self.table
-        lines = [f"Centre of the villages by {self.by}, {len(t)} periods "
-                 f"({self.periods[0]}–{self.periods[-1]}):"]
+        lines = [
+            f"Centre of the villages by {self.by}, {len(t)} periods "
+            f"({self.periods[0]}–{self.periods[-1]}):"
+        ]
         for _, row in t.iterrows():
-            s = (f"  {row[self.by]}: n = {row['n']}, mean centre ({row['mean_x']:,.0f}, "
-                 f"{row['mean_y']:,.0f})")
+            s = (
+                f"  {row[self.by]}: n = {row['n']}, mean centre ({row['mean_x']:,.0f}, "
+                f"{row['mean_y']:,.0f})"
+            )
             if np.isfinite(row["shift_m"]):
-                s += (f", moved {row['shift_m'] / 1000:,.1f} km towards "
-                      f"{row['shift_bearing_deg']:.0f}°")
+                s += (
+                    f", moved {row['shift_m'] / 1000:,.1f} km towards "
+                    f"{row['shift_bearing_deg']:.0f}°"
+                )
             if "nni_R" in t and np.isfinite(row["nni_R"]):
                 s += f"; NNI R = {row['nni_R']:.3f} (p = {row['nni_p']:.3g})"
             lines.append(s)
-        lines.append(f"Net shift {self.net_shift_m / 1000:,.1f} km at bearing "
-                     f"{self.net_bearing_deg:.0f}° (path length "
-                     f"{self.total_shift_m / 1000:,.1f} km)")
+        lines.append(
+            f"Net shift {self.net_shift_m / 1000:,.1f} km at bearing "
+            f"{self.net_bearing_deg:.0f}° (path length "
+            f"{self.total_shift_m / 1000:,.1f} km)"
+        )
         return "\n".join(lines)
 
 
@@ -347,10 +401,18 @@ def _bearing(dx: float, dy: float) -> float:
     return math.degrees(math.atan2(dx, dy)) % 360.0 if (dx or dy) else math.nan
 
 
-def centre_trends(points: gpd.GeoDataFrame, *, by: str = "year", weights: Any = None,
-                  sde: str = "arcgis", n_std: float = 1.0, nni: bool = True,
-                  area: str | float | None = None, boundary: Any = None,
-                  duplicates: str = "raise") -> CentreTrendsResult:
+def centre_trends(
+    points: gpd.GeoDataFrame,
+    *,
+    by: str = "year",
+    weights: Any = None,
+    sde: str = "arcgis",
+    n_std: float = 1.0,
+    nni: bool = True,
+    area: str | float | None = None,
+    boundary: Any = None,
+    duplicates: str = "raise",
+) -> CentreTrendsResult:
     """Centre trajectory, ellipse and NNI per period (e.g. Taobao villages 2014-2016).
 
     Parameters
@@ -382,14 +444,17 @@ def centre_trends(points: gpd.GeoDataFrame, *, by: str = "year", weights: Any = 
     func = "centre_trends"
     if not isinstance(points, gpd.GeoDataFrame) or by not in points.columns:
         cols = list(points.columns) if isinstance(points, gpd.GeoDataFrame) else []
-        raise InputDataError(f"`{func}`: needs a GeoDataFrame with a {by!r} column; columns: "
-                             f"{[c for c in cols if c != 'geometry']}.")
+        raise InputDataError(
+            f"`{func}`: needs a GeoDataFrame with a {by!r} column; columns: "
+            f"{[c for c in cols if c != 'geometry']}."
+        )
     crs = ensure_projected(points, func=func)
     ensure_points(points, func=func, min_n=3)
     if points[by].isna().any():
         bad = points.index[points[by].isna()].tolist()
-        raise InputDataError(f"`{func}`: column {by!r} is missing in {len(bad)} row(s): "
-                             f"{bad[:10]}.", rows=bad)
+        raise InputDataError(
+            f"`{func}`: column {by!r} is missing in {len(bad)} row(s): {bad[:10]}.", rows=bad
+        )
     w_all, _ = _weights(points, weights, func)
     window = None
     if nni:
@@ -400,24 +465,44 @@ def centre_trends(points: gpd.GeoDataFrame, *, by: str = "year", weights: Any = 
     for period in sorted(groups):
         pos = groups[period]
         grp = points.iloc[pos]
-        c = centrography(grp, weights=None if w_all is None else w_all[pos], sde=sde,
-                         n_std=n_std)
-        row = {by: period, "n": c.n, "mean_x": c.mean_x, "mean_y": c.mean_y,
-               "median_x": c.median_x, "median_y": c.median_y}
+        c = centrography(grp, weights=None if w_all is None else w_all[pos], sde=sde, n_std=n_std)
+        row = {
+            by: period,
+            "n": c.n,
+            "mean_x": c.mean_x,
+            "mean_y": c.mean_y,
+            "median_x": c.median_x,
+            "median_y": c.median_y,
+        }
         if prev is None:
             row.update(shift_m=math.nan, shift_bearing_deg=math.nan)
         else:
             dx, dy = c.mean_x - prev.mean_x, c.mean_y - prev.mean_y
             row.update(shift_m=math.hypot(dx, dy), shift_bearing_deg=_bearing(dx, dy))
-        row.update(std_distance_m=c.std_distance_m, major_m=c.major_m, minor_m=c.minor_m,
-                   rotation_deg=c.rotation_deg, ellipse_area_km2=c.ellipse_area_km2)
+        row.update(
+            std_distance_m=c.std_distance_m,
+            major_m=c.major_m,
+            minor_m=c.minor_m,
+            rotation_deg=c.rotation_deg,
+            ellipse_area_km2=c.ellipse_area_km2,
+        )
         if nni:
             geom_or_area = window.geometry if window.geometry is not None else window.area_m2
-            kw = ({"boundary": gpd.GeoSeries([geom_or_area], crs=crs)}
-                  if window.geometry is not None else {"area": geom_or_area})
+            kw = (
+                {"boundary": gpd.GeoSeries([geom_or_area], crs=crs)}
+                if window.geometry is not None
+                else {"area": geom_or_area}
+            )
             r = nearest_neighbour_index(grp, duplicates=duplicates, **kw)
-            row.update(nni_R=r.R, nni_z=r.z, nni_p=r.p, nni_pattern=r.pattern,
-                       nni_n=r.n, nni_area_km2=r.area_km2, nni_area_method=window.method)
+            row.update(
+                nni_R=r.R,
+                nni_z=r.z,
+                nni_p=r.p,
+                nni_pattern=r.pattern,
+                nni_n=r.n,
+                nni_area_km2=r.area_km2,
+                nni_area_method=window.method,
+            )
         rows.append(row)
         ellipses.append(c.ellipse)
         prev = c
@@ -425,13 +510,21 @@ def centre_trends(points: gpd.GeoDataFrame, *, by: str = "year", weights: Any = 
     table["cumulative_shift_m"] = table["shift_m"].fillna(0).cumsum()
     first, last = table.iloc[0], table.iloc[-1]
     ndx, ndy = last["mean_x"] - first["mean_x"], last["mean_y"] - first["mean_y"]
-    ell = gpd.GeoDataFrame(table[[by, "n", "major_m", "minor_m", "rotation_deg"]].copy(),
-                           geometry=ellipses, crs=crs)
+    ell = gpd.GeoDataFrame(
+        table[[by, "n", "major_m", "minor_m", "rotation_deg"]].copy(), geometry=ellipses, crs=crs
+    )
     traj = LineString(table[["mean_x", "mean_y"]].to_numpy()) if len(table) > 1 else None
     return CentreTrendsResult(
-        by=by, periods=tuple(table[by].tolist()),
+        by=by,
+        periods=tuple(table[by].tolist()),
         total_shift_m=float(table["shift_m"].fillna(0).sum()),
-        net_shift_m=float(math.hypot(ndx, ndy)), net_bearing_deg=_bearing(ndx, ndy),
-        sde=sde, crs=crs.to_string(), nni_area_method=window.method if nni else None,
-        duplicates=duplicates, table=table, ellipses=ell, trajectory=traj,
+        net_shift_m=float(math.hypot(ndx, ndy)),
+        net_bearing_deg=_bearing(ndx, ndy),
+        sde=sde,
+        crs=crs.to_string(),
+        nni_area_method=window.method if nni else None,
+        duplicates=duplicates,
+        table=table,
+        ellipses=ell,
+        trajectory=traj,
     )

@@ -57,11 +57,28 @@ __all__ = [
 DATUMS = ("wgs84", "gcj02", "bd09")
 # Aliases users type; CGCS2000 is WGS 84 for our purposes (difference well under 1 m).
 _ALIASES = {
-    "wgs84": "wgs84", "wgs-84": "wgs84", "wgs 84": "wgs84", "epsg:4326": "wgs84", "4326": "wgs84",
-    "cgcs2000": "wgs84", "epsg:4490": "wgs84", "gps": "wgs84",
-    "gcj02": "gcj02", "gcj-02": "gcj02", "gcj": "gcj02", "mars": "gcj02", "amap": "gcj02",
-    "gaode": "gcj02", "tencent": "gcj02", "火星": "gcj02", "高德": "gcj02",
-    "bd09": "bd09", "bd-09": "bd09", "baidu": "bd09", "bd09ll": "bd09", "百度": "bd09",
+    "wgs84": "wgs84",
+    "wgs-84": "wgs84",
+    "wgs 84": "wgs84",
+    "epsg:4326": "wgs84",
+    "4326": "wgs84",
+    "cgcs2000": "wgs84",
+    "epsg:4490": "wgs84",
+    "gps": "wgs84",
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "gcj": "gcj02",
+    "mars": "gcj02",
+    "amap": "gcj02",
+    "gaode": "gcj02",
+    "tencent": "gcj02",
+    "火星": "gcj02",
+    "高德": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "baidu": "bd09",
+    "bd09ll": "bd09",
+    "百度": "bd09",
 }
 
 # Constants of the standard algorithm (Krasovsky 1940 ellipsoid, as GCJ-02 uses).
@@ -342,10 +359,12 @@ def convert_geometry(geoms, *, src: str, dst: str):
         if isinstance(out, gpd.GeoDataFrame):
             col = out.geometry.name
             out[col] = gpd.GeoSeries(
-                _transform(np.asarray(out.geometry.values)), index=out.index, crs=out.crs)
+                _transform(np.asarray(out.geometry.values)), index=out.index, crs=out.crs
+            )
         else:
-            out = gpd.GeoSeries(_transform(np.asarray(out.values)),
-                                index=out.index, crs=out.crs, name=out.name)
+            out = gpd.GeoSeries(
+                _transform(np.asarray(out.values)), index=out.index, crs=out.crs, name=out.name
+            )
         out.attrs = dict(geoms.attrs)
         out.attrs["datum"] = dst
         return out

@@ -52,15 +52,88 @@ __all__ = [
 LOC_PRECISIONS = ("town", "county", "city", "none")
 
 _MUNICIPALITIES = {"北京", "天津", "上海", "重庆"}
-_PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+_PROVINCE_SUFFIXES = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "特别行政区",
+    "自治区",
+    "省",
+    "市",
+)
 _CITY_SUFFIXES = ("自治州", "地区", "盟", "市")
 _COUNTY_SUFFIXES = ("自治县", "自治旗", "特区", "林区", "新区", "县", "市", "区", "旗")
-_TOWN_SUFFIXES = ("街道办事处", "地区办事处", "办事处", "街道", "民族乡", "民族镇", "苏木", "镇", "乡", "街")
+_TOWN_SUFFIXES = (
+    "街道办事处",
+    "地区办事处",
+    "办事处",
+    "街道",
+    "民族乡",
+    "民族镇",
+    "苏木",
+    "镇",
+    "乡",
+    "街",
+)
 # Ethnic qualifiers inside names (侯集回族镇, 乳源瑶族自治县): stripped for comparison only.
-_ETHNIC_NAMES = (
-    "柯尔克孜 乌孜别克 维吾尔 哈萨克 达斡尔 鄂伦春 鄂温克 俄罗斯 塔吉克 塔塔尔 蒙古 布依 朝鲜 土家 哈尼 "
-    "傈僳 高山 拉祜 东乡 纳西 景颇 仫佬 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 德昂 保安 裕固 独龙 赫哲 "
-    "门巴 珞巴 基诺 回 藏 苗 彝 壮 满 侗 瑶 白 傣 黎 佤 畲 水 土 羌 怒 京 各").split()
+_ETHNIC_NAMES = [
+    "柯尔克孜",
+    "乌孜别克",
+    "维吾尔",
+    "哈萨克",
+    "达斡尔",
+    "鄂伦春",
+    "鄂温克",
+    "俄罗斯",
+    "塔吉克",
+    "塔塔尔",
+    "蒙古",
+    "布依",
+    "朝鲜",
+    "土家",
+    "哈尼",
+    "傈僳",
+    "高山",
+    "拉祜",
+    "东乡",
+    "纳西",
+    "景颇",
+    "仫佬",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "德昂",
+    "保安",
+    "裕固",
+    "独龙",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "回",
+    "藏",
+    "苗",
+    "彝",
+    "壮",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "傣",
+    "黎",
+    "佤",
+    "畲",
+    "水",
+    "土",
+    "羌",
+    "怒",
+    "京",
+    "各",
+]
 _ETHNIC = re.compile("(?:(?:" + "|".join(_ETHNIC_NAMES) + ")族)+$")
 # Common abbreviations of development zones in the lists vs the statistical names.
 _ABBREVIATIONS = (("高新区", "高新技术"), ("经开区", "经济技术开发区"))
@@ -110,8 +183,12 @@ def name_stem(name, *, level: str) -> str | None:
     text = _clean(name)
     if text is None:
         return None
-    suffixes = {"province": _PROVINCE_SUFFIXES, "city": _CITY_SUFFIXES,
-                "county": _COUNTY_SUFFIXES, "town": _TOWN_SUFFIXES}[level]
+    suffixes = {
+        "province": _PROVINCE_SUFFIXES,
+        "city": _CITY_SUFFIXES,
+        "county": _COUNTY_SUFFIXES,
+        "town": _TOWN_SUFFIXES,
+    }[level]
     for suf in suffixes:
         if text.endswith(suf) and len(text) > len(suf):
             text = text[: -len(suf)]
@@ -168,9 +245,15 @@ class Gazetteer:
             key = poly if isinstance(poly, str) else code
             same_poly.setdefault(key, set()).add(code)
         # plain numpy arrays: per-row access to Arrow-backed pandas columns is slow
-        tarr = {k: t[k].astype(object).to_numpy() for k in ("town_code", "town_name", "county_code", "stem")}
-        tarr["src"] = (t["src"].astype(object).to_numpy() if "src" in t.columns
-                       else np.full(len(t), "town seat", dtype=object))
+        tarr = {
+            k: t[k].astype(object).to_numpy()
+            for k in ("town_code", "town_name", "county_code", "stem")
+        }
+        tarr["src"] = (
+            t["src"].astype(object).to_numpy()
+            if "src" in t.columns
+            else np.full(len(t), "town seat", dtype=object)
+        )
         tarr["lon"] = t["lon"].to_numpy(float)
         tarr["lat"] = t["lat"].to_numpy(float)
         poly_pt: dict[str, tuple[float, float]] = {}
@@ -179,10 +262,17 @@ class Gazetteer:
             if isinstance(poly, str):
                 poly_pt.setdefault(poly, (float(x), float(y)))
                 code_poly.setdefault(code, []).append(poly)
-        self._index.update(counties=c, towns=t, by_county=by_county, by_city=by_city, tarr=tarr,
-                           poly_pt=poly_pt, code_poly=code_poly,
-                           same_poly=same_poly,
-                           cities=self.cities.set_index("city_code"))
+        self._index.update(
+            counties=c,
+            towns=t,
+            by_county=by_county,
+            by_city=by_city,
+            tarr=tarr,
+            poly_pt=poly_pt,
+            code_poly=code_poly,
+            same_poly=same_poly,
+            cities=self.cities.set_index("city_code"),
+        )
 
 
 def load_gazetteer() -> Gazetteer:
@@ -231,20 +321,29 @@ def read_name_table(path, *, encoding: str | None = None, sheet=None) -> pd.Data
         import io as _io
 
         sep = "\t" if suffix == ".tsv" else None
-        df = pd.read_csv(_io.StringIO(text), dtype=str, sep=sep, engine="python",
-                         keep_default_na=False, na_values=[""])
+        df = pd.read_csv(
+            _io.StringIO(text),
+            dtype=str,
+            sep=sep,
+            engine="python",
+            keep_default_na=False,
+            na_values=[""],
+        )
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
     elif suffix in (".parquet",):
         df = pd.read_parquet(path)
     elif suffix in (".shp", ".gpkg", ".geojson", ".json", ".dbf"):
-        df = pd.DataFrame(gpd.read_file(path, encoding=encoding) if encoding else gpd.read_file(path))
+        df = pd.DataFrame(
+            gpd.read_file(path, encoding=encoding) if encoding else gpd.read_file(path)
+        )
         if "geometry" in df.columns:
             df = df.drop(columns="geometry")
     else:
         raise InputDataError(
             f"read_name_table: unknown format {suffix!r} for {path.name}; use CSV, Excel (.xlsx), "
-            "Parquet, Shapefile, GeoPackage or GeoJSON.")
+            "Parquet, Shapefile, GeoPackage or GeoJSON."
+        )
     if df.empty:
         raise InputDataError(f"read_name_table: {path.name} has no rows.")
     return df
@@ -274,8 +373,12 @@ class GeocodeReport(ResultMixin):
     notes: pd.DataFrame = field(repr=False)
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [("town", self.n_town), ("county", self.n_county), ("city", self.n_city),
-                ("none", self.n_unmatched)]
+        rows = [
+            ("town", self.n_town),
+            ("county", self.n_county),
+            ("city", self.n_city),
+            ("none", self.n_unmatched),
+        ]
         df = pd.DataFrame(rows, columns=["loc_prec", "n"])
         df["share"] = df["n"] / max(self.n_rows, 1)
         return df
@@ -360,23 +463,24 @@ def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int
     exact = [i for i in idx if names[i] == name]
     if len(exact) == 1:
         return exact[0], ""
+
     # strip a county-name prefix on either side (NBS writes 曹县大集镇 for 大集镇)
     def strip_prefix(s):
         for cn in county_names:
             for p in (cn, name_stem(cn, level="county")):
                 if p and s and s.startswith(p) and len(s) > len(p) + 1:
-                    return s[len(p):]
+                    return s[len(p) :]
         return s
 
     stem = name_stem(strip_prefix(name), level="town")
     # the stem of a candidate may equal the full name written in the list (壶镇 vs NBS 壶镇镇)
-    hits = [i for i in idx
-            if _town_stem(strip_prefix(names[i])) in (stem, name)] if stem else []
+    hits = [i for i in idx if _town_stem(strip_prefix(names[i])) in (stem, name)] if stem else []
     if exact and not hits:
         hits = exact
     if len(hits) == 1:
-        return hits[0], (f"town {name!r} matched by stem to {names[hits[0]]!r}"
-                         if names[hits[0]] != name else "")
+        return hits[0], (
+            f"town {name!r} matched by stem to {names[hits[0]]!r}" if names[hits[0]] != name else ""
+        )
     if len(hits) > 1:
         # prefer the one with the same suffix type, then one with a point
         same = [i for i in hits if str(names[i])[-1:] == name[-1:]]
@@ -385,7 +489,9 @@ def _match_town(gaz: Gazetteer, idx: list[int], town, county_names) -> tuple[int
         if len(pool) == 1 or len({ta["town_code"][i] for i in pool}) == 1:
             return pool[0], ""
         if len(with_pt) == 1:
-            return with_pt[0], f"town {name!r} ambiguous ({len(pool)} candidates); used the one with a point"
+            return with_pt[
+                0
+            ], f"town {name!r} ambiguous ({len(pool)} candidates); used the one with a point"
         return None, f"town {name!r} ambiguous ({len(pool)} candidates)"
     return None, f"town {name!r} not found"
 
@@ -464,7 +570,9 @@ def locate_names(
     >>> locate_names(t)["loc_prec"].tolist()   # Daji has no known seat: county point
     ['county']
     """
-    check_choice(on_unmatched, ("warn", "raise", "ignore"), name="on_unmatched", func="locate_names")
+    check_choice(
+        on_unmatched, ("warn", "raise", "ignore"), name="on_unmatched", func="locate_names"
+    )
     given = {"province": province, "city": city, "county": county, "town": town, "village": village}
     df, cols = _name_columns(df, given)
     gaz = gazetteer if gazetteer is not None else load_gazetteer()
@@ -492,7 +600,9 @@ class _Location:
 def _name_columns(df, given: dict) -> tuple[pd.DataFrame, dict]:
     """The table without its geometry, and the column used for each level (checked)."""
     if not isinstance(df, pd.DataFrame):
-        raise InputDataError(f"locate_names: `df` must be a pandas DataFrame; got {type(df).__name__}.")
+        raise InputDataError(
+            f"locate_names: `df` must be a pandas DataFrame; got {type(df).__name__}."
+        )
     if given["county"] is None:
         raise InputDataError("locate_names: a `county` column is required.")
     if isinstance(df, gpd.GeoDataFrame):  # an existing geometry is replaced by the located point
@@ -503,12 +613,14 @@ def _name_columns(df, given: dict) -> tuple[pd.DataFrame, dict]:
         raise InputDataError(
             f"locate_names: column(s) {', '.join(missing)} not in the table; columns are "
             f"{list(df.columns)}. Pass the right names, e.g. county='县区', or None for a level "
-            "the table lacks.")
+            "the table lacks."
+        )
     return df, cols
 
 
 def _locate_rows(gaz: Gazetteer, df: pd.DataFrame, cols: dict) -> list[_Location]:
     """Every row located; the county match is computed once per (province, city, county)."""
+
     def col(name):
         return df[name].tolist() if name is not None else [None] * len(df)
 
@@ -529,9 +641,12 @@ def _locate_row(gaz: Gazetteer, cand: pd.DataFrame, note: str, *, city, county, 
     decl_codes = sorted(set(cand["adcode"]))
     town_idx, tnote = None, ""
     if _clean(town) is not None:
-        county_names = [v for v in cand["county"].unique()] + ([_clean(county)] if _clean(county) else [])
+        county_names = [v for v in cand["county"].unique()] + (
+            [_clean(county)] if _clean(county) else []
+        )
         town_idx, tnote, poly_codes, decl_codes = _find_town(
-            gaz, town, county_names, poly_codes, decl_codes, city=city, county=county)
+            gaz, town, county_names, poly_codes, decl_codes, city=city, county=county
+        )
     if town_idx is not None and len(poly_codes) > 1:
         poly_codes, decl_codes = _narrow_by_town(gaz, town_idx, poly_codes, decl_codes)
     notes = [s for s in (note, tnote) if s]
@@ -545,8 +660,9 @@ def _locate_row(gaz: Gazetteer, cand: pd.DataFrame, note: str, *, city, county, 
     if prec in ("town", "county"):
         inside = _inside(gaz, poly, lon, lat)
         outside = pd.NA if inside is pd.NA else not inside
-    return _Location(lon, lat, county_code, town_code, prec, src,
-                     "; ".join(notes) if notes else None, outside)
+    return _Location(
+        lon, lat, county_code, town_code, prec, src, "; ".join(notes) if notes else None, outside
+    )
 
 
 def _find_town(gaz: Gazetteer, town, county_names, poly_codes, decl_codes, *, city, county):
@@ -578,18 +694,32 @@ def _find_town(gaz: Gazetteer, town, county_names, poly_codes, decl_codes, *, ci
     hp = sorted(set(gaz._index["code_poly"].get(host, [])))
     if len(poly_codes) == 1:
         # the county is known: keep it, the point will be flagged if outside
-        return town_idx2, (f"town {ta['town_name'][town_idx2]!r} not in the declared county; "
-                           f"found in county {host} of the same prefecture"), poly_codes, decl_codes
-    tnote = (f"town {ta['town_name'][town_idx2]!r} found in county {host} of the same prefecture "
-             f"(declared county {county!r} has no polygon of its own)")
+        return (
+            town_idx2,
+            (
+                f"town {ta['town_name'][town_idx2]!r} not in the declared county; "
+                f"found in county {host} of the same prefecture"
+            ),
+            poly_codes,
+            decl_codes,
+        )
+    tnote = (
+        f"town {ta['town_name'][town_idx2]!r} found in county {host} of the same prefecture "
+        f"(declared county {county!r} has no polygon of its own)"
+    )
     return town_idx2, tnote, ([hp[0]] if hp else []), [host]
 
 
 def _narrow_by_town(gaz: Gazetteer, town_idx: int, poly_codes, decl_codes):
     """A county name shared by several units (朝阳区): the town tells which one."""
     code_poly = gaz._index["code_poly"]
-    narrowed = sorted({p for p in code_poly.get(gaz._index["tarr"]["county_code"][town_idx], [])
-                       if p in poly_codes})
+    narrowed = sorted(
+        {
+            p
+            for p in code_poly.get(gaz._index["tarr"]["county_code"][town_idx], [])
+            if p in poly_codes
+        }
+    )
     if len(narrowed) != 1:
         return poly_codes, decl_codes
     return narrowed, [c for c in decl_codes if narrowed[0] in code_poly.get(c, [])]
@@ -624,23 +754,32 @@ def _located_frame(df: pd.DataFrame, located: list[_Location]) -> gpd.GeoDataFra
     lat = np.array([loc.lat for loc in located], dtype=float)
     geom = shapely.points(lon, lat)
     geom = np.where(np.isfinite(lon), geom, None)
-    return gpd.GeoDataFrame(res, geometry=gpd.GeoSeries(geom, index=df.index, crs="EPSG:4326"),
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        res, geometry=gpd.GeoSeries(geom, index=df.index, crs="EPSG:4326"), crs="EPSG:4326"
+    )
 
 
 def _geocode_report(gdf: gpd.GeoDataFrame, cols: dict) -> GeocodeReport:
     named = [c for c in cols.values() if c]
     prec = gdf["loc_prec"]
     unmatched = gdf.loc[prec == "none", named + ["match_note"]]
-    outside_tab = gdf.loc[gdf["outside_county"].fillna(False).astype(bool),
-                          named + ["county_code", "town_code", "loc_prec"]]
+    outside_tab = gdf.loc[
+        gdf["outside_county"].fillna(False).astype(bool),
+        named + ["county_code", "town_code", "loc_prec"],
+    ]
     noted = gdf.loc[gdf["match_note"].notna(), named + ["match_note"]]
     return GeocodeReport(
-        n_rows=len(gdf), columns=dict(cols), n_town=int((prec == "town").sum()),
+        n_rows=len(gdf),
+        columns=dict(cols),
+        n_town=int((prec == "town").sum()),
         n_county=int((prec == "county").sum()),
-        n_city=int((prec == "city").sum()), n_unmatched=int((prec == "none").sum()),
-        n_outside=len(outside_tab), unmatched=pd.DataFrame(unmatched), outside=pd.DataFrame(outside_tab),
-        notes=pd.DataFrame(noted))
+        n_city=int((prec == "city").sum()),
+        n_unmatched=int((prec == "none").sum()),
+        n_outside=len(outside_tab),
+        unmatched=pd.DataFrame(unmatched),
+        outside=pd.DataFrame(outside_tab),
+        notes=pd.DataFrame(noted),
+    )
 
 
 def _report_unmatched(report: GeocodeReport, on_unmatched: str) -> None:
@@ -654,10 +793,14 @@ def _report_unmatched(report: GeocodeReport, on_unmatched: str) -> None:
             f"locate_names: {report.n_unmatched} of {n} rows could not be located: {where} "
             f"({'; '.join(sorted(set(unmatched['match_note'].dropna())))[:300]}). Check the "
             "names, or pass on_unmatched='warn' to keep them with an empty geometry.",
-            rows=list(unmatched.index), report=report)
-    msg = (f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
-           f"empty geometry, loc_prec='none'): {where}; see "
-           "gdf.attrs['geocode_report'].unmatched.")
+            rows=list(unmatched.index),
+            report=report,
+        )
+    msg = (
+        f"locate_names: {report.n_unmatched} of {n} rows could not be located (kept with an "
+        f"empty geometry, loc_prec='none'): {where}; see "
+        "gdf.attrs['geocode_report'].unmatched."
+    )
     if on_unmatched == "warn":
         warnings.warn(msg, UserWarning, stacklevel=3)
 
@@ -699,14 +842,18 @@ class LocationQuality(ResultMixin):
     max_coarse_share: float
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{"loc_prec": k, "rows": v, "share": v / self.n if self.n else np.nan}
-                for k, v in self.by_precision.items()]
+        rows = [
+            {"loc_prec": k, "rows": v, "share": v / self.n if self.n else np.nan}
+            for k, v in self.by_precision.items()
+        ]
         return pd.DataFrame(rows, columns=["loc_prec", "rows", "share"])
 
     def summary(self) -> str:
         prec = ", ".join(f"{k} {v}" for k, v in self.by_precision.items()) or "no loc_prec column"
-        head = (f"Location quality: {self.n} villages at {self.n_locations} distinct locations "
-                f"({prec}).")
+        head = (
+            f"Location quality: {self.n} villages at {self.n_locations} distinct locations "
+            f"({prec})."
+        )
         return head if self.reliable else f"{head}\n{self.reason}"
 
 
@@ -753,16 +900,28 @@ def location_quality(
     share = coarse / n if n else 0.0
     problems = []
     if share > max_coarse_share:
-        problems.append(f"{coarse} of {n} villages ({share:.0%}) are placed only at a county or "
-                        "city point because their town seat is unknown")
+        problems.append(
+            f"{coarse} of {n} villages ({share:.0%}) are placed only at a county or "
+            "city point because their town seat is unknown"
+        )
     if n_loc < min_locations:
         problems.append(f"the {n} villages occupy only {n_loc} distinct locations")
     reason = ""
     if problems:
-        reason = ("Village-scale point statistics (nearest-neighbour index, Ripley's L, "
-                  "village-level KDE) are not interpretable here: " + "; ".join(problems) +
-                  ". They describe where the villages were geocoded, not where they are; use "
-                  "county-level comparisons, or village coordinates if you have them.")
-    return LocationQuality(n=n, n_locations=n_loc, by_precision=by_prec, coarse_share=float(share),
-                           reliable=not problems, reason=reason, min_locations=int(min_locations),
-                           max_coarse_share=float(max_coarse_share))
+        reason = (
+            "Village-scale point statistics (nearest-neighbour index, Ripley's L, "
+            "village-level KDE) are not interpretable here: "
+            + "; ".join(problems)
+            + ". They describe where the villages were geocoded, not where they are; use "
+            "county-level comparisons, or village coordinates if you have them."
+        )
+    return LocationQuality(
+        n=n,
+        n_locations=n_loc,
+        by_precision=by_prec,
+        coarse_share=float(share),
+        reliable=not problems,
+        reason=reason,
+        min_locations=int(min_locations),
+        max_coarse_share=float(max_coarse_share),
+    )

@@ -131,14 +131,37 @@ _ARGS_DOC = """
 """
 
 
-def read_villages(source, *, x: str | None = None, y: str | None = None, crs=None,
-                  datum: str = "wgs84", encoding: str | None = None, layer: str | None = None,
-                  sheet: str | int | None = None, on_invalid: str = "raise", boundary=None,
-                  check_china=True, duplicates: str = "keep") -> gpd.GeoDataFrame:
+def read_villages(
+    source,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    crs=None,
+    datum: str = "wgs84",
+    encoding: str | None = None,
+    layer: str | None = None,
+    sheet: str | int | None = None,
+    on_invalid: str = "raise",
+    boundary=None,
+    check_china=True,
+    duplicates: str = "keep",
+) -> gpd.GeoDataFrame:
     func = "read_villages"
-    t, arrays, report = _build(source, x=x, y=y, crs=crs, datum=datum, encoding=encoding,
-                               layer=layer, sheet=sheet, boundary=boundary, check_china=check_china,
-                               duplicates=duplicates, on_invalid=on_invalid, func=func)
+    t, arrays, report = _build(
+        source,
+        x=x,
+        y=y,
+        crs=crs,
+        datum=datum,
+        encoding=encoding,
+        layer=layer,
+        sheet=sheet,
+        boundary=boundary,
+        check_china=check_china,
+        duplicates=duplicates,
+        on_invalid=on_invalid,
+        func=func,
+    )
     if arrays is None:
         raise InputDataError(f"`{func}`: {report.problems['message'].iloc[-1]}", report=report)
     lon, lat, keep = arrays
@@ -151,12 +174,15 @@ def read_villages(source, *, x: str | None = None, y: str | None = None, crs=Non
             lines.append(f"  {where}{col}: {rec.message}")
         more = len(errs) - 20
         rows = [r for r in dict.fromkeys(errs["row"].tolist()) if r is not None]
-        msg = (f"`{func}`: {len(rows)} invalid row(s) in {report.source} "
-               f"({report.n_errors} problem(s); rows numbered by {report.row_label}):\n"
-               + "\n".join(lines) + (f"\n  … and {more} more" if more > 0 else "")
-               + "\nFix them in the file, or pass on_invalid='drop' (CLI: --on-invalid drop) to "
-               "drop exactly these rows; each dropped row is reported in "
-               "gdf.attrs['load_report'].")
+        msg = (
+            f"`{func}`: {len(rows)} invalid row(s) in {report.source} "
+            f"({report.n_errors} problem(s); rows numbered by {report.row_label}):\n"
+            + "\n".join(lines)
+            + (f"\n  … and {more} more" if more > 0 else "")
+            + "\nFix them in the file, or pass on_invalid='drop' (CLI: --on-invalid drop) to "
+            "drop exactly these rows; each dropped row is reported in "
+            "gdf.attrs['load_report']."
+        )
         if report.notes:
             msg += "\n" + "\n".join(f"Note: {n}" for n in report.notes if "swapped" in n)
         raise InputDataError(msg, rows=rows, report=report)
@@ -166,12 +192,17 @@ def read_villages(source, *, x: str | None = None, y: str | None = None, crs=Non
             f"`{func}`: every one of the {report.n_read} row(s) of {report.source} is invalid ("
             + ", ".join(f"{k}: {v}" for k, v in counts.items())
             + "), so nothing is left after on_invalid='drop'. The coordinate columns, CRS or "
-            "datum are probably wrong; see report.summary():\n"
-            + report.summary(max_warnings=0), rows=list(report.dropped["row"]), report=report)
+            "datum are probably wrong; see report.summary():\n" + report.summary(max_warnings=0),
+            rows=list(report.dropped["row"]),
+            report=report,
+        )
     df = t.df.loc[keep].copy()
-    index = pd.Index(t.labels[keep], name=t.row_label if t.fmt not in ("dataframe",
-                                                                         "geodataframe") else
-                     (source.index.name if hasattr(source, "index") else None))
+    index = pd.Index(
+        t.labels[keep],
+        name=t.row_label
+        if t.fmt not in ("dataframe", "geodataframe")
+        else (source.index.name if hasattr(source, "index") else None),
+    )
     df.index = index
     gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon[keep], lat[keep]), crs=4326)
     gdf.attrs["load_report"] = report
@@ -181,18 +212,43 @@ def read_villages(source, *, x: str | None = None, y: str | None = None, crs=Non
         warnings.warn(
             f"{report.source}: {report.n_warnings} warning(s) ("
             + ", ".join(f"{k}: {v}" for k, v in counts.items())
-            + "); rows kept. See gdf.attrs['load_report'].", InputDataWarning, stacklevel=2)
+            + "); rows kept. See gdf.attrs['load_report'].",
+            InputDataWarning,
+            stacklevel=2,
+        )
     return gdf
 
 
-def validate_villages(source, *, x: str | None = None, y: str | None = None, crs=None,
-                      datum: str = "wgs84", encoding: str | None = None, layer: str | None = None,
-                      sheet: str | int | None = None, boundary=None, check_china=True,
-                      duplicates: str = "keep") -> LoadReport:
-    _, _, report = _build(source, x=x, y=y, crs=crs, datum=datum, encoding=encoding, layer=layer,
-                          sheet=sheet, boundary=boundary, check_china=check_china,
-                          duplicates=duplicates, on_invalid="raise", func="validate_villages",
-                          catch=True)
+def validate_villages(
+    source,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    crs=None,
+    datum: str = "wgs84",
+    encoding: str | None = None,
+    layer: str | None = None,
+    sheet: str | int | None = None,
+    boundary=None,
+    check_china=True,
+    duplicates: str = "keep",
+) -> LoadReport:
+    _, _, report = _build(
+        source,
+        x=x,
+        y=y,
+        crs=crs,
+        datum=datum,
+        encoding=encoding,
+        layer=layer,
+        sheet=sheet,
+        boundary=boundary,
+        check_china=check_china,
+        duplicates=duplicates,
+        on_invalid="raise",
+        func="validate_villages",
+        catch=True,
+    )
     return report
 
 

@@ -68,7 +68,6 @@ __all__ = [
 ]
 
 
-
 def _check_common(alternative, adjust, alpha, permutations, inference, func):
     check_choice(alternative, ALTERNATIVES, name="alternative", func=func)
     if adjust not in ADJUSTMENTS:
@@ -149,15 +148,26 @@ class LocalMoranResult(ResultMixin):
 
     def plot(self, ax=None):
         """Static LISA cluster map (matplotlib, imported here); returns the Axes."""
-        return _plot_classes(self.gdf, "cluster", LISA_COLORS, ax,
-                             f"LISA clusters of {self.column} (alpha {self.alpha})")
+        return _plot_classes(
+            self.gdf,
+            "cluster",
+            LISA_COLORS,
+            ax,
+            f"LISA clusters of {self.column} (alpha {self.alpha})",
+        )
 
     def summary(self) -> str:
         c = self.counts
-        how = (f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
-               if self.inference == "permutation" else "analytic normal approximation")
-        corr = {None: "no multiple-testing correction", "fdr": "Benjamini–Hochberg FDR",
-                "bonferroni": "Bonferroni"}[self.adjust]
+        how = (
+            f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
+            if self.inference == "permutation"
+            else "analytic normal approximation"
+        )
+        corr = {
+            None: "no multiple-testing correction",
+            "fdr": "Benjamini–Hochberg FDR",
+            "bonferroni": "Bonferroni",
+        }[self.adjust]
         lines = [
             f"Local Moran (LISA) of {self.column!r} over {self.n} units ({self.weights_kind} "
             f"weights, transform {self.transform!r}); p from {how}, {self.alternative}; "
@@ -218,14 +228,22 @@ class HotspotResult(ResultMixin):
         """Static Gi* confidence-bin map (matplotlib, imported here); returns the Axes."""
         colors = {GI_BIN_LABELS[k]: v for k, v in GI_BIN_COLORS.items()}
         colors[ISLAND] = LISA_COLORS[ISLAND]
-        return _plot_classes(self.gdf, "gi_label", colors, ax, f"Gi* hot and cold spots of {self.column}")
+        return _plot_classes(
+            self.gdf, "gi_label", colors, ax, f"Gi* hot and cold spots of {self.column}"
+        )
 
     def summary(self) -> str:
         b = self.bins
-        how = (f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
-               if self.inference == "permutation" else "analytic z-scores")
-        corr = {None: "no correction", "fdr": "FDR (Benjamini–Hochberg) per confidence level",
-                "bonferroni": "Bonferroni"}[self.adjust]
+        how = (
+            f"conditional permutation ({self.permutations} permutations, seed {self.seed})"
+            if self.inference == "permutation"
+            else "analytic z-scores"
+        )
+        corr = {
+            None: "no correction",
+            "fdr": "FDR (Benjamini–Hochberg) per confidence level",
+            "bonferroni": "Bonferroni",
+        }[self.adjust]
         name = "Gi*" if self.star else "Gi"
         lines = [
             f"Getis–Ord {name} of {self.column!r} over {self.n} units ({self.weights_kind} "
@@ -248,8 +266,12 @@ def _plot_classes(gdf, column, colors, ax, title):
     present = [c for c in colors if (gdf[column] == c).any()]
     for label in present:
         gdf[gdf[column] == label].plot(ax=ax, color=colors[label], edgecolor="white", linewidth=0.2)
-    ax.legend(handles=[Patch(color=colors[c], label=c) for c in present], loc="lower left",
-              fontsize=8, frameon=False)
+    ax.legend(
+        handles=[Patch(color=colors[c], label=c) for c in present],
+        loc="lower left",
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(title)
     ax.set_axis_off()
     return ax
@@ -264,13 +286,19 @@ def _resolution_notes(inference, permutations, alternative, adjust, alpha, n) ->
         return ()
     need = int(np.ceil((2.0 if alternative == "two-sided" else 1.0) * n / alpha))
     if adjust == "bonferroni":
-        what = f"Bonferroni over {n} units needs p <= {alpha / n:.2g}, so no unit can be significant"
+        what = (
+            f"Bonferroni over {n} units needs p <= {alpha / n:.2g}, so no unit can be significant"
+        )
     else:
         k = int(np.ceil(floor * n / alpha))
-        what = (f"with FDR over {n} units a unit at that p is significant only if at least {k} "
-                "units reach it")
-    note = (f"Note: the smallest attainable permutation p is {floor:.2g}; {what}. Use at least "
-            f"{need:,} permutations or inference='analytic'.")
+        what = (
+            f"with FDR over {n} units a unit at that p is significant only if at least {k} "
+            "units reach it"
+        )
+    note = (
+        f"Note: the smallest attainable permutation p is {floor:.2g}; {what}. Use at least "
+        f"{need:,} permutations or inference='analytic'."
+    )
     # 4: this helper, the statistic, its keyword-rename wrapper, then the caller's line
     warnings.warn(note, UserWarning, stacklevel=4)
     return (note,)
@@ -399,15 +427,30 @@ def local_moran(
     lhi = lag > 0
     quad = np.where(hi & lhi, "HH", np.where(~hi & lhi, "LH", np.where(~hi & ~lhi, "LL", "HL")))
     cluster = np.where(sig, quad, NOT_SIG)
-    cols.update(n_neighbours=np.diff(w.indptr).astype(np.int64), quadrant=quad.astype(object),
-                p=p_used, p_adj=p_adj, significant=sig)
+    cols.update(
+        n_neighbours=np.diff(w.indptr).astype(np.int64),
+        quadrant=quad.astype(object),
+        p=p_used,
+        p_adj=p_adj,
+        significant=sig,
+    )
     out = _output(data, pr, cols, "cluster", cluster.astype(object), ISLAND)
     counts = pd.Series(cluster).value_counts().to_dict()
     return LocalMoranResult(
-        gdf=out, column=pr.column, n=n, alpha=alpha, adjust=adjust,
-        alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
-        transform=transform, conditional=conditional, weights_kind=pr.weights_kind,
-        counts={k: int(v) for k, v in counts.items()}, n_significant=int(sig.sum()),
+        gdf=out,
+        column=pr.column,
+        n=n,
+        alpha=alpha,
+        adjust=adjust,
+        alternative=alternative,
+        inference=inference,
+        permutations=permutations,
+        seed=seed_label(rng),
+        transform=transform,
+        conditional=conditional,
+        weights_kind=pr.weights_kind,
+        counts={k: int(v) for k, v in counts.items()},
+        n_significant=int(sig.sum()),
         fdr_threshold=fdr_cutoff(p_used, alpha) if adjust == "fdr" else None,
         dropped=pr.dropped,
         notes=_resolution_notes(inference, permutations, alternative, adjust, alpha, n),
@@ -493,8 +536,9 @@ def getis_ord(
             if self_weight is None:
                 # binary: 1 (ArcGIS, spdep include.self); other weights: the row's largest weight
                 # (esda's convention), so the unit counts as much as its closest neighbour
-                self_diag = np.ones(n) if transform == "b" else np.maximum.reduceat(
-                    w.data, w.indptr[:-1])
+                self_diag = (
+                    np.ones(n) if transform == "b" else np.maximum.reduceat(w.data, w.indptr[:-1])
+                )
             else:
                 self_diag = np.full(n, float(self_weight))
             ws = (w + sp.diags(self_diag)).tocsr()
@@ -544,15 +588,31 @@ def getis_ord(
     gbin = (sign * level).astype(np.int64)
     labels = np.array([GI_BIN_LABELS[int(b)] for b in gbin], dtype=object)
     card = np.diff(ws.tocsr().indptr).astype(np.int64)
-    cols.update(p=p_used, p_adj=p_adj, significant=is_significant(p_adj, alpha),
-                n_neighbours=card, gi_bin=gbin)
+    cols.update(
+        p=p_used,
+        p_adj=p_adj,
+        significant=is_significant(p_adj, alpha),
+        n_neighbours=card,
+        gi_bin=gbin,
+    )
     out = _output(data, pr, cols, "gi_label", labels, ISLAND)
     bins = pd.Series(gbin).value_counts().to_dict()
     return HotspotResult(
-        gdf=out, column=pr.column, n=n, star=star, alpha=alpha, adjust=adjust,
-        alternative=alternative, inference=inference, permutations=permutations, seed=seed_label(rng),
-        transform=transform, weights_kind=pr.weights_kind,
-        bins={int(k): int(v) for k, v in bins.items()}, n_hot=int((gbin > 0).sum()),
-        n_cold=int((gbin < 0).sum()), dropped=pr.dropped,
+        gdf=out,
+        column=pr.column,
+        n=n,
+        star=star,
+        alpha=alpha,
+        adjust=adjust,
+        alternative=alternative,
+        inference=inference,
+        permutations=permutations,
+        seed=seed_label(rng),
+        transform=transform,
+        weights_kind=pr.weights_kind,
+        bins={int(k): int(v) for k, v in bins.items()},
+        n_hot=int((gbin > 0).sum()),
+        n_cold=int((gbin < 0).sum()),
+        dropped=pr.dropped,
         notes=_resolution_notes(inference, permutations, alternative, adjust, 0.10, n),
     )

@@ -124,9 +124,15 @@ __all__ = [
 
 #: Popup labels for the village layer columns.
 VILLAGE_LABELS: dict[str, str] = {
-    "village": "Village", "town": "Town", "county": "County", "city": "City",
-    "province": "Province", "year": "Year", "products": "Products",
-    "loc_prec": "Location precision", "loc_src": "Location source",
+    "village": "Village",
+    "town": "Town",
+    "county": "County",
+    "city": "City",
+    "province": "Province",
+    "year": "Year",
+    "products": "Products",
+    "loc_prec": "Location precision",
+    "loc_src": "Location source",
 }
 
 _DEFAULT_POPUP = ("village", "town", "county", "city", "province", "year", "products", "loc_prec")
@@ -166,21 +172,33 @@ def _configure(m, *, tiles, tile_key, title, subtitle, simulated, fullscreen):
 
 def _offline_repr(m) -> None:
     """Make the notebook display self-contained too (folium's links the CDN, which is blocked
-    in many Chinese networks and offline, leaving an empty frame)."""
+    in many Chinese networks and offline, leaving an empty frame).
+    """
     m._repr_html_ = lambda **_kw: notebook_html(m)
 
 
 def notebook_html(m, *, height: int = 520) -> str:
     """HTML for a notebook cell: the self-contained page in an ``<iframe srcdoc>``."""
     page = escape_text(to_html(m, offline=True))
-    return (f'<iframe srcdoc="{page}" style="width:100%;height:{int(height)}px;border:none" '
-            'allowfullscreen></iframe>')
+    return (
+        f'<iframe srcdoc="{page}" style="width:100%;height:{int(height)}px;border:none" '
+        "allowfullscreen></iframe>"
+    )
 
 
-def base_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
-             title: str | None = None, subtitle: str | None = None, simulated: bool = False,
-             location: Sequence[float] | None = None, zoom_start: int = 5,
-             fullscreen: bool = True, width: str = "100%", height: str = "100%"):
+def base_map(
+    *,
+    tiles: str | Sequence[str] = "osm",
+    tile_key: str | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    simulated: bool = False,
+    location: Sequence[float] | None = None,
+    zoom_start: int = 5,
+    fullscreen: bool = True,
+    width: str = "100%",
+    height: str = "100%",
+):
     """An empty map with base layers, scale bar, full-screen button and the datum note.
 
     Parameters
@@ -208,16 +226,36 @@ def base_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
         With ``m.taobao_geo_datum`` set to ``"wgs84"`` or ``"gcj02"``.
     """
     folium = _folium()
-    m = folium.Map(location=list(location) if location is not None else [35.0, 105.0],
-                   zoom_start=zoom_start, tiles=None, control_scale=True, prefer_canvas=True,
-                   width=width, height=height)
-    return _configure(m, tiles=tiles, tile_key=tile_key, title=title,
-                      subtitle=subtitle, simulated=simulated, fullscreen=fullscreen)
+    m = folium.Map(
+        location=list(location) if location is not None else [35.0, 105.0],
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        width=width,
+        height=height,
+    )
+    return _configure(
+        m,
+        tiles=tiles,
+        tile_key=tile_key,
+        title=title,
+        subtitle=subtitle,
+        simulated=simulated,
+        fullscreen=fullscreen,
+    )
 
 
-def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
-             titles: Sequence[str | None] = (None, None), layout: str = "horizontal",
-             sync: bool = True, location: Sequence[float] | None = None, zoom_start: int = 5):
+def dual_map(
+    *,
+    tiles: str | Sequence[str] = "osm",
+    tile_key: str | None = None,
+    titles: Sequence[str | None] = (None, None),
+    layout: str = "horizontal",
+    sync: bool = True,
+    location: Sequence[float] | None = None,
+    zoom_start: int = 5,
+):
     """Two maps side by side (folium ``DualMap``) for comparisons.
 
     Draw on each panel with ``explore_*(..., m=dm.m1)`` and ``m=dm.m2``, then
@@ -235,20 +273,32 @@ def dual_map(*, tiles: str | Sequence[str] = "osm", tile_key: str | None = None,
     from folium.plugins import DualMap
     from jinja2 import Template
 
-    dm = DualMap(location=list(location) if location is not None else [35.0, 105.0],
-                 layout=layout, tiles=None, zoom_start=zoom_start, control_scale=True,
-                 prefer_canvas=True)
+    dm = DualMap(
+        location=list(location) if location is not None else [35.0, 105.0],
+        layout=layout,
+        tiles=None,
+        zoom_start=zoom_start,
+        control_scale=True,
+        prefer_canvas=True,
+    )
     if sync:
         dm.default_js = [("Leaflet.Sync", DualMap.default_js[0][1])]
     else:
         dm.default_js = []
-        dm._template = Template("")   # no .sync() calls
+        dm._template = Template("")  # no .sync() calls
     titles = list(titles)
     if len(titles) != 2:
         raise TaobaoGeoError(f"`titles` needs two entries (left, right); got {len(titles)}.")
     for sub, title in zip((dm.m1, dm.m2), titles, strict=True):
-        _configure(sub, tiles=tiles, tile_key=tile_key, title=title, subtitle=None,
-                   simulated=False, fullscreen=False)
+        _configure(
+            sub,
+            tiles=tiles,
+            tile_key=tile_key,
+            title=title,
+            subtitle=None,
+            simulated=False,
+            fullscreen=False,
+        )
         sub.taobao_geo_compact = True
     _offline_repr(dm)
     return dm
@@ -258,8 +308,7 @@ def _get_map(m, tiles, **kwargs):
     if m is None:
         return base_map(tiles=tiles, **kwargs)
     if hasattr(m, "m1") and hasattr(m, "m2"):
-        raise TaobaoGeoError(
-            "pass one panel of a dual map: explore_...(data, m=dm.m1) or m=dm.m2.")
+        raise TaobaoGeoError("pass one panel of a dual map: explore_...(data, m=dm.m1) or m=dm.m2.")
     if not hasattr(m, "taobao_geo_datum"):
         # A plain folium.Map from the user: WGS 84 tiles assumed, controls added on first use.
         m.taobao_geo_datum = "wgs84"
@@ -277,29 +326,50 @@ def _finish(m, bounds) -> None:
     if bounds is not None and all(np.isfinite(bounds)):
         old = m.taobao_geo_bounds
         if old is not None:
-            bounds = (min(old[0], bounds[0]), min(old[1], bounds[1]),
-                      max(old[2], bounds[2]), max(old[3], bounds[3]))
+            bounds = (
+                min(old[0], bounds[0]),
+                min(old[1], bounds[1]),
+                max(old[2], bounds[2]),
+                max(old[3], bounds[3]),
+            )
         m.taobao_geo_bounds = bounds
         m._children.pop("taobao_geo_fit", None)
-        m.add_child(_fit_bounds_element()([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]),
-                    name="taobao_geo_fit")
+        m.add_child(
+            _fit_bounds_element()([[bounds[1], bounds[0]], [bounds[3], bounds[2]]]),
+            name="taobao_geo_fit",
+        )
     m._children.pop("taobao_geo_layer_control", None)
-    overlays = sum(1 for c in m._children.values()
-                   if isinstance(c, folium.map.Layer) and c.overlay and c.control)
+    overlays = sum(
+        1
+        for c in m._children.values()
+        if isinstance(c, folium.map.Layer) and c.overlay and c.control
+    )
     # Open when short; collapsed (hover to open) when it would cover the legends.
-    compact = getattr(m, "taobao_geo_compact", False)   # half-width panels of a dual map
-    m.add_child(_layer_control_class()(collapsed=compact or overlays > 3, position="topright"),
-                name="taobao_geo_layer_control")
+    compact = getattr(m, "taobao_geo_compact", False)  # half-width panels of a dual map
+    m.add_child(
+        _layer_control_class()(collapsed=compact or overlays > 3, position="topright"),
+        name="taobao_geo_layer_control",
+    )
 
 
 # --------------------------------------------------------------------------- villages
-def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
-                     name: str = "Taobao villages", color_by: str | None = "auto",
-                     color: str = "#1F4E9C", radius: float = 4.0,
-                     popup_fields: Sequence[str] | None = None,
-                     labels: dict[str, str] | None = None, tooltip: str | None = "village",
-                     simulated: bool | None = None, title: str | None = None,
-                     decimals: int = 5, **map_kwargs):
+def explore_villages(
+    points,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    name: str = "Taobao villages",
+    color_by: str | None = "auto",
+    color: str = "#1F4E9C",
+    radius: float = 4.0,
+    popup_fields: Sequence[str] | None = None,
+    labels: dict[str, str] | None = None,
+    tooltip: str | None = "village",
+    simulated: bool | None = None,
+    title: str | None = None,
+    decimals: int = 5,
+    **map_kwargs,
+):
     """Village points as fast canvas circle markers with a popup per village.
 
     Parameters
@@ -344,12 +414,12 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
 
     if simulated is None:
         simulated = _is_simulated(points)
-    m = _villages_map(m, tiles, name=name, title=title, simulated=simulated,
-                      map_kwargs=map_kwargs)
+    m = _villages_map(m, tiles, name=name, title=title, simulated=simulated, map_kwargs=map_kwargs)
     gdf = _village_points(points, m)
     table, data = _village_block(gdf, decimals=decimals)
-    tooltip = _village_popups(table, data, popup_fields=popup_fields, labels=labels,
-                              tooltip=tooltip, simulated=simulated)
+    tooltip = _village_popups(
+        table, data, popup_fields=popup_fields, labels=labels, tooltip=tooltip, simulated=simulated
+    )
     if color_by == "auto":
         color_by = "year" if "year" in table.columns and table["year"].nunique() > 1 else None
     legend_items = _village_colours(table, data, color_by=color_by, name=name, color=color)
@@ -357,15 +427,30 @@ def explore_villages(points, *, m=None, tiles: str | Sequence[str] = "osm",
 
     layer_name = name + (" (SIMULATED)" if simulated else "")
     fg = folium.FeatureGroup(name=layer_name, show=True)
-    fg.add_child(_point_data_element()(
-        data, {"radius": radius, "stroke": "#333333", "weight": 0.6, "fillOpacity": 0.85,
-               "fill": color, "tooltip": tooltip}))
+    fg.add_child(
+        _point_data_element()(
+            data,
+            {
+                "radius": radius,
+                "stroke": "#333333",
+                "weight": 0.6,
+                "fillOpacity": 0.85,
+                "fill": color,
+                "tooltip": tooltip,
+            },
+        )
+    )
     fg.add_to(m)
     legend_title = (f"{name} by {color_by}" if color_by else name) + (
-        " - SIMULATED" if simulated else "")
-    CategoricalLegend(legend_title, legend_items, shape="circle", layer=fg,
-                      note=("Simulated locations, for demonstration only" if simulated
-                            else None)).add_to(m)
+        " - SIMULATED" if simulated else ""
+    )
+    CategoricalLegend(
+        legend_title,
+        legend_items,
+        shape="circle",
+        layer=fg,
+        note=("Simulated locations, for demonstration only" if simulated else None),
+    ).add_to(m)
     _finish(m, _bounds(gdf))
     return m
 
@@ -394,7 +479,8 @@ def _village_points(points, m):
     if geom_types - {"Point"}:
         raise GeometryTypeError(
             f"explore_villages needs Point geometries; got {sorted(geom_types)}. For "
-            "MultiPoint use gdf.explode(index_parts=False).")
+            "MultiPoint use gdf.explode(index_parts=False)."
+        )
     if len(gdf) == 0:
         raise InputDataError("points is empty: nothing to draw.")
     return gdf
@@ -403,7 +489,7 @@ def _village_points(points, m):
 def _village_block(gdf, *, decimals):
     """(rows in drawing order, data block with the integer coordinate deltas)."""
     n = len(gdf)
-    scale = 10 ** decimals
+    scale = 10**decimals
     x = np.round(gdf.geometry.x.to_numpy() * scale).astype(np.int64)
     y = np.round(gdf.geometry.y.to_numpy() * scale).astype(np.int64)
     # Sort along longitude inside 0.5-degree latitude bands (snake order): consecutive points
@@ -425,15 +511,23 @@ def _village_popups(table, data, *, popup_fields, labels, tooltip, simulated):
         popup_fields = [c for c in _DEFAULT_POPUP if c in table.columns]
     missing = [c for c in popup_fields if c not in table.columns]
     if missing:
-        raise InputDataError(f"popup_fields {missing} are not columns of points "
-                             f"(columns: {list(table.columns)}).")
+        raise InputDataError(
+            f"popup_fields {missing} are not columns of points (columns: {list(table.columns)})."
+        )
     if tooltip is not None and tooltip not in table.columns:
         tooltip = None
-    cols = {c: _encode_column(table[c]) for c in dict.fromkeys([*popup_fields]
-                                                               + ([tooltip] if tooltip else []))}
-    data.update({"fields": list(popup_fields), "labels": [lab.get(c, c) for c in popup_fields],
-                 "cols": cols,
-                 "banner": "SIMULATED DATA - not real village locations" if simulated else None})
+    cols = {
+        c: _encode_column(table[c])
+        for c in dict.fromkeys([*popup_fields] + ([tooltip] if tooltip else []))
+    }
+    data.update(
+        {
+            "fields": list(popup_fields),
+            "labels": [lab.get(c, c) for c in popup_fields],
+            "cols": cols,
+            "banner": "SIMULATED DATA - not real village locations" if simulated else None,
+        }
+    )
     return tooltip
 
 
@@ -448,7 +542,8 @@ def _village_colours(table, data, *, color_by, name, color):
     if len(cats) > len(CATEGORY_COLOURS):
         raise InputDataError(
             f"color_by={color_by!r} has {len(cats)} categories; at most "
-            f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None.")
+            f"{len(CATEGORY_COLOURS)} can be told apart. Use color_by=None."
+        )
     colours = {c: CATEGORY_COLOURS[i] for i, c in enumerate(cats)}
     data["colour"] = _encode_column(table[color_by].map(colours))
     counts = table[color_by].value_counts()
@@ -469,11 +564,20 @@ def _coarse_locations(table, data) -> list:
 # --------------------------------------------------------------------------- polygons / lines
 
 
-def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
-                       name: str = "Boundaries", label_col: str | None = "auto",
-                       popup_fields: Sequence[str] | None = None, color: str = "#555555",
-                       weight: float = 1.0, dash: str | None = None,
-                       simplify: float | str | None = "auto", **map_kwargs):
+def explore_boundaries(
+    polygons,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    name: str = "Boundaries",
+    label_col: str | None = "auto",
+    popup_fields: Sequence[str] | None = None,
+    color: str = "#555555",
+    weight: float = 1.0,
+    dash: str | None = None,
+    simplify: float | str | None = "auto",
+    **map_kwargs,
+):
     """County / province / study-area outlines (no fill) with a popup of their names.
 
     Parameters
@@ -493,27 +597,53 @@ def explore_boundaries(polygons, *, m=None, tiles: str | Sequence[str] = "osm",
     gdf = _to_map_coords(polygons, m, what="polygons")
     if popup_fields is None:
         if label_col == "auto":
-            popup_fields = [c for c in ("province", "city", "county", "town", "name", "adcode")
-                            if c in gdf.columns]
+            popup_fields = [
+                c
+                for c in ("province", "city", "county", "town", "name", "adcode")
+                if c in gdf.columns
+            ]
         else:
             popup_fields = [label_col] if label_col else []
     from ._maps._legend import CategoricalLegend
 
-    layer = _geojson_layer(m, gdf, name=name, fill=None, popup_fields=popup_fields,
-                           line_color=color, weight=weight, dash=dash, simplify=simplify)
+    layer = _geojson_layer(
+        m,
+        gdf,
+        name=name,
+        fill=None,
+        popup_fields=popup_fields,
+        line_color=color,
+        weight=weight,
+        dash=dash,
+        simplify=simplify,
+    )
     n = len(gdf)
-    CategoricalLegend(name, [(f"{name} ({n:,} polygon{'s' if n != 1 else ''})", color)],
-                      shape="outline",
-                      layer=layer).add_to(m)
+    CategoricalLegend(
+        name,
+        [(f"{name} ({n:,} polygon{'s' if n != 1 else ''})", color)],
+        shape="outline",
+        layer=layer,
+    ).add_to(m)
     _finish(m, _bounds(gdf))
     return m
 
 
-def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[str] = "osm",
-                       scheme: str = "quantiles", k: int = 5, cmap: str = "YlOrRd",
-                       name: str | None = None, legend_title: str | None = None,
-                       popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.7,
-                       simplify: float | str | None = "auto", **map_kwargs):
+def explore_choropleth(
+    polygons,
+    column: str,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    scheme: str = "quantiles",
+    k: int = 5,
+    cmap: str = "YlOrRd",
+    name: str | None = None,
+    legend_title: str | None = None,
+    popup_fields: Sequence[str] | None = None,
+    fill_opacity: float = 0.7,
+    simplify: float | str | None = "auto",
+    **map_kwargs,
+):
     """Polygons (e.g. counties) coloured by a numeric column, classified with mapclassify.
 
     Parameters
@@ -532,13 +662,16 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
 
     m = _get_map(m, tiles, **map_kwargs)
     if column not in polygons.columns:
-        raise InputDataError(f"column {column!r} is not in the layer (columns: "
-                             f"{[c for c in polygons.columns if c != 'geometry']}).")
+        raise InputDataError(
+            f"column {column!r} is not in the layer (columns: "
+            f"{[c for c in polygons.columns if c != 'geometry']})."
+        )
     values = pd.to_numeric(polygons[column], errors="coerce")
     bad = values.isna() & polygons[column].notna()
     if bad.any():
         raise InputDataError(
-            f"column {column!r} has non-numeric values in rows {list(polygons.index[bad][:10])}.")
+            f"column {column!r} has non-numeric values in rows {list(polygons.index[bad][:10])}."
+        )
     gdf = _to_map_coords(polygons, m, what="polygons")
     ok = values.notna()
     if ok.sum() == 0:
@@ -554,18 +687,33 @@ def explore_choropleth(polygons, column: str, *, m=None, tiles: str | Sequence[s
     fill[ok] = [colours[int(b)] for b in classifier.yb]
     lows = [float(values[ok].min())] + [float(b) for b in classifier.bins[:-1]]
     counts = np.bincount(classifier.yb, minlength=nk)
-    items = [(f"{_num(lo)} - {_num(hi)} (n={int(c)})", col)
-             for lo, hi, c, col in zip(lows, classifier.bins, counts, colours, strict=True)]
+    items = [
+        (f"{_num(lo)} - {_num(hi)} (n={int(c)})", col)
+        for lo, hi, c, col in zip(lows, classifier.bins, counts, colours, strict=True)
+    ]
     if (~ok).any():
         items.append((f"no data (n={int((~ok).sum())})", "#cccccc"))
     if popup_fields is None:
-        popup_fields = [c for c in ("province", "city", "county", "name", "adcode")
-                        if c in gdf.columns] + [column]
-    layer = _geojson_layer(m, gdf, name=name or column, fill=fill, popup_fields=popup_fields,
-                           fill_opacity=fill_opacity, weight=0.5, simplify=simplify)
-    CategoricalLegend(legend_title or column, items, layer=layer,
-                      note=f"Classes: {classifier.name} (mapclassify), k={nk}"
-                      + (f" (asked {k}; too few distinct values)" if nk < k else "")).add_to(m)
+        popup_fields = [
+            c for c in ("province", "city", "county", "name", "adcode") if c in gdf.columns
+        ] + [column]
+    layer = _geojson_layer(
+        m,
+        gdf,
+        name=name or column,
+        fill=fill,
+        popup_fields=popup_fields,
+        fill_opacity=fill_opacity,
+        weight=0.5,
+        simplify=simplify,
+    )
+    CategoricalLegend(
+        legend_title or column,
+        items,
+        layer=layer,
+        note=f"Classes: {classifier.name} (mapclassify), k={nk}"
+        + (f" (asked {k}; too few distinct values)" if nk < k else ""),
+    ).add_to(m)
     _finish(m, _bounds(gdf))
     return m
 
@@ -578,11 +726,20 @@ _UNITS_TEXT = {
 }
 
 
-def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
-                    cores=None, contours=None, cmap: str = DENSITY_CMAP,
-                    opacity: float = 0.65, name: str = "Kernel density",
-                    transparent_below: float = 0.02, max_pixels: int = 2_000_000,
-                    **map_kwargs):
+def explore_density(
+    kde,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    cores=None,
+    contours=None,
+    cmap: str = DENSITY_CMAP,
+    opacity: float = 0.65,
+    name: str = "Kernel density",
+    transparent_below: float = 0.02,
+    max_pixels: int = 2_000_000,
+    **map_kwargs,
+):
     """The KDE surface as a coloured image overlay, with core zones and contour polygons.
 
     Parameters
@@ -615,8 +772,9 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
         raise InputDataError(f"kde.density must be a non-empty 2-D grid; got shape {dens.shape}.")
     if kde.crs is None:
         raise CRSError("kde has no CRS; cannot place the density surface on a map.")
-    warped, (x0, y0, x1, y1) = _warp_to_mercator(dens, kde.transform, kde.crs,
-                                                 max_pixels=max_pixels)
+    warped, (x0, y0, x1, y1) = _warp_to_mercator(
+        dens, kde.transform, kde.crs, max_pixels=max_pixels
+    )
     vmax = float(np.nanmax(dens)) if np.isfinite(dens).any() else 0.0
     if vmax <= 0:
         raise InputDataError("the density surface is zero everywhere; nothing to draw.")
@@ -625,20 +783,26 @@ def explore_density(kde, *, m=None, tiles: str | Sequence[str] = "osm",
     (w_lon, e_lon), (s_lat, n_lat) = _merc_to_ll([x0, x1], [y0, y1])
     if map_datum(m) == "gcj02":
         warped, (w_lon, s_lat, e_lon, n_lat) = _warp_to_gcj02(
-            warped, (x0, y0, x1, y1), (w_lon, s_lat, e_lon, n_lat))
+            warped, (x0, y0, x1, y1), (w_lon, s_lat, e_lon, n_lat)
+        )
     cm = matplotlib.colormaps[cmap]
     url = _colour_image(warped, cm, vmax=vmax, transparent_below=transparent_below)
     units = getattr(kde, "units", None)
     units_text = _UNITS_TEXT.get(str(units), str(units) if units else "density")
     overlay = folium.raster_layers.ImageOverlay(
-        image=url, bounds=[[s_lat, w_lon], [n_lat, e_lon]], opacity=opacity, name=name,
-        interactive=False, zindex=2)
+        image=url,
+        bounds=[[s_lat, w_lon], [n_lat, e_lon]],
+        opacity=opacity,
+        name=name,
+        interactive=False,
+        zindex=2,
+    )
     overlay.add_to(m)
     stops = [matplotlib.colors.to_hex(cm(v)) for v in np.linspace(0, 1, 9)]
-    note = _density_note(kde, transparent_below=transparent_below,
-                         cores=cores is not None and len(cores))
-    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay,
-                     note=note).add_to(m)
+    note = _density_note(
+        kde, transparent_below=transparent_below, cores=cores is not None and len(cores)
+    )
+    ContinuousLegend(f"{name}: {units_text}", stops, 0.0, vmax, layer=overlay, note=note).add_to(m)
     _density_outlines(m, name=name, contours=contours, cores=cores)
     _finish(m, (w_lon, s_lat, e_lon, n_lat))
     return m
@@ -668,19 +832,39 @@ def _density_outlines(m, *, name, contours, cores) -> None:
     if contours is not None and len(contours):
         cg = _to_map_coords(contours, m, what="contours")
         fields = [c for c in cg.columns if c != cg.geometry.name][:6]
-        _geojson_layer(m, cg, name=f"{name} contours", fill=None, popup_fields=fields,
-                       line_color="#7F2704", weight=1.0)
+        _geojson_layer(
+            m,
+            cg,
+            name=f"{name} contours",
+            fill=None,
+            popup_fields=fields,
+            line_color="#7F2704",
+            weight=1.0,
+        )
     if cores is not None and len(cores):
         cc = _to_map_coords(cores, m, what="cores")
         fields = [c for c in cc.columns if c != cc.geometry.name][:10]
-        _geojson_layer(m, cc, name="Core zones", fill=None, popup_fields=fields,
-                       line_color="#B10026", weight=2.5, dash="6 4")
+        _geojson_layer(
+            m,
+            cc,
+            name="Core zones",
+            fill=None,
+            popup_fields=fields,
+            line_color="#B10026",
+            weight=2.5,
+            dash="6 4",
+        )
 
 
 # --------------------------------------------------------------------------- LISA / Gi*
-_CORRECTION_TEXT = {None: "none", "": "none", "none": "none",
-                    "fdr": "FDR (Benjamini-Hochberg)", "bh": "FDR (Benjamini-Hochberg)",
-                    "bonferroni": "Bonferroni"}
+_CORRECTION_TEXT = {
+    None: "none",
+    "": "none",
+    "none": "none",
+    "fdr": "FDR (Benjamini-Hochberg)",
+    "bh": "FDR (Benjamini-Hochberg)",
+    "bonferroni": "Bonferroni",
+}
 
 
 def _settings_note(result, *, default_alpha=None) -> str:
@@ -703,10 +887,18 @@ def _settings_note(result, *, default_alpha=None) -> str:
     return "; ".join(parts)
 
 
-def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
-                 name: str = "LISA clusters", cluster_col: str | None = None,
-                 popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.75,
-                 simplify: float | str | None = "auto", **map_kwargs):
+def explore_lisa(
+    result,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    name: str = "LISA clusters",
+    cluster_col: str | None = None,
+    popup_fields: Sequence[str] | None = None,
+    fill_opacity: float = 0.75,
+    simplify: float | str | None = "auto",
+    **map_kwargs,
+):
     """Local Moran (LISA) cluster map in GeoDa colours (HH red, LL blue, LH, HL, ns grey).
 
     Parameters
@@ -723,32 +915,69 @@ def explore_lisa(result, *, m=None, tiles: str | Sequence[str] = "osm",
 
     m = _get_map(m, tiles, **map_kwargs)
     gdf = _result_gdf(result, what="explore_lisa's result")
-    col = cluster_col or _first_col(gdf, ("cluster", "label", "lisa_cluster", "quadrant_sig"),
-                                    what="the LISA result")
+    col = cluster_col or _first_col(
+        gdf, ("cluster", "label", "lisa_cluster", "quadrant_sig"), what="the LISA result"
+    )
     codes = gdf[col].map(lambda v: lisa_code("ns" if pd.isna(v) else v))
     g = _to_map_coords(gdf.assign(cluster=codes), m, what="LISA units")
     g["cluster_label"] = codes.map(LISA_LABELS)
     fill = codes.map(LISA_COLOURS)
     if popup_fields is None:
-        popup_fields = [c for c in dict.fromkeys(
-            ("province", "county", "name", "adcode", "unit_id", getattr(result, "column", None),
-             "count", "density_km2", "lisa_I", "p_sim", "p", "p_adj", "cluster_label"))
-            if c is not None and c in g.columns]
-    layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                               fill_opacity=fill_opacity, simplify=simplify)
+        popup_fields = [
+            c
+            for c in dict.fromkeys(
+                (
+                    "province",
+                    "county",
+                    "name",
+                    "adcode",
+                    "unit_id",
+                    getattr(result, "column", None),
+                    "count",
+                    "density_km2",
+                    "lisa_I",
+                    "p_sim",
+                    "p",
+                    "p_adj",
+                    "cluster_label",
+                )
+            )
+            if c is not None and c in g.columns
+        ]
+    layer = _polygon_or_points(
+        m,
+        g,
+        name=name,
+        fill=fill,
+        popup_fields=popup_fields,
+        fill_opacity=fill_opacity,
+        simplify=simplify,
+    )
     counts = codes.value_counts()
-    items = [(f"{LISA_LABELS[c]} (n={int(counts.get(c, 0))})", LISA_COLOURS[c])
-             for c in LISA_ORDER if c != "island" or counts.get(c, 0)]
-    CategoricalLegend(name, items, note=_settings_note(result, default_alpha=0.05),
-                      layer=layer).add_to(m)
+    items = [
+        (f"{LISA_LABELS[c]} (n={int(counts.get(c, 0))})", LISA_COLOURS[c])
+        for c in LISA_ORDER
+        if c != "island" or counts.get(c, 0)
+    ]
+    CategoricalLegend(
+        name, items, note=_settings_note(result, default_alpha=0.05), layer=layer
+    ).add_to(m)
     _finish(m, _bounds(g))
     return m
 
 
-def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
-                     name: str = "Hot spots (Gi*)", bin_col: str | None = None,
-                     popup_fields: Sequence[str] | None = None, fill_opacity: float = 0.8,
-                     simplify: float | str | None = "auto", **map_kwargs):
+def explore_hotspots(
+    result,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    name: str = "Hot spots (Gi*)",
+    bin_col: str | None = None,
+    popup_fields: Sequence[str] | None = None,
+    fill_opacity: float = 0.8,
+    simplify: float | str | None = "auto",
+    **map_kwargs,
+):
     """Getis-Ord Gi* hot and cold spots in ArcGIS's 7 confidence classes (``gi_bin`` -3...3).
 
     Parameters
@@ -764,31 +993,64 @@ def explore_hotspots(result, *, m=None, tiles: str | Sequence[str] = "osm",
     col = bin_col or _first_col(gdf, ("gi_bin", "Gi_Bin", "bin"), what="the Gi* result")
     bins = pd.to_numeric(gdf[col], errors="coerce").fillna(0).astype(int)
     if not bins.between(-3, 3).all():
-        raise InputDataError(f"{col} must hold integers -3..3 (ArcGIS Gi_Bin); got "
-                             f"{sorted(bins.unique().tolist())}.")
+        raise InputDataError(
+            f"{col} must hold integers -3..3 (ArcGIS Gi_Bin); got {sorted(bins.unique().tolist())}."
+        )
     g = _to_map_coords(gdf, m, what="Gi* units")
     g["confidence"] = bins.map(GI_BIN_LABELS)
     fill = bins.map(GI_BIN_COLOURS)
     if popup_fields is None:
-        popup_fields = [c for c in dict.fromkeys(
-            ("province", "county", "name", "adcode", "unit_id", getattr(result, "column", None),
-             "count", "density_km2", "gi_z", "gi_p", "p_adj", "confidence"))
-            if c is not None and c in g.columns]
-    layer = _polygon_or_points(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                               fill_opacity=fill_opacity, simplify=simplify)
+        popup_fields = [
+            c
+            for c in dict.fromkeys(
+                (
+                    "province",
+                    "county",
+                    "name",
+                    "adcode",
+                    "unit_id",
+                    getattr(result, "column", None),
+                    "count",
+                    "density_km2",
+                    "gi_z",
+                    "gi_p",
+                    "p_adj",
+                    "confidence",
+                )
+            )
+            if c is not None and c in g.columns
+        ]
+    layer = _polygon_or_points(
+        m,
+        g,
+        name=name,
+        fill=fill,
+        popup_fields=popup_fields,
+        fill_opacity=fill_opacity,
+        simplify=simplify,
+    )
     counts = bins.value_counts()
-    items = [(f"{GI_BIN_LABELS[b]} (n={int(counts.get(b, 0))})", GI_BIN_COLOURS[b])
-             for b in GI_BINS]
+    items = [
+        (f"{GI_BIN_LABELS[b]} (n={int(counts.get(b, 0))})", GI_BIN_COLOURS[b]) for b in GI_BINS
+    ]
     CategoricalLegend(name, items, note=_settings_note(result), layer=layer).add_to(m)
     _finish(m, _bounds(g))
     return m
 
 
 # --------------------------------------------------------------------------- centrography
-def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
-                    name: str = "Mean centres", by: str = "year",
-                    centre_col: str | None = None, ellipse_col: str | None = None,
-                    popup_fields: Sequence[str] | None = None, **map_kwargs):
+def explore_centres(
+    trends,
+    *,
+    m=None,
+    tiles: str | Sequence[str] = "osm",
+    name: str = "Mean centres",
+    by: str = "year",
+    centre_col: str | None = None,
+    ellipse_col: str | None = None,
+    popup_fields: Sequence[str] | None = None,
+    **map_kwargs,
+):
     """Mean centres per period joined by their trajectory, with standard deviational ellipses.
 
     Parameters
@@ -813,8 +1075,9 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
     from ._maps._legend import CategoricalLegend
 
     m = _get_map(m, tiles, **map_kwargs)
-    centres, ellipses, by = _centres_and_ellipses(trends, by=by, centre_col=centre_col,
-                                                  ellipse_col=ellipse_col)
+    centres, ellipses, by = _centres_and_ellipses(
+        trends, by=by, centre_col=centre_col, ellipse_col=ellipse_col
+    )
     if by in centres.columns:
         order = np.argsort(centres[by].to_numpy(), kind="stable")
         centres = centres.iloc[order]
@@ -825,33 +1088,74 @@ def explore_centres(trends, *, m=None, tiles: str | Sequence[str] = "osm",
     items = [(str(p), colours[p]) for p in periods]
     if ellipses is not None and len(ellipses):
         eg = _to_map_coords(ellipses, m, what="ellipses")
-        efill = (eg[by].map(colours) if by in eg.columns
-                 else pd.Series("#555555", index=eg.index))
-        efields = [c for c in (by, "n", "major_m", "minor_m", "rotation_deg",
-                               "ellipse_area_km2") if c in eg.columns]
-        _geojson_layer(m, eg, name="Standard deviational ellipses", fill=efill,
-                       popup_fields=efields, fill_opacity=0.08, weight=2.0,
-                       line_color="#555555")
+        efill = eg[by].map(colours) if by in eg.columns else pd.Series("#555555", index=eg.index)
+        efields = [
+            c
+            for c in (by, "n", "major_m", "minor_m", "rotation_deg", "ellipse_area_km2")
+            if c in eg.columns
+        ]
+        _geojson_layer(
+            m,
+            eg,
+            name="Standard deviational ellipses",
+            fill=efill,
+            popup_fields=efields,
+            fill_opacity=0.08,
+            weight=2.0,
+            line_color="#555555",
+        )
     if len(cg) > 1:
         path = LineString(np.column_stack([cg.geometry.x, cg.geometry.y]))
-        line = gpd.GeoDataFrame({"path": [f"{periods[0]} -> {periods[-1]}"]},
-                                geometry=[path], crs=4326)
-        _geojson_layer(m, line, name="Centre trajectory", fill=None, popup_fields=["path"],
-                       line_color="#222222", weight=2.5, dash="4 4")
+        line = gpd.GeoDataFrame(
+            {"path": [f"{periods[0]} -> {periods[-1]}"]}, geometry=[path], crs=4326
+        )
+        _geojson_layer(
+            m,
+            line,
+            name="Centre trajectory",
+            fill=None,
+            popup_fields=["path"],
+            line_color="#222222",
+            weight=2.5,
+            dash="4 4",
+        )
     if popup_fields is None:
-        popup_fields = [c for c in (by, "n", "shift_m", "shift_bearing_deg",
-                                    "cumulative_shift_m", "std_distance_m", "major_m", "minor_m",
-                                    "rotation_deg", "ellipse_area_km2", "nni_R", "nni_p",
-                                    "nni_pattern") if c in cg.columns]
+        popup_fields = [
+            c
+            for c in (
+                by,
+                "n",
+                "shift_m",
+                "shift_bearing_deg",
+                "cumulative_shift_m",
+                "std_distance_m",
+                "major_m",
+                "minor_m",
+                "rotation_deg",
+                "ellipse_area_km2",
+                "nni_R",
+                "nni_p",
+                "nni_pattern",
+            )
+            if c in cg.columns
+        ]
         if not popup_fields:
             popup_fields = [c for c in cg.columns if c != cg.geometry.name][:12]
-    layer = _geojson_layer(m, cg, name=name, fill=fill, popup_fields=popup_fields,
-                           fill_opacity=1.0, weight=1.5, line_color="#000000", marker_radius=7)
+    layer = _geojson_layer(
+        m,
+        cg,
+        name=name,
+        fill=fill,
+        popup_fields=popup_fields,
+        fill_opacity=1.0,
+        weight=1.5,
+        line_color="#000000",
+        marker_radius=7,
+    )
     note = "Line: trajectory of the mean centre"
     if ellipses is not None and len(ellipses):
         note += "; outlines: standard deviational ellipses"
-    CategoricalLegend(f"{name} by {by}", items, shape="circle", layer=layer,
-                      note=note).add_to(m)
+    CategoricalLegend(f"{name} by {by}", items, shape="circle", layer=layer, note=note).add_to(m)
     _finish(m, _bounds(cg))
     return m
 
@@ -860,7 +1164,7 @@ def _centres_and_ellipses(trends, *, by, centre_col, ellipse_col):
     """(centres GeoDataFrame, ellipses GeoDataFrame or None, period column) from the input."""
     import geopandas as gpd
 
-    if hasattr(trends, "centres_gdf"):          # centrography.CentreTrendsResult
+    if hasattr(trends, "centres_gdf"):  # centrography.CentreTrendsResult
         by = getattr(trends, "by", by)
         centres = trends.centres_gdf()
         ellipses = getattr(trends, "ellipses", None)
@@ -868,27 +1172,49 @@ def _centres_and_ellipses(trends, *, by, centre_col, ellipse_col):
     if not isinstance(trends, gpd.GeoDataFrame):
         raise InputDataError(
             "explore_centres needs centrography.centre_trends(...) or a GeoDataFrame of "
-            f"centres; got {type(trends).__name__}.")
+            f"centres; got {type(trends).__name__}."
+        )
     df = trends
     if df.crs is None:
         raise CRSError("the centre table has no CRS; cannot place the centres on a map.")
     if centre_col is None:
-        centre_col = next((c for c in ("mean_centre", "mean_center", "centre", "center")
-                           if c in df.columns and _is_geom_col(df[c])), df.geometry.name)
+        centre_col = next(
+            (
+                c
+                for c in ("mean_centre", "mean_center", "centre", "center")
+                if c in df.columns and _is_geom_col(df[c])
+            ),
+            df.geometry.name,
+        )
     if ellipse_col is None:
-        ellipse_col = next((c for c in ("ellipse", "sde", "sde_geometry", "sde_polygon")
-                            if c in df.columns and _is_geom_col(df[c])), None)
-    scalars = [c for c in df.columns
-               if c not in (centre_col, ellipse_col, df.geometry.name) and not _is_geom_col(df[c])]
-    centres = gpd.GeoDataFrame(df[scalars].copy(), geometry=gpd.GeoSeries(
-        np.asarray(df[centre_col]), crs=df.crs, index=df.index), crs=df.crs)
+        ellipse_col = next(
+            (
+                c
+                for c in ("ellipse", "sde", "sde_geometry", "sde_polygon")
+                if c in df.columns and _is_geom_col(df[c])
+            ),
+            None,
+        )
+    scalars = [
+        c
+        for c in df.columns
+        if c not in (centre_col, ellipse_col, df.geometry.name) and not _is_geom_col(df[c])
+    ]
+    centres = gpd.GeoDataFrame(
+        df[scalars].copy(),
+        geometry=gpd.GeoSeries(np.asarray(df[centre_col]), crs=df.crs, index=df.index),
+        crs=df.crs,
+    )
     bad = set(centres.geometry.geom_type.unique()) - {"Point"}
     if bad:
         raise GeometryTypeError(f"centres must be points; got {sorted(bad)}.")
     ellipses = None
     if ellipse_col is not None:
-        ellipses = gpd.GeoDataFrame(df[scalars].copy(), geometry=gpd.GeoSeries(
-            np.asarray(df[ellipse_col]), crs=df.crs, index=df.index), crs=df.crs)
+        ellipses = gpd.GeoDataFrame(
+            df[scalars].copy(),
+            geometry=gpd.GeoSeries(np.asarray(df[ellipse_col]), crs=df.crs, index=df.index),
+            crs=df.crs,
+        )
         ellipses = ellipses[~(ellipses.geometry.isna() | ellipses.geometry.is_empty)]
     return centres, ellipses, by
 
@@ -932,8 +1258,16 @@ def save_map(m, path, *, offline: bool = True) -> Path:
 # --------------------------------------------------------------------------------------------
 # County comparison: the comparison (taobao_geo.compare) computes, the map is drawn here
 # --------------------------------------------------------------------------------------------
-_COMPARISON_POPUP = ("county", "adcode", "density_per_1000km2", "share_of_province_pct",
-                     "nni_R", "lisa_class", "gi_bin", "rank_count")
+_COMPARISON_POPUP = (
+    "county",
+    "adcode",
+    "density_per_1000km2",
+    "share_of_province_pct",
+    "nni_R",
+    "lisa_class",
+    "gi_bin",
+    "rank_count",
+)
 
 
 def comparison_map(result, *, column: str = "density_per_1000km2", m=None, **kwargs):

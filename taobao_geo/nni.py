@@ -58,8 +58,14 @@ __all__ = ["NNIResult", "nearest_neighbour_index", "nn_distances", "CORRECTIONS"
 CORRECTIONS = ("none", "donnelly", "cdf")
 TESTS = ("z", "mc")
 ARCGIS_SE_CONSTANT = 0.26136
-_ALT_ALIASES = {"two-sided": "two-sided", "two.sided": "two-sided", "less": "less",
-                "greater": "greater", "clustered": "less", "regular": "greater"}
+_ALT_ALIASES = {
+    "two-sided": "two-sided",
+    "two.sided": "two-sided",
+    "less": "less",
+    "greater": "greater",
+    "clustered": "less",
+    "regular": "greater",
+}
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,8 @@ class NNIResult(ResultMixin):
     @property
     def pattern(self) -> str:
         """'clustered', 'dispersed' or 'random' at the 5 % level (``p <= 0.05``, the package's
-        one rule: :func:`taobao_geo._stats.pvalues.is_significant`)."""
+        one rule: :func:`taobao_geo._stats.pvalues.is_significant`).
+        """
         if is_significant(self.p, 0.05):
             return "clustered" if self.R < 1 else "dispersed"
         return "random"
@@ -124,22 +131,31 @@ class NNIResult(ResultMixin):
 
         fig, ax = axes(ax, path=path, figsize=(6, 4))
         if self.sim is not None:
-            ax.hist(self.sim, bins=40, color="0.7",
-                    label=f"R under CSR ({self.nsim} simulations in the window)")
+            ax.hist(
+                self.sim,
+                bins=40,
+                color="0.7",
+                label=f"R under CSR ({self.nsim} simulations in the window)",
+            )
         else:
             se_r = self.se_m / self.expected_mean_m
             x = np.linspace(min(self.R, 1 - 4 * se_r), max(self.R, 1 + 4 * se_r), 200)
             ax.plot(x, stats.norm.pdf(x, 1, se_r), color="0.5", label="R under CSR (normal)")
         ax.axvline(self.R, color="crimson", lw=2, label=f"observed R = {self.R:.3f}")
         ax.set_xlabel(f"nearest-neighbour index R ({self.correction} correction)")
-        ax.set_title(f"{self.pattern} (p = {self.p:.3g}; {self.area_method} area, "
-                     f"{self.area_km2:,.1f} km²)", fontsize=10)
+        ax.set_title(
+            f"{self.pattern} (p = {self.p:.3g}; {self.area_method} area, {self.area_km2:,.1f} km²)",
+            fontsize=10,
+        )
         ax.legend(fontsize=8, frameon=False)
         return save(fig, ax, path)
 
     def summary(self) -> str:
-        test = ("normal z-test" if self.test == "z"
-                else f"Monte Carlo test, {self.nsim} CSR simulations in the window")
+        test = (
+            "normal z-test"
+            if self.test == "z"
+            else f"Monte Carlo test, {self.nsim} CSR simulations in the window"
+        )
         lines = [
             f"Nearest-neighbour index R = {self.R:.4f} ({self.correction} correction): "
             f"{self.pattern} at the 5 % level",
@@ -288,16 +304,23 @@ def nearest_neighbour_index(
     func = "nearest_neighbour_index"
     check_choice(correction, CORRECTIONS, name="correction", func=func)
     if alternative not in _ALT_ALIASES:
-        raise OptionError(f"`{func}`: `alternative` must be one of ('two-sided', 'less', "
-                         f"'greater'); got {alternative!r}.")
+        raise OptionError(
+            f"`{func}`: `alternative` must be one of ('two-sided', 'less', "
+            f"'greater'); got {alternative!r}."
+        )
     alternative = _ALT_ALIASES[alternative]
     if test is None:
         test = "mc" if correction == "cdf" else "z"
     check_choice(test, TESTS, name="test", func=func)
     if test == "mc":
         # nsim = 0 would give p = 1 ("random") whatever the pattern
-        check_positive(nsim, name="nsim", func=func, integer=True,
-                       hint="A Monte Carlo test needs simulations (--permutations 999).")
+        check_positive(
+            nsim,
+            name="nsim",
+            func=func,
+            integer=True,
+            hint="A Monte Carlo test needs simulations (--permutations 999).",
+        )
     ensure_rng(rng)
     pat = prepare_pattern(points, duplicates=duplicates, func=func, min_n=3)
     window = study_area(points, area=area, boundary=boundary, func=func)
@@ -353,19 +376,42 @@ def nearest_neighbour_index(
 
         gen = ensure_rng(rng)
         sims = np.empty(nsim)
-        for i in tqdm(range(nsim), desc="CSR simulations", disable=None if progress is None
-                      else not progress, leave=False):
+        for i in tqdm(
+            range(nsim),
+            desc="CSR simulations",
+            disable=None if progress is None else not progress,
+            leave=False,
+        ):
             sims[i] = _statistic(_sample(window, n, gen), window, correction, A)
         sd = sims.std(ddof=1)
         z = (R - sims.mean()) / sd if sd > 0 else math.nan
         p = float(simulation_p(R, sims, alternative))
     return NNIResult(
-        R=float(R), observed_mean_m=float(d_report), expected_mean_m=float(d_exp), z=float(z),
+        R=float(R),
+        observed_mean_m=float(d_report),
+        expected_mean_m=float(d_exp),
+        z=float(z),
         p=float(p),
-        n=n, area_m2=float(A), area_method=window.method, area_description=window.description,
-        correction=correction, test=test, alternative=alternative, R_naive=float(r_naive),
-        R_donnelly=float(r_donn), R_cdf=float(r_cdf), se_m=float(se), z_arcgis=float(z_arc),
-        p_arcgis=float(p_arc), nsim=int(nsim) if test == "mc" else 0, n_input=pat.n_input,
-        n_coincident=pat.n_coincident, duplicates=pat.duplicates,
-        duplicates_note=pat.note(), crs=pat.crs, seed=seed, sim=sims, window=window,
+        n=n,
+        area_m2=float(A),
+        area_method=window.method,
+        area_description=window.description,
+        correction=correction,
+        test=test,
+        alternative=alternative,
+        R_naive=float(r_naive),
+        R_donnelly=float(r_donn),
+        R_cdf=float(r_cdf),
+        se_m=float(se),
+        z_arcgis=float(z_arc),
+        p_arcgis=float(p_arc),
+        nsim=int(nsim) if test == "mc" else 0,
+        n_input=pat.n_input,
+        n_coincident=pat.n_coincident,
+        duplicates=pat.duplicates,
+        duplicates_note=pat.note(),
+        crs=pat.crs,
+        seed=seed,
+        sim=sims,
+        window=window,
     )

@@ -39,6 +39,16 @@ DENSITY_CMAP = "YlOrRd"
 
 #: Qualitative colours for categories such as years (ColorBrewer Set1 / Dark2 mix).
 CATEGORY_COLOURS: tuple[str, ...] = (
-    "#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D",
-    "#377EB8", "#E41A1C", "#984EA3", "#FF7F00", "#4DAF4A",
+    "#1B9E77",
+    "#D95F02",
+    "#7570B3",
+    "#E7298A",
+    "#66A61E",
+    "#E6AB02",
+    "#A6761D",
+    "#377EB8",
+    "#E41A1C",
+    "#984EA3",
+    "#FF7F00",
+    "#4DAF4A",
 )

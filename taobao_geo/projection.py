@@ -34,7 +34,15 @@ from pyproj import CRS
 from ._errors import CRSError
 from ._validate import ensure_projected
 
-__all__ = ["CHINA_ALBERS", "GK_KINDS", "CRSChoice", "choose_crs", "ensure_projected", "is_projected", "to_projected"]
+__all__ = [
+    "CHINA_ALBERS",
+    "GK_KINDS",
+    "CRSChoice",
+    "choose_crs",
+    "ensure_projected",
+    "is_projected",
+    "to_projected",
+]
 
 CHINA_ALBERS = CRS.from_proj4(
     "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +x_0=0 +y_0=0 +ellps=WGS84 "
@@ -94,7 +102,9 @@ def choose_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, *, kind: str = "utm") -> C
         )
     if len(gdf) == 0:
         raise CRSError("Cannot choose a CRS for an empty layer.")
-    lonlat = gdf.to_crs(4326) if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)) else gdf
+    lonlat = (
+        gdf.to_crs(4326) if not CRS.from_user_input(gdf.crs).equals(CRS.from_epsg(4326)) else gdf
+    )
     minx, miny, maxx, maxy = lonlat.total_bounds
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         raise CRSError("Cannot choose a CRS: the layer has no non-empty geometry.")

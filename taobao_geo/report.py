@@ -34,7 +34,14 @@ from ._errors import TaobaoGeoError
 from ._html import escape_text
 from ._stats.pvalues import is_significant
 from ._validate import check_choice
-from .palettes import DENSITY_CMAP, GI_BIN_COLOURS, GI_BIN_LABELS, LISA_COLOURS, LISA_LABELS, lisa_code
+from .palettes import (
+    DENSITY_CMAP,
+    GI_BIN_COLOURS,
+    GI_BIN_LABELS,
+    LISA_COLOURS,
+    LISA_LABELS,
+    lisa_code,
+)
 
 __all__ = ["briefing", "print_pdf", "find_pdf_engine", "LABELS"]
 
@@ -58,34 +65,37 @@ LABELS: dict[str, dict[str, str]] = {
         "interactive": "Interactive map (works offline)",
         "static": "Static figure",
         "simulated": "SIMULATED DATA: the point positions in this briefing are simulated, not "
-                     "real village locations. Use them for tutorials and tests only.",
+        "real village locations. Use them for tutorials and tests only.",
         "precision": "Location precision: villages are located at their town seat or at the "
-                     "county's representative point, not at the village itself.",
+        "county's representative point, not at the village itself.",
         "coarse_banner": "Not interpretable at village scale: the {n} villages occupy only {loc} "
-                         "distinct locations and {coarse} of them sit at a county or city point "
-                         "because their town seat is unknown. The nearest-neighbour index, "
-                         "Ripley's L, the density map and grid-cell hot spots below describe that "
-                         "geocoding, not the villages; read the county-level comparison instead.",
+        "distinct locations and {coarse} of them sit at a county or city point "
+        "because their town seat is unknown. The nearest-neighbour index, "
+        "Ripley's L, the density map and grid-cell hot spots below describe that "
+        "geocoding, not the villages; read the county-level comparison instead.",
         "coarse_head": "Point-pattern statistics: not interpretable here",
         "coarse_grid_head": "Grid-cell autocorrelation and hot spots: not interpretable here",
         "coarse_detail": "Too few distinct locations (see the warning above). For the record:",
         "boundaries": "Boundaries are for analysis only and not for publication: publishing maps "
-                      "of China requires an official map approval number (审图号).",
+        "of China requires an official map approval number (审图号).",
         "generated": "Generated",
         "not_run": "not run",
         "clustered_sig": "Villages are significantly clustered",
         "dispersed_sig": "Villages are significantly dispersed",
         "random": "The pattern is not significantly different from random",
         "moran_pos": "Significant positive spatial autocorrelation: units with many villages "
-                     "border units with many villages",
+        "border units with many villages",
         "moran_neg": "Significant negative spatial autocorrelation (high next to low)",
         "moran_ns": "No significant global spatial autocorrelation",
         "hh_units": "High-High (hot-spot) units",
         "hot_units": "Gi* hot-spot units (90 % confidence or more)",
         "cores": "Core zones",
         "bandwidth": "bandwidth",
-        "step": "Step", "status": "Status", "reason": "Reason",
-        "setting": "Setting", "value": "Value",
+        "step": "Step",
+        "status": "Status",
+        "reason": "Reason",
+        "setting": "Setting",
+        "value": "Value",
         "county": "County",
         "no_results": "No result for this section (see the analysis steps for the reason).",
         "pdf_static": "In the PDF, maps are static images.",
@@ -113,8 +123,8 @@ LABELS: dict[str, dict[str, str]] = {
         "simulated": "模拟数据：本简报中的点位为模拟生成，并非真实村庄位置，仅供教学和测试使用。",
         "precision": "定位精度：村庄定位于所在乡镇驻地或县代表点，而非村庄本身。",
         "coarse_banner": "村级尺度下不可解读：{n} 个村庄仅对应 {loc} 个不同位置，其中 {coarse} 个因乡镇驻地未知而"
-                         "定位于县或市代表点。下方的最近邻指数、Ripley L 函数、核密度图和网格冷热点反映的是定位方式，"
-                         "而非村庄的真实分布；请参阅县域比较。",
+        "定位于县或市代表点。下方的最近邻指数、Ripley L 函数、核密度图和网格冷热点反映的是定位方式，"
+        "而非村庄的真实分布；请参阅县域比较。",
         "coarse_head": "点格局统计：此处不可解读",
         "coarse_grid_head": "网格单元自相关与冷热点：此处不可解读",
         "coarse_detail": "不同位置过少（见上方警告）。仅供记录：",
@@ -131,8 +141,11 @@ LABELS: dict[str, dict[str, str]] = {
         "hot_units": "Gi* 热点单元（置信度 90% 及以上）",
         "cores": "核心区",
         "bandwidth": "带宽",
-        "step": "步骤", "status": "状态", "reason": "原因",
-        "setting": "设置", "value": "取值",
+        "step": "步骤",
+        "status": "状态",
+        "reason": "原因",
+        "setting": "设置",
+        "value": "取值",
         "county": "县",
         "no_results": "本节无结果（原因见分析步骤）。",
         "pdf_static": "PDF 中地图为静态图。",
@@ -173,10 +186,10 @@ _e = escape_text
 
 def _link(path) -> str:
     """A relative link to a file next to the briefing; the name is percent-encoded, so it can
-    never be read as a scheme (``javascript:``), query or fragment."""
+    never be read as a scheme (``javascript:``), query or fragment.
+    """
     name = Path(path).name
     return f'<a href="./{_e(quote(name))}">{_e(name)}</a>'
-
 
 
 def _num(x, digits=3) -> str:
@@ -238,8 +251,10 @@ def _table(df: pd.DataFrame, *, max_rows: int = 40, text_cols=()) -> str:
             if isinstance(v, float):
                 cells.append(f"<td>{_num(v)}</td>")
             else:
-                cells.append(f'<td class="{"t" if c in text_cols or isinstance(v, str) else ""}">'
-                             f"{_e(v)}</td>")
+                cells.append(
+                    f'<td class="{"t" if c in text_cols or isinstance(v, str) else ""}">'
+                    f"{_e(v)}</td>"
+                )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -267,11 +282,20 @@ def _nni_card(res, L, alpha) -> str:
     area = _get(res, "area_method", default="")
     test = _get(res, "test", default="")
     detail = _get(res, "area_km2")
-    extra = (f"; area {_num(detail, 0)} km² ({_e(area)})" if detail is not None else
-             f"; area: {_e(area)}") if area or detail else ""
-    return (f'<div class="card"><div class="big">{_e(head)}: R = {_num(R)}, z = {_num(z, 2)}, '
-            f"{_e(_p_text(p))}</div><div class=muted>NNI (Clark–Evans / ArcGIS), n = "
-            f"{_e(_get(res, 'n', default='?'))}{extra}; test {_e(test)}</div></div>")
+    extra = (
+        (
+            f"; area {_num(detail, 0)} km² ({_e(area)})"
+            if detail is not None
+            else f"; area: {_e(area)}"
+        )
+        if area or detail
+        else ""
+    )
+    return (
+        f'<div class="card"><div class="big">{_e(head)}: R = {_num(R)}, z = {_num(z, 2)}, '
+        f"{_e(_p_text(p))}</div><div class=muted>NNI (Clark–Evans / ArcGIS), n = "
+        f"{_e(_get(res, 'n', default='?'))}{extra}; test {_e(test)}</div></div>"
+    )
 
 
 def _moran_card(res, L, alpha) -> str:
@@ -282,8 +306,10 @@ def _moran_card(res, L, alpha) -> str:
     z = _get(res, "z_sim", "z_norm", "z")
     sig = is_significant(p, alpha)  # the package's one rule (p <= alpha), as the LISA labels
     head = (L["moran_pos"] if float(I) > 0 else L["moran_neg"]) if sig else L["moran_ns"]
-    return (f'<div class="card"><div class="big">{_e(head)}: I = {_num(I)}, z = {_num(z, 2)}, '
-            f"{_e(_p_text(p))}</div><div class=muted>Global Moran's I</div></div>")
+    return (
+        f'<div class="card"><div class="big">{_e(head)}: I = {_num(I)}, z = {_num(z, 2)}, '
+        f"{_e(_p_text(p))}</div><div class=muted>Global Moran's I</div></div>"
+    )
 
 
 def _count_col(gdf, *cands):
@@ -300,12 +326,16 @@ def _local_cards(lisa, gi, L) -> str:
         if col:
             codes = lisa.gdf[col].map(_safe_lisa)
             n_hh = int((codes == "HH").sum())
-            out.append(f'<div class="card"><div class="big">{_e(L["hh_units"])}: {n_hh}</div>'
-                       f"<div class=muted>{_e(_first(lisa))}</div></div>")
+            out.append(
+                f'<div class="card"><div class="big">{_e(L["hh_units"])}: {n_hh}</div>'
+                f"<div class=muted>{_e(_first(lisa))}</div></div>"
+            )
     if gi is not None and hasattr(gi, "gdf") and "gi_bin" in gi.gdf.columns:
         n_hot = int((gi.gdf["gi_bin"] > 0).sum())
-        out.append(f'<div class="card"><div class="big">{_e(L["hot_units"])}: {n_hot}</div>'
-                   f"<div class=muted>{_e(_first(gi))}</div></div>")
+        out.append(
+            f'<div class="card"><div class="big">{_e(L["hot_units"])}: {n_hot}</div>'
+            f"<div class=muted>{_e(_first(gi))}</div></div>"
+        )
     return "".join(out)
 
 
@@ -329,7 +359,9 @@ def _summary_block(res) -> str:
         text = str(res.summary())
     except Exception:  # noqa: BLE001 - display only
         return ""
-    return "<ul>" + "".join(f"<li>{_e(ln)}</li>" for ln in text.splitlines() if ln.strip()) + "</ul>"
+    return (
+        "<ul>" + "".join(f"<li>{_e(ln)}</li>" for ln in text.splitlines() if ln.strip()) + "</ul>"
+    )
 
 
 def _kde_figure(kde, cores, L, points=None) -> str:
@@ -346,8 +378,12 @@ def _kde_figure(kde, cores, L, points=None) -> str:
     x0, y0 = tr.c, tr.f
     x1, y1 = x0 + tr.a * cols, y0 + tr.e * rows
     fig, ax = plt.subplots(figsize=(7, 5.5))
-    im = ax.imshow(dens, extent=(x0, x1, y1, y0) if tr.e > 0 else (x0, x1, y1, y0),
-                   cmap=DENSITY_CMAP, origin="upper" if tr.e < 0 else "lower")
+    im = ax.imshow(
+        dens,
+        extent=(x0, x1, y1, y0) if tr.e > 0 else (x0, x1, y1, y0),
+        cmap=DENSITY_CMAP,
+        origin="upper" if tr.e < 0 else "lower",
+    )
     fig.colorbar(im, ax=ax, shrink=0.7, label=_e(_get(kde, "units", default="density")))
     if cores is not None and len(cores):
         cores.boundary.plot(ax=ax, color="#222", linewidth=0.8)
@@ -356,8 +392,10 @@ def _kde_figure(kde, cores, L, points=None) -> str:
     ax.set_xticks([])
     ax.set_yticks([])
     bw = _get(kde, "bandwidth_m")
-    ax.set_title(f"KDE ({_get(kde, 'kernel', default='')}, bandwidth "
-                 f"{_num(bw / 1000 if bw else bw, 1)} km)", fontsize=9)
+    ax.set_title(
+        f"KDE ({_get(kde, 'kernel', default='')}, bandwidth {_num(bw / 1000 if bw else bw, 1)} km)",
+        fontsize=9,
+    )
     return _png(fig)
 
 
@@ -374,13 +412,17 @@ def _units_figure(res, kind: str) -> str:
         col = _count_col(gdf, "cluster", "label", "quadrant")
         codes = gdf[col].map(_safe_lisa)
         gdf.plot(ax=ax, color=codes.map(LISA_COLOURS), edgecolor="#999", linewidth=0.2)
-        handles = [Patch(color=LISA_COLOURS[c], label=f"{LISA_LABELS[c]} ({int((codes == c).sum())})")
-                   for c in ("HH", "LL", "LH", "HL", "ns")]
+        handles = [
+            Patch(color=LISA_COLOURS[c], label=f"{LISA_LABELS[c]} ({int((codes == c).sum())})")
+            for c in ("HH", "LL", "LH", "HL", "ns")
+        ]
     else:
         bins = gdf["gi_bin"].fillna(0).astype(int)
         gdf.plot(ax=ax, color=bins.map(GI_BIN_COLOURS), edgecolor="#999", linewidth=0.2)
-        handles = [Patch(color=GI_BIN_COLOURS[b], label=f"{GI_BIN_LABELS[b]} ({int((bins == b).sum())})")
-                   for b in (3, 2, 1, 0, -1, -2, -3)]
+        handles = [
+            Patch(color=GI_BIN_COLOURS[b], label=f"{GI_BIN_LABELS[b]} ({int((bins == b).sum())})")
+            for b in (3, 2, 1, 0, -1, -2, -3)
+        ]
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
     ax.set_axis_off()
     return _png(fig)
@@ -412,8 +454,10 @@ def _iframe(path: Path) -> str:
         doc = Path(path).read_text(encoding="utf-8")
     except OSError:
         return ""
-    return (f'<iframe class="map" title="{_e(Path(path).stem)}" sandbox="allow-scripts allow-popups" '
-            f'srcdoc="{_e(doc)}"></iframe>')
+    return (
+        f'<iframe class="map" title="{_e(Path(path).stem)}" sandbox="allow-scripts allow-popups" '
+        f'srcdoc="{_e(doc)}"></iframe>'
+    )
 
 
 def _datasets_meta(analysis, extra) -> list[dict]:
@@ -510,46 +554,62 @@ def briefing(
     # key figures
     nni_card = _nni_card(results.get("nni"), L, alpha)
     if coarse and nni_card:
-        nni_card = (f'<div class="card"><div class="big">{_e(L["coarse_head"])}</div>'
-                    f'<div class=muted>{_e(L["coarse_detail"])} {_e(_first(results["nni"]))}'
-                    "</div></div>")
+        nni_card = (
+            f'<div class="card"><div class="big">{_e(L["coarse_head"])}</div>'
+            f"<div class=muted>{_e(L['coarse_detail'])} {_e(_first(results['nni']))}"
+            "</div></div>"
+        )
     moran_card = _moran_card(results.get("moran"), L, alpha)
     local_cards = _local_cards(results.get("lisa"), results.get("gistar"), L)
     grid_units = analysis is not None and (analysis.choices.get("units") or {}).get("kind") in (
-        "fishnet", "hex")
+        "fishnet",
+        "hex",
+    )
     if coarse and grid_units and (moran_card or local_cards):
         # grid cells over a few geocoded points inherit the same artefact; counties do not
-        moran_card = (f'<div class="card"><div class="big">{_e(L["coarse_grid_head"])}</div>'
-                      f'<div class=muted>{_e(L["coarse_detail"])} '
-                      f'{_e(_first(results.get("moran")) if results.get("moran") else "")}'
-                      "</div></div>")
+        moran_card = (
+            f'<div class="card"><div class="big">{_e(L["coarse_grid_head"])}</div>'
+            f"<div class=muted>{_e(L['coarse_detail'])} "
+            f"{_e(_first(results.get('moran')) if results.get('moran') else '')}"
+            "</div></div>"
+        )
         local_cards = ""
     cards = [nni_card, moran_card, local_cards]
     tr = results.get("trends")
     if tr is not None and _get(tr, "net_shift_m") is not None:
         periods = _get(tr, "periods", default=())
         span = f" ({periods[0]}→{periods[-1]})" if len(periods) >= 2 else ""
-        cards.append(f'<div class="card"><div class="big">{_e(L["centre_moved"])}{_e(span)}: '
-                     f"{_num(tr.net_shift_m / 1000, 1)} km, {_e(L['bearing'])} "
-                     f"{_num(_get(tr, 'net_bearing_deg'), 0)}°</div><div class=muted>"
-                     f"{_e(_first(tr))}</div></div>")
+        cards.append(
+            f'<div class="card"><div class="big">{_e(L["centre_moved"])}{_e(span)}: '
+            f"{_num(tr.net_shift_m / 1000, 1)} km, {_e(L['bearing'])} "
+            f"{_num(_get(tr, 'net_bearing_deg'), 0)}°</div><div class=muted>"
+            f"{_e(_first(tr))}</div></div>"
+        )
     if "kde" in results:
         kde = results["kde"]
         bw = _get(kde, "bandwidth_m")
-        cards.append(f'<div class="card"><div class="big">KDE: {_e(L["bandwidth"])} '
-                     f"{_num(bw / 1000 if bw else bw, 1)} km</div><div class=muted>"
-                     f"{_e(_first(kde))}</div></div>")
+        cards.append(
+            f'<div class="card"><div class="big">KDE: {_e(L["bandwidth"])} '
+            f"{_num(bw / 1000 if bw else bw, 1)} km</div><div class=muted>"
+            f"{_e(_first(kde))}</div></div>"
+        )
     if any(cards):
         parts.append(f"<h2>{_e(L['key'])}</h2><p class=q>{_e(L['q_cluster'])}</p>")
         parts.append('<div class="cards">' + "".join(c for c in cards if c) + "</div>")
         for name in ("nni", "ripley", "moran"):
             if name in results:
                 parts.append(_summary_block(results[name]))
-        figs = [_result_plot(results.get("nni"), "Nearest-neighbour index: observed R and its "
-                                                   "null distribution"),
-                _result_plot(results.get("ripley"), "Ripley's L(r) with CSR envelope")]
-        parts.append('<div class="cards">' + "".join(f'<div class="card">{f}</div>'
-                                                     for f in figs if f) + "</div>")
+        figs = [
+            _result_plot(
+                results.get("nni"), "Nearest-neighbour index: observed R and its null distribution"
+            ),
+            _result_plot(results.get("ripley"), "Ripley's L(r) with CSR envelope"),
+        ]
+        parts.append(
+            '<div class="cards">'
+            + "".join(f'<div class="card">{f}</div>' for f in figs if f)
+            + "</div>"
+        )
 
     # maps
     if analysis is not None:
@@ -560,8 +620,11 @@ def briefing(
             try:
                 # display only: overlay the cores and points in the grid's CRS
                 cores_p = cores.to_crs(_get(results["kde"], "crs")) if cores is not None else None
-                pts_p = (analysis.layers["points"].to_crs(_get(results["kde"], "crs"))
-                         if "points" in analysis.layers else None)
+                pts_p = (
+                    analysis.layers["points"].to_crs(_get(results["kde"], "crs"))
+                    if "points" in analysis.layers
+                    else None
+                )
                 src = _kde_figure(results["kde"], cores_p, L, pts_p)
             except Exception:  # noqa: BLE001 - a figure must not break the briefing
                 src = ""
@@ -569,21 +632,25 @@ def briefing(
                 parts.append(_figure(src, f"{L['density']} ({L['static']})"))
             if cores is not None and len(cores):
                 keep = [c for c in cores.columns if c != cores.geometry.name]
-                parts.append(f"<h4>{_e(L['cores'])}</h4>" + _table(pd.DataFrame(cores[keep]),
-                                                                    text_cols=keep))
+                parts.append(
+                    f"<h4>{_e(L['cores'])}</h4>" + _table(pd.DataFrame(cores[keep]), text_cols=keep)
+                )
         for name, label in (("lisa", L["lisa"]), ("gistar", L["gi"])):
             if name in results and hasattr(results[name], "gdf"):
                 parts.append(f"<h3>{_e(label)}</h3>")
                 try:
-                    parts.append(_figure(_units_figure(results[name], name),
-                                         f"{label} ({L['static']})"))
+                    parts.append(
+                        _figure(_units_figure(results[name], name), f"{label} ({L['static']})")
+                    )
                 except Exception:  # noqa: BLE001 - a figure must not break the briefing
                     pass
                 parts.append(_summary_block(results[name]))
         maps = [Path(p) for p in analysis.files.get("maps", [])]
         if maps:
-            parts.append(f'<h3 class="screen-only">{_e(L["interactive"])}</h3>'
-                         f'<p class="muted screen-only">{_e(L["pdf_static"])}</p>')
+            parts.append(
+                f'<h3 class="screen-only">{_e(L["interactive"])}</h3>'
+                f'<p class="muted screen-only">{_e(L["pdf_static"])}</p>'
+            )
             for p in maps:
                 if embed_maps:
                     parts.append(f'<h4 class="screen-only">{_e(p.stem)}</h4>' + _iframe(p))
@@ -592,14 +659,18 @@ def briefing(
         if "trends" in results:
             parts.append(f"<h3>{_e(L['q_trend'])}</h3>")
             parts.append(_summary_block(results["trends"]))
-            fig = _result_plot(results["trends"], "Mean centre and standard deviational ellipse "
-                                                  "by year", points=analysis.layers.get("points"))
+            fig = _result_plot(
+                results["trends"],
+                "Mean centre and standard deviational ellipse by year",
+                points=analysis.layers.get("points"),
+            )
             if fig:
                 parts.append(fig)
             try:
                 df = results["trends"].to_frame()
-                df = pd.DataFrame(df.drop(columns=[c for c in df.columns
-                                                   if str(df[c].dtype) == "geometry"]))
+                df = pd.DataFrame(
+                    df.drop(columns=[c for c in df.columns if str(df[c].dtype) == "geometry"])
+                )
                 parts.append(_table(df))
             except Exception:  # noqa: BLE001 - display only
                 pass
@@ -611,18 +682,33 @@ def briefing(
         parts.append(f"<h2>{_e(L['comparison'])}</h2><p class=q>{_e(L['q_compare'])}</p>")
         parts.append(_summary_block(comparison))
         tbl = comparison.to_frame()
-        parts.append(_table(tbl, text_cols=("adcode", "province", "city", "county", "nni_note",
-                                            "centre_note", "lisa_class")))
+        parts.append(
+            _table(
+                tbl,
+                text_cols=(
+                    "adcode",
+                    "province",
+                    "city",
+                    "county",
+                    "nni_note",
+                    "centre_note",
+                    "lisa_class",
+                ),
+            )
+        )
         try:
-            parts.append(_figure(_png(comparison.plot(lang=lang, highlight=highlight)),
-                                 L["comparison"]))
+            parts.append(
+                _figure(_png(comparison.plot(lang=lang, highlight=highlight)), L["comparison"])
+            )
             parts.append(_figure(_png(comparison.plot_map(lang=lang)), L["comparison"]))
         except Exception:  # noqa: BLE001 - a figure must not break the briefing
             pass
         if comparison_map is not None and Path(comparison_map).exists():
             if embed_maps:
-                parts.append(f'<h4 class="screen-only">{_e(L["interactive"])}</h4>'
-                             + _iframe(Path(comparison_map)))
+                parts.append(
+                    f'<h4 class="screen-only">{_e(L["interactive"])}</h4>'
+                    + _iframe(Path(comparison_map))
+                )
             else:
                 parts.append(f'<p class="screen-only">{_link(comparison_map)}</p>')
 
@@ -641,12 +727,17 @@ def briefing(
                     rows.append({L["setting"]: f"{prefix}{k}", L["value"]: str(v)})
 
         walk(analysis.choices)
-        parts.append(_table(pd.DataFrame(rows), max_rows=200,
-                            text_cols=(L["setting"], L["value"])))
-        steps = pd.DataFrame([{L["step"]: s.name, L["status"]: s.status, L["reason"]: s.reason}
-                              for s in analysis.steps])
-        parts.append(f"<h3>{_e(L['steps'])}</h3>" + _table(
-            steps, text_cols=(L["step"], L["status"], L["reason"])))
+        parts.append(_table(pd.DataFrame(rows), max_rows=200, text_cols=(L["setting"], L["value"])))
+        steps = pd.DataFrame(
+            [
+                {L["step"]: s.name, L["status"]: s.status, L["reason"]: s.reason}
+                for s in analysis.steps
+            ]
+        )
+        parts.append(
+            f"<h3>{_e(L['steps'])}</h3>"
+            + _table(steps, text_cols=(L["step"], L["status"], L["reason"]))
+        )
     if comparison is not None:
         rows = [{L["setting"]: k, L["value"]: str(v)} for k, v in comparison.settings.items()]
         parts.append(_table(pd.DataFrame(rows), text_cols=(L["setting"], L["value"])))
@@ -654,9 +745,14 @@ def briefing(
     # provenance and caveats
     parts.append(f"<h2>{_e(L['provenance'])}</h2>")
     if metas:
-        parts.append("<ul>" + "".join(
-            "<li>" + "; ".join(f"<b>{_e(k)}</b>: {_e(v)}" for k, v in m.items()) + "</li>"
-            for m in metas) + "</ul>")
+        parts.append(
+            "<ul>"
+            + "".join(
+                "<li>" + "; ".join(f"<b>{_e(k)}</b>: {_e(v)}" for k, v in m.items()) + "</li>"
+                for m in metas
+            )
+            + "</ul>"
+        )
     else:
         parts.append("<p class=muted>–</p>")
     parts.append(f"<h2>{_e(L['caveats'])}</h2><ul>")
@@ -667,10 +763,13 @@ def briefing(
         parts.extend(f"<li>{_e(n)}</li>" for n in comparison.notes)
     parts.append("</ul>")
 
-    doc = (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-           f'<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
-           f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
-           + "\n".join(parts) + "</main></body></html>")
+    doc = (
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
+        + "\n".join(parts)
+        + "</main></body></html>"
+    )
     out_path.write_text(doc, encoding="utf-8")
     return out_path
 
@@ -699,16 +798,28 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120.0) -> Path:
         raise TaobaoGeoError(
             "No PDF engine: headless Chromium/Chrome was not found on PATH. The HTML briefing "
             "is complete; print it from a browser, or install chromium (Debian: apt-get install "
-            "chromium) and run again.")
-    cmd = [engine, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--no-pdf-header-footer", f"--print-to-pdf={pdf_path.resolve()}",
-           html_path.as_uri()]
+            "chromium) and run again."
+        )
+    cmd = [
+        engine,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={pdf_path.resolve()}",
+        html_path.as_uri(),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise TaobaoGeoError(f"PDF printing timed out after {timeout:.0f} s.") from exc
     if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        raise TaobaoGeoError(f"PDF printing with {engine} failed (exit {proc.returncode}): "
-                             f"{proc.stderr.decode(errors='replace')[-400:]}")
+        raise TaobaoGeoError(
+            f"PDF printing with {engine} failed (exit {proc.returncode}): "
+            f"{proc.stderr.decode(errors='replace')[-400:]}"
+        )
     return pdf_path

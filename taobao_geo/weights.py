@@ -135,8 +135,11 @@ class SpatialWeights(ResultMixin):
         return self._cache["graph"]
 
     def to_dict(self) -> dict:
-        out = {k: v for k, v in ResultMixin.to_dict(self).items()
-               if k not in ("sparse", "ids", "_cache")}
+        out = {
+            k: v
+            for k, v in ResultMixin.to_dict(self).items()
+            if k not in ("sparse", "ids", "_cache")
+        }
         out["connected"] = [list(c) for c in self.connected]
         return out
 
@@ -367,7 +370,8 @@ def _coo(mat):
 
 def _nonzero_card(mat: sp.csr_matrix) -> np.ndarray:
     """Neighbours with a non-zero weight per unit, self excluded (libpysal stores isolates as
-    0-weight self loops)."""
+    0-weight self loops).
+    """
     m = (mat - sp.diags(mat.diagonal())).tocsr()
     m.eliminate_zeros()
     return np.diff(m.indptr)
@@ -442,17 +446,39 @@ def build_graph(
     elif kind == "knn":
         built = _knn(coords, ids, k=k, func=func)
     else:
-        built = _distance_band(coords(), ids, kind=kind, threshold=threshold, k=k, power=power,
-                               kernel=kernel, func=func)
+        built = _distance_band(
+            coords(),
+            ids,
+            kind=kind,
+            threshold=threshold,
+            k=k,
+            power=power,
+            kernel=kernel,
+            func=func,
+        )
     graph, ids, isl, dropped, connected = _apply_island_policy(
-        built.sparse, coords, islands, ids, functools.partial(_link_weight, kind, built.power))
+        built.sparse, coords, islands, ids, functools.partial(_link_weight, kind, built.power)
+    )
     card = _nonzero_card(graph)
     return SpatialWeights(
-        sparse=graph, ids=ids, kind=kind, method=built.method, n=len(ids),
-        n_edges=int(card.sum()), min_neighbours=int(card.min()), mean_neighbours=float(card.mean()),
-        max_neighbours=int(card.max()), threshold_m=built.threshold,
-        threshold_rule=built.threshold_rule, k=built.k, power=built.power, kernel=built.kernel,
-        islands=isl, island_policy=islands, dropped=dropped, connected=connected,
+        sparse=graph,
+        ids=ids,
+        kind=kind,
+        method=built.method,
+        n=len(ids),
+        n_edges=int(card.sum()),
+        min_neighbours=int(card.min()),
+        mean_neighbours=float(card.mean()),
+        max_neighbours=int(card.max()),
+        threshold_m=built.threshold,
+        threshold_rule=built.threshold_rule,
+        k=built.k,
+        power=built.power,
+        kernel=built.kernel,
+        islands=isl,
+        island_policy=islands,
+        dropped=dropped,
+        connected=connected,
         crs=gdf.crs.to_string() if gdf.crs is not None else None,
     )
 
@@ -491,10 +517,14 @@ def _contiguity(gdf, *, kind: str, lattice, func: str) -> _Built:
     spec = _grid_spec(gdf) if lattice else None
     if spec is not None:
         graph = _lattice_sparse(
-            gdf[spec["row"]].to_numpy(), gdf[spec["col"]].to_numpy(), kind=kind,
+            gdf[spec["row"]].to_numpy(),
+            gdf[spec["col"]].to_numpy(),
+            kind=kind,
             shape=spec.get("kind", "square"),
         )
-        return _Built(graph, f"lattice shortcut ({spec.get('kind', 'square')} grid row/col indices)")
+        return _Built(
+            graph, f"lattice shortcut ({spec.get('kind', 'square')} grid row/col indices)"
+        )
     geoms = ensure_polygons(gdf, func=func)
     from libpysal.graph import Graph
 
@@ -524,7 +554,8 @@ def _knn(coords, ids: pd.Index, *, k, func: str) -> _Built:
 
 def _band(xy: np.ndarray, *, kind: str, threshold, k, func: str) -> tuple[float, str, int | None]:
     """``(threshold, rule, k)``: the given band, the GeoDa kNN bandwidth (kernel) or the
-    smallest band giving every unit a neighbour."""
+    smallest band giving every unit a neighbour.
+    """
     if threshold is not None:
         threshold = float(threshold)
         if not threshold > 0:
@@ -534,14 +565,21 @@ def _band(xy: np.ndarray, *, kind: str, threshold, k, func: str) -> tuple[float,
         n = len(xy)
         kk = int(math.ceil(n ** (1 / 3))) if k is None else int(k)
         d, _ = cKDTree(xy).query(xy, k=min(kk + 1, n))
-        return (float(d[:, -1].max()) * (1 + 1e-9),
-                f"max distance to the {kk}-th nearest neighbour (GeoDa rule)", kk)
-    return (auto_threshold(xy),
-            "automatic: smallest band giving every unit a neighbour (ArcGIS default)", None)
+        return (
+            float(d[:, -1].max()) * (1 + 1e-9),
+            f"max distance to the {kk}-th nearest neighbour (GeoDa rule)",
+            kk,
+        )
+    return (
+        auto_threshold(xy),
+        "automatic: smallest band giving every unit a neighbour (ArcGIS default)",
+        None,
+    )
 
 
-def _distance_band(xy: np.ndarray, ids: pd.Index, *, kind: str, threshold, k, power, kernel,
-                   func: str) -> _Built:
+def _distance_band(
+    xy: np.ndarray, ids: pd.Index, *, kind: str, threshold, k, power, kernel, func: str
+) -> _Built:
     """Binary, inverse-distance or kernel weights of the pairs within the band."""
     threshold, rule, kk = _band(xy, kind=kind, threshold=threshold, k=k, func=func)
     pairs = cKDTree(xy).query_pairs(threshold, output_type="ndarray")
@@ -567,13 +605,15 @@ def _distance_band(xy: np.ndarray, ids: pd.Index, *, kind: str, threshold, k, po
         method = f"{kern} kernel, fixed bandwidth, self weight excluded"
     keep = w > 0
     graph = _from_coo(i[keep], j[keep], w[keep], ids)
-    return _Built(graph, method, threshold=threshold, threshold_rule=rule, k=kk, power=pw,
-                  kernel=kern)
+    return _Built(
+        graph, method, threshold=threshold, threshold_rule=rule, k=kk, power=pw, kernel=kern
+    )
 
 
 def _link_weight(kind: str, power, dist: np.ndarray, existing: np.ndarray) -> np.ndarray:
     """Weight of a link added by islands="nearest": what the kind would give at that distance,
-    except that a kernel is zero beyond its bandwidth, so the smallest kernel weight is used."""
+    except that a kernel is zero beyond its bandwidth, so the smallest kernel weight is used.
+    """
     if kind == "idw":
         return dist ** (-power)
     if kind == "kernel":

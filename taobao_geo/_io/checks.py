@@ -32,10 +32,19 @@ from .regions import (
 from .report import Problem
 from .tables import _blank, _EmptyFile, _Table
 
-ERROR_CHECKS = ("missing", "non_numeric", "out_of_range", "swapped", "outside_china",
-                "outside_boundary", "geometry_type", "duplicate_row", "extra_fields", "year")
-WARNING_CHECKS = ("duplicate_point", "duplicate_name", "datum_hint", "short_line",
-                  "missing_year")
+ERROR_CHECKS = (
+    "missing",
+    "non_numeric",
+    "out_of_range",
+    "swapped",
+    "outside_china",
+    "outside_boundary",
+    "geometry_type",
+    "duplicate_row",
+    "extra_fields",
+    "year",
+)
+WARNING_CHECKS = ("duplicate_point", "duplicate_name", "datum_hint", "short_line", "missing_year")
 # Taobao villages were first identified in 2009 (AliResearch; the first named list, of 2013,
 # covers villages from 2009 on); a list cannot be later than the current year
 FIRST_YEAR = 2009
@@ -44,6 +53,7 @@ FIRST_YEAR = 2009
 # --------------------------------------------------------------------------------------------
 # Working records
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Findings:
@@ -82,39 +92,84 @@ def _record(f: _Findings, pts: _Points, problems: list[Problem]) -> None:
 
 
 def _datum_hint_problem(hint: str, datum: str, *, column, what: str) -> Problem:
-    return Problem("datum_hint", None, column,
-                   f"the {what} name suggests {hint.upper()} coordinates but datum={datum!r}; "
-                   f"if they are {hint.upper()}, pass datum='{hint}' (CLI: --datum {hint})",
-                   severity="warning", value=hint)
+    return Problem(
+        "datum_hint",
+        None,
+        column,
+        f"the {what} name suggests {hint.upper()} coordinates but datum={datum!r}; "
+        f"if they are {hint.upper()}, pass datum='{hint}' (CLI: --datum {hint})",
+        severity="warning",
+        value=hint,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # The checks, in the order they run
 # --------------------------------------------------------------------------------------------
 
-def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_china,
-           duplicates, on_invalid, func, ctx):
+
+def _check(
+    source,
+    *,
+    x,
+    y,
+    crs,
+    datum,
+    encoding,
+    layer,
+    sheet,
+    boundary,
+    check_china,
+    duplicates,
+    on_invalid,
+    func,
+    ctx,
+):
     """Read and check everything. Returns ``(table, report fields)``; the fields hold
-    ``lon``/``lat`` in WGS 84, or ``empty`` (the message) when there are no data rows."""
+    ``lon``/``lat`` in WGS 84, or ``empty`` (the message) when there are no data rows.
+    """
     try:
         t, name = _read_source(source, x=x, y=y, encoding=encoding, layer=layer, sheet=sheet)
     except _EmptyFile as exc:
         return None, {"source": Path(source).name, "empty": str(exc)}
     f = _Findings(list(t.problems), notes=list(t.notes))
     colmap, coord_cols, orig_cols = _map_columns(t, x=x, y=y)
-    base = {"source": name, "format": t.fmt, "encoding": t.encoding,
-            "encoding_detected": t.encoding_detected, "row_label": t.row_label,
-            "column_map": colmap, "datum": datum, "n_read": len(t.df), "notes": f.notes}
+    base = {
+        "source": name,
+        "format": t.fmt,
+        "encoding": t.encoding,
+        "encoding_detected": t.encoding_detected,
+        "row_label": t.row_label,
+        "column_map": colmap,
+        "datum": datum,
+        "n_read": len(t.df),
+        "notes": f.notes,
+    }
     ctx.update(base)
     if len(t.df) == 0:
-        return t, dict(base, empty=f"{name} has a header but no data rows.", x_col=coord_cols[0],
-                       y_col=coord_cols[1], crs_in=None, problems=f.problems)
+        return t, dict(
+            base,
+            empty=f"{name} has a header but no data rows.",
+            x_col=coord_cols[0],
+            y_col=coord_cols[1],
+            crs_in=None,
+            problems=f.problems,
+        )
     year_col = next((k for k, v in colmap.items() if v == "year"), "year")
     problems, conversions = _check_years(t, column=year_col)
     f.problems.extend(problems)
     f.conversions.extend(conversions)
-    pts = _read_coordinates(t, f, coord_cols=coord_cols, orig_cols=orig_cols, x=x, crs=crs,
-                            datum=datum, name=name, func=func)
+    pts = _read_coordinates(
+        t,
+        f,
+        coord_cols=coord_cols,
+        orig_cols=orig_cols,
+        x=x,
+        crs=crs,
+        datum=datum,
+        name=name,
+        func=func,
+    )
     f.problems.extend(_file_datum_hint(source, name, datum))
     f.problems.extend(_file_crs_datum_hint(t, name, datum))
     _to_degrees(pts, t, f, datum=datum, name=name, func=func)
@@ -126,8 +181,14 @@ def _check(source, *, x, y, crs, datum, encoding, layer, sheet, boundary, check_
     if boundary is not None and pts.valid.any():
         _record(f, pts, _check_boundary(pts, boundary))
     f.problems.extend(_check_duplicates(t, pts, f.problems, duplicates=duplicates))
-    fields = dict(base, x_col=pts.xcol, y_col=pts.ycol, crs_in=pts.crs.to_string(),
-                  conversions=f.conversions, problems=f.problems)
+    fields = dict(
+        base,
+        x_col=pts.xcol,
+        y_col=pts.ycol,
+        crs_in=pts.crs.to_string(),
+        conversions=f.conversions,
+        problems=f.problems,
+    )
     return t, dict(fields, lon=pts.lon, lat=pts.lat)
 
 
@@ -147,8 +208,9 @@ def _map_columns(t: _Table, *, x, y) -> tuple[dict, tuple, list]:
     return colmap, coord_cols, orig_cols
 
 
-def _read_coordinates(t: _Table, f: _Findings, *, coord_cols, orig_cols, x, crs, datum, name,
-                      func) -> _Points:
+def _read_coordinates(
+    t: _Table, f: _Findings, *, coord_cols, orig_cols, x, crs, datum, name, func
+) -> _Points:
     """The raw coordinates: from a 'lng,lat' column, x/y columns or the geometry (also WKT)."""
     combined = wkt_raw = None
     if t.geometry is None and x is None and coord_cols == (None, None):
@@ -174,8 +236,9 @@ def _wkt_to_geometry(t: _Table, f: _Findings) -> pd.Series | None:
         return None
     import shapely
 
-    geoms = shapely.from_wkt(t.df[wkt].where(t.df[wkt].notna(), None).to_numpy(),
-                             on_invalid="ignore")
+    geoms = shapely.from_wkt(
+        t.df[wkt].where(t.df[wkt].notna(), None).to_numpy(), on_invalid="ignore"
+    )
     t.geometry = gpd.GeoSeries(geoms, name=wkt)
     raw = t.df[wkt]
     t.df = t.df.drop(columns=[wkt])
@@ -194,29 +257,38 @@ def _from_combined(t: _Table, f: _Findings, col, order, *, crs) -> _Points:
     problems = [Problem("missing", i, col, "missing coordinate") for i in np.flatnonzero(miss)]
     for i in np.flatnonzero(bad):
         v = str(t.df[col].iloc[i])
-        problems.append(Problem("non_numeric", i, col,
-                                f"not a '{order[0]},{order[1]}' pair of numbers: {v!r}", value=v))
+        problems.append(
+            Problem(
+                "non_numeric",
+                i,
+                col,
+                f"not a '{order[0]},{order[1]}' pair of numbers: {v!r}",
+                value=v,
+            )
+        )
     _record(f, pts, problems)
     pts.lon, pts.lat = xs, ys
-    f.conversions.append(f"column {col!r} split into longitude and latitude "
-                         f"({order[0]},{order[1]} order"
-                         + (", as Amap and Baidu write it)" if order[0] == "lng" else ")"))
+    f.conversions.append(
+        f"column {col!r} split into longitude and latitude "
+        f"({order[0]},{order[1]} order"
+        + (", as Amap and Baidu write it)" if order[0] == "lng" else ")")
+    )
     return pts
 
 
-def _from_columns(t: _Table, f: _Findings, xcol, ycol, *, orig_cols, crs, name,
-                  func) -> _Points:
+def _from_columns(t: _Table, f: _Findings, xcol, ycol, *, orig_cols, crs, name, func) -> _Points:
     """Coordinates from x/y columns (``missing``, ``non_numeric``; DMS text converted)."""
     for axis, col in (("x", xcol), ("y", ycol)):
         if col is None:
             raise InputDataError(
                 f"`{func}`: no {'longitude / x' if axis == 'x' else 'latitude / y'} column "
                 f"found in {name}. Columns: {row_list(orig_cols, 30)}. Name it (e.g. 经度/lon "
-                f"and 纬度/lat) or pass {axis}='column name' (CLI: --{axis}).")
+                f"and 纬度/lat) or pass {axis}='column name' (CLI: --{axis})."
+            )
         if col not in t.df.columns:
             raise InputDataError(
-                f"`{func}`: column {col!r} not found in {name}. Columns: "
-                f"{row_list(orig_cols, 30)}.")
+                f"`{func}`: column {col!r} not found in {name}. Columns: {row_list(orig_cols, 30)}."
+            )
     pts = _empty_points(len(t.df), xcol, ycol, crs)
     vx, mx, bx, dx = _parse_coordinate(t.df[xcol])
     vy, my, by, dy = _parse_coordinate(t.df[ycol])
@@ -224,12 +296,22 @@ def _from_columns(t: _Table, f: _Findings, xcol, ycol, *, orig_cols, crs, name,
     for col, miss, bad in ((xcol, mx, bx), (ycol, my, by)):
         vals = t.df[col]
         problems += [Problem("missing", i, col, "missing coordinate") for i in np.flatnonzero(miss)]
-        problems += [Problem("non_numeric", i, col, f"not a number: {str(vals.iloc[i])!r}",
-                             value=str(vals.iloc[i])) for i in np.flatnonzero(bad)]
+        problems += [
+            Problem(
+                "non_numeric",
+                i,
+                col,
+                f"not a number: {str(vals.iloc[i])!r}",
+                value=str(vals.iloc[i]),
+            )
+            for i in np.flatnonzero(bad)
+        ]
     if (dx | dy).any():
-        f.conversions.append(f"{int((dx | dy).sum())} coordinate(s) in degree-minute-second "
-                             f"notation converted to decimal degrees ({t.row_label} "
-                             f"{row_list(t.labels[dx | dy])})")
+        f.conversions.append(
+            f"{int((dx | dy).sum())} coordinate(s) in degree-minute-second "
+            f"notation converted to decimal degrees ({t.row_label} "
+            f"{row_list(t.labels[dx | dy])})"
+        )
     _record(f, pts, problems)
     pts.lon, pts.lat = vx, vy
     return pts
@@ -249,18 +331,26 @@ def _from_geometry(t: _Table, f: _Findings, *, crs, wkt_raw) -> _Points:
     geom = t.geometry
     n = len(t.df)
     if crs is not None and geom.crs is not None and not crs.equals(geom.crs):
-        f.notes.append(f"crs={crs.to_string()} given: it replaces the file's "
-                       f"{geom.crs.to_string()}")
+        f.notes.append(
+            f"crs={crs.to_string()} given: it replaces the file's {geom.crs.to_string()}"
+        )
     pts = _empty_points(n, None, None, crs if crs is not None else geom.crs)
     gcol = geom.name or "geometry"
     isna = geom.isna().to_numpy() | geom.is_empty.to_numpy()
     types, single_mp = _point_types(geom, f)
     problems = [_missing_geometry(i, gcol, wkt_raw) for i in np.flatnonzero(isna)]
     badtype = ~isna & (types != "Point")
-    problems += [Problem("geometry_type", i, gcol,
-                         f"{types[i]} geometry; village points are needed (use "
-                         "gdf.representative_point() for polygons, explode() for MultiPoints)",
-                         value=types[i]) for i in np.flatnonzero(badtype)]
+    problems += [
+        Problem(
+            "geometry_type",
+            i,
+            gcol,
+            f"{types[i]} geometry; village points are needed (use "
+            "gdf.representative_point() for polygons, explode() for MultiPoints)",
+            value=types[i],
+        )
+        for i in np.flatnonzero(badtype)
+    ]
     _record(f, pts, problems)
     ok = ~isna & ~badtype
     if ok.any():
@@ -272,8 +362,11 @@ def _from_geometry(t: _Table, f: _Findings, *, crs, wkt_raw) -> _Points:
         pts.lon[ok] = shapely.get_x(geoms[ok])
         pts.lat[ok] = shapely.get_y(geoms[ok])
         finite = np.isfinite(pts.lon) & np.isfinite(pts.lat)
-        _record(f, pts, [Problem("missing", i, gcol, "NaN coordinates")
-                         for i in np.flatnonzero(ok & ~finite)])
+        _record(
+            f,
+            pts,
+            [Problem("missing", i, gcol, "NaN coordinates") for i in np.flatnonzero(ok & ~finite)],
+        )
     return pts
 
 
@@ -295,17 +388,23 @@ def _missing_geometry(i: int, gcol: str, wkt_raw) -> Problem:
     """``geometry_type`` for WKT text that does not parse, else ``missing``."""
     raw = None if wkt_raw is None else wkt_raw.iloc[i]
     if raw is not None and not (isinstance(raw, float) and np.isnan(raw)):
-        return Problem("geometry_type", i, gcol, f"not valid WKT: {str(raw)[:60]!r}",
-                       value=str(raw)[:60])
+        return Problem(
+            "geometry_type", i, gcol, f"not valid WKT: {str(raw)[:60]!r}", value=str(raw)[:60]
+        )
     return Problem("missing", i, gcol, "missing or empty geometry")
 
 
 def _file_datum_hint(source, name: str, datum: str) -> list[Problem]:
     """``datum_hint`` from the file name, or from the datum a DataFrame says it is in (e.g.
-    after convert_geometry)."""
+    after convert_geometry).
+    """
     if name.startswith("<"):
         h = getattr(source, "attrs", {}).get("datum")
-        h = coords.normalize_datum(h) if isinstance(h, str) and h.lower() in coords._ALIASES else None
+        h = (
+            coords.normalize_datum(h)
+            if isinstance(h, str) and h.lower() in coords._ALIASES
+            else None
+        )
     else:
         h = _datum_hint(Path(name).stem)
     if h is None or h == datum:
@@ -315,15 +414,27 @@ def _file_datum_hint(source, name: str, datum: str) -> list[Problem]:
 
 def _file_crs_datum_hint(t: _Table, name: str, datum: str) -> list[Problem]:
     """``datum_hint`` when the file's own metadata (.prj, GeoPackage CRS) says WGS 84 but the
-    caller passed another datum."""
+    caller passed another datum.
+    """
     fcrs = getattr(t.geometry, "crs", None) if not name.startswith("<") else None
-    if datum == "wgs84" or fcrs is None or not CRS.from_user_input(fcrs).equals(
-            CRS.from_epsg(4326), ignore_axis_order=True):
+    if (
+        datum == "wgs84"
+        or fcrs is None
+        or not CRS.from_user_input(fcrs).equals(CRS.from_epsg(4326), ignore_axis_order=True)
+    ):
         return []
-    return [Problem("datum_hint", None, None,
-                    f"{name} says its CRS is WGS 84 (EPSG:4326) but datum={datum!r}: the points "
-                    f"are shifted as {datum.upper()}; if they are really WGS 84, pass "
-                    "datum='wgs84' (CLI: --datum wgs84)", severity="warning", value="wgs84")]
+    return [
+        Problem(
+            "datum_hint",
+            None,
+            None,
+            f"{name} says its CRS is WGS 84 (EPSG:4326) but datum={datum!r}: the points "
+            f"are shifted as {datum.upper()}; if they are really WGS 84, pass "
+            "datum='wgs84' (CLI: --datum wgs84)",
+            severity="warning",
+            value="wgs84",
+        )
+    ]
 
 
 def _to_degrees(pts: _Points, t: _Table, f: _Findings, *, datum, name, func) -> None:
@@ -338,13 +449,21 @@ def _to_degrees(pts: _Points, t: _Table, f: _Findings, *, datum, name, func) -> 
             raise TaobaoGeoError(
                 f"`{func}`: datum={datum!r} applies to longitude/latitude degrees, but the input "
                 f"CRS {src.to_string()} is projected. GCJ-02/BD-09 shifts are defined on "
-                "degrees only: reproject to EPSG:4326 first, or drop datum=.")
+                "degrees only: reproject to EPSG:4326 first, or drop datum=."
+            )
         _transform(pts, src)
         f.conversions.append(f"reprojected from {src.to_string()} ({src.name}) to EPSG:4326")
         bad = pts.valid & ~(np.isfinite(pts.lon) & np.isfinite(pts.lat))
-        _record(f, pts, [Problem("out_of_range", i, pts.xcol,
-                                 f"cannot be transformed from {src.to_string()}")
-                         for i in np.flatnonzero(bad)])
+        _record(
+            f,
+            pts,
+            [
+                Problem(
+                    "out_of_range", i, pts.xcol, f"cannot be transformed from {src.to_string()}"
+                )
+                for i in np.flatnonzero(bad)
+            ],
+        )
     elif not src.is_geographic:
         raise CRSError(f"`{func}`: unsupported CRS {src.to_string()}.")
     elif not src.equals(CRS.from_epsg(4326)):
@@ -358,14 +477,16 @@ def _refuse_projected_numbers(pts: _Points, t: _Table, *, name, func) -> None:
     lon, lat = pts.lon, pts.lat
     # swapped lon/lat (lat > 90) are still degrees: reported per row by _check_ranges
     degree_like = ((np.abs(lon[v]) <= 180) & (np.abs(lat[v]) <= 90)) | ~coords.out_of_china(
-        lat[v], lon[v], outline=False)
+        lat[v], lon[v], outline=False
+    )
     if v.any() and degree_like.mean() < 0.5:
         i = int(np.flatnonzero(v)[0])
         raise CRSError(
             f"`{func}`: the coordinates in {name} look projected, not degrees (e.g. "
             f"x={lon[i]:.6g}, y={lat[i]:.6g} at {t.row_label} {t.labels[i]}), and no CRS is "
             "given. Pass crs=... (CLI: --crs), e.g. 'EPSG:32650' for UTM zone 50N or "
-            "'EPSG:4547' for CGCS2000 / 3-degree Gauss-Kruger CM 114E.")
+            "'EPSG:4547' for CGCS2000 / 3-degree Gauss-Kruger CM 114E."
+        )
 
 
 def _transform(pts: _Points, src: CRS) -> None:
@@ -385,19 +506,34 @@ def _check_ranges(pts: _Points, t: _Table, f: _Findings, *, do_china: bool) -> l
     swapped_in = ~coords.out_of_china(lat, lon, outline=False)
     oor = valid & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     swapped = valid & do_china & ~in_rect & swapped_in
-    problems = [Problem("swapped", i, f"{xname}/{pts.yname}" if xcol else xname,
-                        f"x={lon[i]:.6f}, y={lat[i]:.6f} looks like latitude/longitude swapped "
-                        "(the swapped point is in China)", value=f"{lon[i]:.6f}, {lat[i]:.6f}")
-                for i in np.flatnonzero(swapped)]
+    problems = [
+        Problem(
+            "swapped",
+            i,
+            f"{xname}/{pts.yname}" if xcol else xname,
+            f"x={lon[i]:.6f}, y={lat[i]:.6f} looks like latitude/longitude swapped "
+            "(the swapped point is in China)",
+            value=f"{lon[i]:.6f}, {lat[i]:.6f}",
+        )
+        for i in np.flatnonzero(swapped)
+    ]
     for i in np.flatnonzero(oor & ~swapped):
         col = xcol if abs(lon[i]) > 180 else ycol
-        problems.append(Problem("out_of_range", i, col or xname,
-                                f"longitude {lon[i]:.6g} / latitude {lat[i]:.6g} outside ±180 / "
-                                "±90 degrees", value=f"{lon[i]:.6g}, {lat[i]:.6g}"))
+        problems.append(
+            Problem(
+                "out_of_range",
+                i,
+                col or xname,
+                f"longitude {lon[i]:.6g} / latitude {lat[i]:.6g} outside ±180 / ±90 degrees",
+                value=f"{lon[i]:.6g}, {lat[i]:.6g}",
+            )
+        )
     if swapped.sum() > 0 and swapped.sum() >= 0.5 * valid.sum() and xcol is not None:
-        f.notes.append(f"most points ({int(swapped.sum())} of {int(valid.sum())}) look swapped: "
-                       f"column {xcol!r} probably holds latitudes. Pass x={ycol!r}, y={xcol!r} "
-                       f"(CLI: --x '{ycol}' --y '{xcol}').")
+        f.notes.append(
+            f"most points ({int(swapped.sum())} of {int(valid.sum())}) look swapped: "
+            f"column {xcol!r} probably holds latitudes. Pass x={ycol!r}, y={xcol!r} "
+            f"(CLI: --x '{ycol}' --y '{xcol}')."
+        )
     return problems
 
 
@@ -413,32 +549,46 @@ def _apply_datum(pts: _Points, f: _Findings, datum: str) -> None:
     pts.lon = pts.lon.copy()
     pts.lat = pts.lat.copy()
     pts.lon[v], pts.lat[v] = wlon, wlat
-    f.conversions.append(f"{datum.upper()} -> WGS 84 applied to {int(v.sum())} point(s); "
-                         f"shift {np.mean(d):.0f} m on average ({np.min(d):.0f}-{np.max(d):.0f} m)")
+    f.conversions.append(
+        f"{datum.upper()} -> WGS 84 applied to {int(v.sum())} point(s); "
+        f"shift {np.mean(d):.0f} m on average ({np.min(d):.0f}-{np.max(d):.0f} m)"
+    )
 
 
 def _outside_problem(check: str, i: int, pts: _Points, where: str) -> Problem:
     lon, lat = pts.lon[i], pts.lat[i]
-    return Problem(check, i, pts.name, f"({lon:.5f}, {lat:.5f}) is outside {where}",
-                   value=f"{lon:.6f}, {lat:.6f}")
+    return Problem(
+        check,
+        i,
+        pts.name,
+        f"({lon:.5f}, {lat:.5f}) is outside {where}",
+        value=f"{lon:.6f}, {lat:.6f}",
+    )
 
 
 def _check_china(pts: _Points, f: _Findings, check_china) -> list[Problem]:
     """``outside_china``: China's rectangle, then its county polygons (or the given polygon)."""
     rect = coords.CHINA_RECT
     outside = pts.valid & coords.out_of_china(pts.lon, pts.lat, outline=False)
-    problems = [_outside_problem(
-        "outside_china", i, pts,
-        f"China's bounding rectangle ({rect[0]}-{rect[2]}° E, {rect[1]}-{rect[3]}° N); pass "
-        "check_china=False (CLI: --no-china-check) if that is intended")
-        for i in np.flatnonzero(outside)]
+    problems = [
+        _outside_problem(
+            "outside_china",
+            i,
+            pts,
+            f"China's bounding rectangle ({rect[0]}-{rect[2]}° E, {rect[1]}-{rect[3]}° N); pass "
+            "check_china=False (CLI: --no-china-check) if that is intended",
+        )
+        for i in np.flatnonzero(outside)
+    ]
     rest = pts.valid & ~outside
     if check_china is True:
         china = _shipped_china()
         tol, what = _CHINA_TOLERANCE_DEG, "China's county polygons (shipped layer)"
         if china is None:
-            f.notes.append("China check used the bounding rectangle only (the shipped county "
-                           "layer is not available)")
+            f.notes.append(
+                "China check used the bounding rectangle only (the shipped county "
+                "layer is not available)"
+            )
     else:
         china = _as_polygons(check_china, "check_china polygon")
         tol, what = 0.0, "the given China polygon"
@@ -446,10 +596,10 @@ def _check_china(pts: _Points, f: _Findings, check_china) -> list[Problem]:
         polys = china.geometry if isinstance(china, gpd.GeoDataFrame) else china
         out2 = np.zeros(len(pts.valid), bool)
         out2[rest] = _outside_polygons(pts.lon[rest], pts.lat[rest], polys, tol)
-        where = (what + (f" (tolerance {tol}°)" if tol else "")
-                 + "; check the datum and the coordinates")
-        problems += [_outside_problem("outside_china", i, pts, where)
-                     for i in np.flatnonzero(out2)]
+        where = (
+            what + (f" (tolerance {tol}°)" if tol else "") + "; check the datum and the coordinates"
+        )
+        problems += [_outside_problem("outside_china", i, pts, where) for i in np.flatnonzero(out2)]
     return problems
 
 
@@ -458,14 +608,18 @@ def _check_boundary(pts: _Points, boundary) -> list[Problem]:
     polys = _as_polygons(boundary, "boundary")
     outb = np.zeros(len(pts.valid), bool)
     outb[pts.valid] = _outside_polygons(pts.lon[pts.valid], pts.lat[pts.valid], polys, 0.0)
-    return [_outside_problem("outside_boundary", i, pts, "the given boundary")
-            for i in np.flatnonzero(outb)]
+    return [
+        _outside_problem("outside_boundary", i, pts, "the given boundary")
+        for i in np.flatnonzero(outb)
+    ]
 
 
-def _check_duplicates(t: _Table, pts: _Points, problems: list[Problem], *,
-                      duplicates: str) -> list[Problem]:
+def _check_duplicates(
+    t: _Table, pts: _Points, problems: list[Problem], *, duplicates: str
+) -> list[Problem]:
     """``duplicate_row`` (always an error), then ``duplicate_point`` and ``duplicate_name``
-    among the other rows (errors with ``duplicates="raise"``, else warnings)."""
+    among the other rows (errors with ``duplicates="raise"``, else warnings).
+    """
     dup_sev = "error" if duplicates == "raise" else "warning"
     found = _check_duplicate_rows(t, pts)
     dup_rows = {p.row for p in [*problems, *found] if p.check == "duplicate_row"}
@@ -480,31 +634,43 @@ def _check_duplicate_rows(t: _Table, pts: _Points) -> list[Problem]:
         return []
     txt = _text(t.df)
     if t.geometry is not None and pts.xcol is None:
-        txt = txt.assign(_lon=np.round(pts.lon, 9).astype(str),
-                         _lat=np.round(pts.lat, 9).astype(str))
+        txt = txt.assign(
+            _lon=np.round(pts.lon, 9).astype(str), _lat=np.round(pts.lat, 9).astype(str)
+        )
     row_hash = pd.util.hash_pandas_object(txt, index=False).to_numpy()
     first: dict = {}
     problems = []
     for i in np.flatnonzero(pd.Series(row_hash).duplicated(keep=False).to_numpy()):
         k = row_hash[i]
         if k in first:
-            problems.append(Problem("duplicate_row", i, None,
-                                    f"every column equals {t.row_label} {t.labels[first[k]]}: the "
-                                    "village would be counted twice (the first is kept)"))
+            problems.append(
+                Problem(
+                    "duplicate_row",
+                    i,
+                    None,
+                    f"every column equals {t.row_label} {t.labels[first[k]]}: the "
+                    "village would be counted twice (the first is kept)",
+                )
+            )
         else:
             first[k] = i
     return problems
 
 
-def _check_duplicate_points(t: _Table, pts: _Points, dup_rows: set, *,
-                            severity: str) -> list[Problem]:
+def _check_duplicate_points(
+    t: _Table, pts: _Points, dup_rows: set, *, severity: str
+) -> list[Problem]:
     """``duplicate_point``: the same location (and year) as another row."""
     attrs = t.df
     n = len(attrs)
     # the same village listed in several years (a multi-year layer) is not a duplicate point
     yr = _text(attrs[["year"]])["year"].tolist() if "year" in attrs.columns else [""] * n
-    key = pd.Series([f"{a:.7f},{b:.7f}" + (f" (year {y})" if y else "") if v else None
-                     for a, b, v, y in zip(pts.lon, pts.lat, pts.valid, yr)])
+    key = pd.Series(
+        [
+            f"{a:.7f},{b:.7f}" + (f" (year {y})" if y else "") if v else None
+            for a, b, v, y in zip(pts.lon, pts.lat, pts.valid, yr)
+        ]
+    )
     cand = key[key.notna() & key.duplicated(keep=False)]
     groups = cand.groupby(cand).groups if len(cand) else {}
     problems = []
@@ -514,10 +680,17 @@ def _check_duplicate_points(t: _Table, pts: _Points, dup_rows: set, *,
             continue
         for i in idx:
             others = row_list([t.labels[j] for j in idx if j != i], 5)
-            problems.append(Problem("duplicate_point", i, pts.name,
-                                    f"same location as {t.row_label} {others} ({len(idx)} rows "
-                                    f"at {k}; normal for villages placed at their town seat)",
-                                    severity=severity, value=k))
+            problems.append(
+                Problem(
+                    "duplicate_point",
+                    i,
+                    pts.name,
+                    f"same location as {t.row_label} {others} ({len(idx)} rows "
+                    f"at {k}; normal for villages placed at their town seat)",
+                    severity=severity,
+                    value=k,
+                )
+            )
     return problems
 
 
@@ -537,11 +710,18 @@ def _check_duplicate_names(t: _Table, dup_rows: set, *, severity: str) -> list[P
             continue
         for i in grp:
             name = attrs["village"].iloc[i]
-            problems.append(Problem("duplicate_name", i, "village",
-                                    f"village name {name!r} appears {len(grp)} times within the "
-                                    f"same {within} ({t.row_label} "
-                                    f"{row_list([t.labels[j] for j in grp], 5)})",
-                                    severity=severity, value=name))
+            problems.append(
+                Problem(
+                    "duplicate_name",
+                    i,
+                    "village",
+                    f"village name {name!r} appears {len(grp)} times within the "
+                    f"same {within} ({t.row_label} "
+                    f"{row_list([t.labels[j] for j in grp], 5)})",
+                    severity=severity,
+                    value=name,
+                )
+            )
     return problems
 
 
@@ -550,7 +730,8 @@ _YEAR_TEXT = re.compile(r"^\s*(\d{4})\s*(?:\.0+)?\s*(?:年|年度)?\s*$")
 
 def _parse_year(v) -> tuple[int | None, bool]:
     """``(year, rewritten)`` of one cell: 2016, 2016.0, '2016', '2016年' -> 2016 (None if not a
-    year); ``rewritten`` is True for text other than the plain digits."""
+    year); ``rewritten`` is True for text other than the plain digits.
+    """
     if isinstance(v, (bool, np.bool_)):
         return None, False
     if isinstance(v, (int, np.integer)):
@@ -574,34 +755,51 @@ def _check_years(t: _Table, *, column: str = "year") -> tuple[list[Problem], lis
         return problems, []
     import datetime
 
-    last = datetime.datetime.now(datetime.timezone.utc).year
+    last = datetime.datetime.now(datetime.UTC).year
     col = t.df["year"]
     parsed: list = []
     text_rows = []
     for i, v in enumerate(col.tolist()):
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or _blank(v):
-            problems.append(Problem("missing_year", i, column,
-                                    "empty year: the row is counted in no year",
-                                    severity="warning"))
+            problems.append(
+                Problem(
+                    "missing_year",
+                    i,
+                    column,
+                    "empty year: the row is counted in no year",
+                    severity="warning",
+                )
+            )
             parsed.append(pd.NA)
             continue
         year, was_text = _parse_year(v)
         if year is None or not FIRST_YEAR <= year <= last:
             what = "not a year" if year is None else "outside the plausible years"
-            problems.append(Problem("year", i, column,
-                                    f"{what}: {str(v)!r} (Taobao villages exist from "
-                                    f"{FIRST_YEAR} to {last}); a typo? Fix the year in the file",
-                                    value=str(v)))
+            problems.append(
+                Problem(
+                    "year",
+                    i,
+                    column,
+                    f"{what}: {str(v)!r} (Taobao villages exist from "
+                    f"{FIRST_YEAR} to {last}); a typo? Fix the year in the file",
+                    value=str(v),
+                )
+            )
             year = None
         text_rows += [t.labels[i]] if was_text and year is not None else []
         parsed.append(pd.NA if year is None else year)
     # bad cells are errors (raised, or their rows dropped), so NA never reaches a statistic
-    t.df["year"] = (pd.array(parsed, dtype="Int64") if any(p is pd.NA for p in parsed)
-                    else np.asarray(parsed, dtype="int64"))
+    t.df["year"] = (
+        pd.array(parsed, dtype="Int64")
+        if any(p is pd.NA for p in parsed)
+        else np.asarray(parsed, dtype="int64")
+    )
     if not text_rows:
         return problems, []
-    note = (f"{len(text_rows)} year value(s) written as text (e.g. '2016年') read as numbers "
-            f"({t.row_label} {row_list(text_rows)})")
+    note = (
+        f"{len(text_rows)} year value(s) written as text (e.g. '2016年') read as numbers "
+        f"({t.row_label} {row_list(text_rows)})"
+    )
     return problems, [note]
 
 

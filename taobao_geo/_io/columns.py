@@ -28,17 +28,63 @@ _X_EXACT = ("x", "xcoord", "xcoordinate", "pointx", "coordx", "x坐标", "横坐
 _Y_EXACT = ("y", "ycoord", "ycoordinate", "pointy", "coordy", "y坐标", "纵坐标", "northing")
 
 STANDARD_COLUMNS = {
-    "village": ("village", "villagename", "村", "村名", "村庄", "村庄名称", "村名称", "行政村",
-                "行政村名称", "淘宝村", "淘宝村名称", "村委会", "村居"),
-    "town": ("town", "townname", "township", "镇", "乡镇", "乡镇名称", "镇名", "乡镇街道", "镇街",
-             "街道", "所属乡镇", "乡镇街道名称", "镇街道"),
-    "county": ("county", "countyname", "县", "区县", "县区", "县市区", "县市", "所属县",
-               "所属区县", "区县名称", "县区名称", "县名"),
+    "village": (
+        "village",
+        "villagename",
+        "村",
+        "村名",
+        "村庄",
+        "村庄名称",
+        "村名称",
+        "行政村",
+        "行政村名称",
+        "淘宝村",
+        "淘宝村名称",
+        "村委会",
+        "村居",
+    ),
+    "town": (
+        "town",
+        "townname",
+        "township",
+        "镇",
+        "乡镇",
+        "乡镇名称",
+        "镇名",
+        "乡镇街道",
+        "镇街",
+        "街道",
+        "所属乡镇",
+        "乡镇街道名称",
+        "镇街道",
+    ),
+    "county": (
+        "county",
+        "countyname",
+        "县",
+        "区县",
+        "县区",
+        "县市区",
+        "县市",
+        "所属县",
+        "所属区县",
+        "区县名称",
+        "县区名称",
+        "县名",
+    ),
     "city": ("city", "cityname", "prefecture", "市", "地级市", "城市", "所属地市", "地市", "市州"),
     "province": ("province", "provincename", "省", "省份", "所属省份", "省区市", "省市区"),
     "year": ("year", "年份", "年度", "年", "入选年份", "认定年份"),
-    "products": ("products", "mainproducts", "product", "主营产品", "主要产品", "产品", "主营",
-                 "主营品类"),
+    "products": (
+        "products",
+        "mainproducts",
+        "product",
+        "主营产品",
+        "主要产品",
+        "产品",
+        "主营",
+        "主营品类",
+    ),
 }
 
 
@@ -62,8 +108,11 @@ def _datum_hint(name: Any) -> str | None:
 
 def _core(name: Any) -> str:
     """The name without separators, datum and noise words: '经度(高德)' -> '经度', 'gcj02_lng' -> 'lng'."""
-    toks = [t for t in _tokens(name)
-            if t not in {k for ks in _DATUM_TOKENS.values() for k in ks} and t not in _NOISE_TOKENS]
+    toks = [
+        t
+        for t in _tokens(name)
+        if t not in {k for ks in _DATUM_TOKENS.values() for k in ks} and t not in _NOISE_TOKENS
+    ]
     s = "".join(toks)
     for ks in _DATUM_TOKENS.values():
         for k in ks:
@@ -80,14 +129,15 @@ def _coordinate_tier(name: Any, axis: str) -> int | None:
     if "".join(_tokens(name)) in _PAIR_NAMES:  # '经纬度' holds both: see _combined_column
         return None
     core = _core(name)
-    exact, xy, zh, en = ((_LON_EXACT, _X_EXACT, ("经度", "东经"), ("longitude", "lng", "lon"))
-                         if axis == "x" else
-                         (_LAT_EXACT, _Y_EXACT, ("纬度", "北纬"), ("latitude", "lat")))
+    exact, xy, zh, en = (
+        (_LON_EXACT, _X_EXACT, ("经度", "东经"), ("longitude", "lng", "lon"))
+        if axis == "x"
+        else (_LAT_EXACT, _Y_EXACT, ("纬度", "北纬"), ("latitude", "lat"))
+    )
     if core in exact:
         return 0
     toks = set(_tokens(name))
-    if any(z in str(name) for z in zh) or any(e in toks for e in en) or (
-            en[0] in core):
+    if any(z in str(name) for z in zh) or any(e in toks for e in en) or (en[0] in core):
         return 1
     if core in xy:
         return 2
@@ -135,9 +185,29 @@ def _standard_column_map(columns) -> dict:
     return mapping
 
 
-_PAIR_NAMES = {"location", "loc", "坐标", "经纬度", "lnglat", "lonlat", "latlng", "latlon",
-               "纬经度", "坐标位置", "位置", "coordinates", "coords", "coord", "point", "gps",
-               "gps坐标", "经纬度坐标", "中心点", "center", "centre"}
+_PAIR_NAMES = {
+    "location",
+    "loc",
+    "坐标",
+    "经纬度",
+    "lnglat",
+    "lonlat",
+    "latlng",
+    "latlon",
+    "纬经度",
+    "坐标位置",
+    "位置",
+    "coordinates",
+    "coords",
+    "coord",
+    "point",
+    "gps",
+    "gps坐标",
+    "经纬度坐标",
+    "中心点",
+    "center",
+    "centre",
+}
 
 
 def _combined_column(df: pd.DataFrame) -> tuple[str, tuple[str, str]] | None:

@@ -11,6 +11,7 @@ from .._errors import InputDataError
 # Encodings
 # --------------------------------------------------------------------------------------------
 
+
 def detect_encoding(data: bytes) -> str:
     """Guess the text encoding of ``data``: ``utf-8-sig``, ``utf-16``, ``utf-8`` or ``gb18030``.
 
@@ -45,7 +46,7 @@ def _drop_foreign_bom(data: bytes, encoding: str | None) -> tuple[bytes, str | N
     """
     if not data.startswith(_UTF8_BOM):
         return data, encoding, None
-    body = data[len(_UTF8_BOM):]
+    body = data[len(_UTF8_BOM) :]
     if encoding is None:
         try:
             body.decode("utf-8")
@@ -54,8 +55,14 @@ def _drop_foreign_bom(data: bytes, encoding: str | None) -> tuple[bytes, str | N
             encoding = detect_encoding(body)
     elif codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         return data, encoding, None
-    return body, encoding, (f"the file starts with a UTF-8 byte-order mark but its text is "
-                            f"{encoding}: the mark was ignored")
+    return (
+        body,
+        encoding,
+        (
+            f"the file starts with a UTF-8 byte-order mark but its text is "
+            f"{encoding}: the mark was ignored"
+        ),
+    )
 
 
 def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, bool, str | None]:
@@ -64,8 +71,10 @@ def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, b
     try:
         data, enc, note = _drop_foreign_bom(data, encoding)
     except LookupError as exc:
-        raise InputDataError(f"{source}: unknown encoding {encoding!r} ({exc}). Use e.g. 'gbk', "
-                             "'gb18030', 'utf-8' or 'big5'.") from exc
+        raise InputDataError(
+            f"{source}: unknown encoding {encoding!r} ({exc}). Use e.g. 'gbk', "
+            "'gb18030', 'utf-8' or 'big5'."
+        ) from exc
     if enc is None:
         enc = detect_encoding(data)
     try:
@@ -78,8 +87,12 @@ def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, b
             pass
         raise InputDataError(
             f"{source}: cannot decode the file as {enc!r} ({exc})."
-            + (f" It looks like {guess!r}: pass encoding={guess!r} (CLI: --encoding {guess}) "
-               "or leave encoding=None to detect." if guess else "")
+            + (
+                f" It looks like {guess!r}: pass encoding={guess!r} (CLI: --encoding {guess}) "
+                "or leave encoding=None to detect."
+                if guess
+                else ""
+            )
         ) from exc
     return text.lstrip("\ufeff"), enc, detected, note
 

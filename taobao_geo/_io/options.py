@@ -15,12 +15,16 @@ _RENAMED = {"duplicates": {"warn": "keep", "error": "raise"}}
 
 def renamed_choice(value, choices, *, name: str, func: str, stacklevel: int = 2):
     """``value`` checked against ``choices``; an old spelling is translated, with a
-    :class:`DeprecationWarning` that names the new one."""
+    :class:`DeprecationWarning` that names the new one.
+    """
     old = _RENAMED.get(name, {})
     if isinstance(value, str) and value in old:
         new = old[value]
-        warnings.warn(f"`{func}`: {name}={value!r} is deprecated and will be removed in the next "
-                      f"release; use {name}={new!r}.", DeprecationWarning,
-                      stacklevel=stacklevel + 1)
+        warnings.warn(
+            f"`{func}`: {name}={value!r} is deprecated and will be removed in the next "
+            f"release; use {name}={new!r}.",
+            DeprecationWarning,
+            stacklevel=stacklevel + 1,
+        )
         value = new
     return check_choice(value, choices, name=name, func=func)

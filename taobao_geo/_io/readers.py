@@ -18,10 +18,18 @@ from .encodings import _dbf_encoding, _decode
 from .tables import _EmptyFile, _find_header, _records_to_table, _Table
 
 FORMATS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
-    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
-    ".shp": "shapefile", ".gpkg": "geopackage", ".geojson": "geojson", ".json": "geojson",
-    ".parquet": "parquet", ".geoparquet": "parquet",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+    ".shp": "shapefile",
+    ".gpkg": "geopackage",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
     ".zip": "zipped shapefile",
 }
 
@@ -55,7 +63,8 @@ def _parse_csv(text: str, delim: str, name: str) -> list[tuple[int, int, list]]:
         except csv.Error as exc:
             raise InputDataError(
                 f"{name}: line {reader.line_num + 1}: the CSV cannot be parsed ({exc}). Check the "
-                "quotes and delimiters on that line, or save the file again as CSV.") from exc
+                "quotes and delimiters on that line, or save the file again as CSV."
+            ) from exc
     return records
 
 
@@ -81,13 +90,13 @@ def _check_runaway_quotes(records, delim: str, name: str, x, y) -> None:
             rowlike = sum(part.count(delim) >= width - 1 for part in inner[1:])
             if rowlike >= 2 or (rowlike and k == len(records) - 1):
                 col = str(header[j]).strip() if j < len(header) else f"field {j + 1}"
-                closed = ("never closed" if k == len(records) - 1 else
-                          f"closed only on line {end}")
+                closed = "never closed" if k == len(records) - 1 else f"closed only on line {end}"
                 raise InputDataError(
                     f"{name}: line {line}: the quote that opens the value of column {col!r} is "
                     f"{closed}, so lines {line}-{end} ({end - line + 1} lines, {rowlike} of them "
                     f"look like rows) were read as one cell. Close or remove that quote on line "
-                    f"{line}.")
+                    f"{line}."
+                )
             line += value.count("\n")
 
 
@@ -113,9 +122,11 @@ def _read_csv(path: Path, *, encoding, x, y) -> _Table:
     multi = [(a, b) for a, b, _ in spans if b > a]
     if multi:
         # every physical line is accounted for: say which records span several lines
-        t.notes.append(f"{len(multi)} record(s) hold quoted line breaks and span several lines "
-                       f"(lines {', '.join(f'{a}-{b}' for a, b in multi[:5])}"
-                       f"{' …' if len(multi) > 5 else ''})")
+        t.notes.append(
+            f"{len(multi)} record(s) hold quoted line breaks and span several lines "
+            f"(lines {', '.join(f'{a}-{b}' for a, b in multi[:5])}"
+            f"{' …' if len(multi) > 5 else ''})"
+        )
     if delim != ",":
         t.notes.append(f"delimiter {delim!r}")
     return t
@@ -146,26 +157,37 @@ def _fill_merged_header(ws, rows: list[list]) -> tuple[dict, str | None]:
         if rng.max_row > rng.min_row:
             down[rng.min_row] = max(down.get(rng.min_row, 0), rng.max_row)
         filled.append(f"{rng.coord} ({value})")
-    note = (f"merged cells {', '.join(filled[:8])}{' …' if len(filled) > 8 else ''}: the value "
-            "fills every cell of the merge") if filled else None
+    note = (
+        (
+            f"merged cells {', '.join(filled[:8])}{' …' if len(filled) > 8 else ''}: the value "
+            "fills every cell of the merge"
+        )
+        if filled
+        else None
+    )
     return down, note
 
 
 def _read_excel(path: Path, *, sheet, x, y) -> _Table:
     if path.suffix.lower() == ".xls":
         try:
-            raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object,
-                                engine="xlrd")
+            raw = pd.read_excel(
+                path, sheet_name=sheet or 0, header=None, dtype=object, engine="xlrd"
+            )
         except ImportError as exc:
             raise InputDataError(
                 f"{path.name}: old-style .xls needs the 'xlrd' package. Save the sheet as .xlsx "
                 "(Excel: File > Save As > Excel Workbook) or as CSV."
             ) from exc
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
-            raise InputDataError(f"{path.name}: not a readable .xls workbook ({exc}). Save the "
-                                 "sheet as .xlsx or CSV.") from exc
-        records = [(i + 1, [None if (isinstance(v, float) and np.isnan(v)) else v for v in r])
-                   for i, r in enumerate(raw.itertuples(index=False, name=None))]
+            raise InputDataError(
+                f"{path.name}: not a readable .xls workbook ({exc}). Save the "
+                "sheet as .xlsx or CSV."
+            ) from exc
+        records = [
+            (i + 1, [None if (isinstance(v, float) and np.isnan(v)) else v for v in r])
+            for i, r in enumerate(raw.itertuples(index=False, name=None))
+        ]
         records = [(n, r) for n, r in records if any(v not in (None, "") for v in r)]
         return _records_to_table(records, fmt="excel", row_label="row", x=x, y=y, source=path.name)
     import openpyxl
@@ -179,8 +201,12 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
         names = wb.sheetnames
         if sheet is None:
             ws = wb[names[0]]
-            note = (f"sheet {names[0]!r} read (the workbook also has {row_list(names[1:])}; "
-                    "choose with sheet=..., CLI: --sheet)" if len(names) > 1 else None)
+            note = (
+                f"sheet {names[0]!r} read (the workbook also has {row_list(names[1:])}; "
+                "choose with sheet=..., CLI: --sheet)"
+                if len(names) > 1
+                else None
+            )
         else:
             key = names[sheet] if isinstance(sheet, int) and sheet < len(names) else sheet
             if key not in names:
@@ -188,16 +214,25 @@ def _read_excel(path: Path, *, sheet, x, y) -> _Table:
             ws, note = wb[key], None
         rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
         merged_down, merge_note = _fill_merged_header(ws, rows)
-        records = [(num, vals) for num, vals in enumerate(rows, start=1)
-                   if any(v is not None and str(v).strip() != "" for v in vals)]
+        records = [
+            (num, vals)
+            for num, vals in enumerate(rows, start=1)
+            if any(v is not None and str(v).strip() != "" for v in vals)
+        ]
     finally:
         wb.close()
     # trailing empty cells are not fields
-    width = max((max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)
-                 for _, r in records), default=0)
+    width = max(
+        (
+            max((i + 1 for i, v in enumerate(r) if v not in (None, "")), default=0)
+            for _, r in records
+        ),
+        default=0,
+    )
     records = [(n, r[:width]) for n, r in records]
-    t = _records_to_table(records, fmt="excel", row_label="row", x=x, y=y, source=path.name,
-                          merged_down=merged_down)
+    t = _records_to_table(
+        records, fmt="excel", row_label="row", x=x, y=y, source=path.name, merged_down=merged_down
+    )
     t.notes.extend(n for n in (merge_note, note) if n)
     return t
 
@@ -207,8 +242,9 @@ def _shapefile_encoding(path: Path, encoding, notes: list) -> tuple[str | None, 
 
     Returns ``(encoding, detected, reader options)``.
     """
-    cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()),
-               None)
+    cpg = next(
+        (p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None
+    )
     cpg_enc = None
     detected = False
     if encoding is not None:
@@ -241,8 +277,10 @@ def _vector_encoding(path: Path, *, fmt, encoding, notes: list):
         notes.append(f"GeoJSON text in {enc} (GeoJSON should be UTF-8); decoded before reading")
         return _stdio.BytesIO(text.encode("utf-8")), enc, detected, {}
     if fmt == "zipped shapefile" and encoding is None:
-        notes.append("zipped shapefile: the DBF encoding comes from its .cpg inside the zip "
-                     "(pass encoding= if names look garbled)")
+        notes.append(
+            "zipped shapefile: the DBF encoding comes from its .cpg inside the zip "
+            "(pass encoding= if names look garbled)"
+        )
     return path, encoding, False, ({"encoding": encoding} if encoding is not None else {})
 
 
@@ -262,7 +300,8 @@ def _choose_layer(path: Path, *, fmt, layer, notes: list):
             raise InputDataError(
                 f"{path.name} has {len(layers)} layers: "
                 f"{row_list([f'{n} ({g})' for n, g in layers])}. Choose one with layer=... "
-                "(CLI: --layer NAME).")
+                "(CLI: --layer NAME)."
+            )
         layer = pts[0]
         notes.append(f"layer {layer!r} (the only point layer of {len(layers)})")
     return layer
@@ -281,8 +320,9 @@ def _read_vector(path: Path, *, fmt, encoding, layer) -> _Table:
     except Exception as exc:  # noqa: BLE001 - GDAL errors have many types
         raise InputDataError(f"{path.name}: cannot read it as a {fmt} file ({exc}).") from exc
     labels = np.asarray(gdf.index, dtype=int) if len(gdf) else np.array([], dtype=int)
-    return _geo_table(gdf, fmt=fmt, labels=labels, row_label="fid", encoding=enc,
-                      detected=detected, notes=notes)
+    return _geo_table(
+        gdf, fmt=fmt, labels=labels, row_label="fid", encoding=enc, detected=detected, notes=notes
+    )
 
 
 def _geo_table(gdf, *, fmt, labels, row_label, encoding=None, detected=False, notes=()) -> _Table:
@@ -312,12 +352,17 @@ def _read_source(source, *, x, y, encoding, layer, sheet) -> tuple[_Table, str]:
     if isinstance(source, (pd.DataFrame, gpd.GeoSeries)):
         obj = source.to_frame() if isinstance(source, gpd.GeoSeries) else source
         fmt = "geodataframe" if isinstance(obj, gpd.GeoDataFrame) else "dataframe"
-        t = _geo_table(obj.copy(), fmt=fmt, labels=np.asarray(obj.index, dtype=object),
-                       row_label=str(obj.index.name or "index"))
+        t = _geo_table(
+            obj.copy(),
+            fmt=fmt,
+            labels=np.asarray(obj.index, dtype=object),
+            row_label=str(obj.index.name or "index"),
+        )
         return t, f"<{type(source).__name__}>"
     if not isinstance(source, (str, Path)):
         raise TaobaoGeoError(
-            f"read_villages takes a file path or a (Geo)DataFrame; got {type(source).__name__}.")
+            f"read_villages takes a file path or a (Geo)DataFrame; got {type(source).__name__}."
+        )
     path = Path(source)
     if not path.exists():
         raise InputDataError(f"File not found: {str(source)!r}.")
@@ -327,7 +372,8 @@ def _read_source(source, *, x, y, encoding, layer, sheet) -> tuple[_Table, str]:
     if fmt is None:
         raise InputDataError(
             f"{path.name}: unknown file type {path.suffix!r}. Supported: "
-            f"{', '.join(sorted(FORMATS))}.")
+            f"{', '.join(sorted(FORMATS))}."
+        )
     if path.stat().st_size == 0:
         raise _EmptyFile(f"{path.name} is empty (0 bytes).")
     if fmt == "csv":

@@ -14,6 +14,7 @@ from .._errors import CRSError, TaobaoGeoError
 # China and boundary tests
 # --------------------------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _shipped_china():
     """County polygons of China (shipped), or None when the layer is not available."""
@@ -59,8 +60,10 @@ def _as_polygons(obj, what: str) -> gpd.GeoSeries:
     if isinstance(obj, gpd.GeoDataFrame):
         obj = obj.geometry
     if not isinstance(obj, gpd.GeoSeries):
-        raise TaobaoGeoError(f"{what} must be polygons (GeoDataFrame, GeoSeries, shapely geometry "
-                             f"or a file); got {type(obj).__name__}.")
+        raise TaobaoGeoError(
+            f"{what} must be polygons (GeoDataFrame, GeoSeries, shapely geometry "
+            f"or a file); got {type(obj).__name__}."
+        )
     if obj.crs is None:
         raise CRSError(f"The {what} has no CRS; set it (e.g. .set_crs('EPSG:4326')).")
     gs = obj.to_crs(4326)

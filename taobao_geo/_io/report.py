@@ -34,6 +34,7 @@ class Problem:
 # Report
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LoadReport(ResultMixin):
     """What ``read_villages`` / ``validate_villages`` detected, converted, found and dropped.
@@ -84,10 +85,12 @@ class LoadReport(ResultMixin):
     n_read: int = 0
     n_kept: int = 0
     on_invalid: str = "raise"
-    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_PROBLEM_COLUMNS),
-                                   repr=False)
-    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row", "reasons"]),
-                                  repr=False)
+    problems: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=_PROBLEM_COLUMNS), repr=False
+    )
+    dropped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "reasons"]), repr=False
+    )
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -118,18 +121,28 @@ class LoadReport(ResultMixin):
         out = super().to_dict()
         out["n_errors"] = self.n_errors
         out["n_warnings"] = self.n_warnings
-        out["problems"] = jsonable(self.problems.astype(object).where(self.problems.notna(), None)
-                                   .to_dict(orient="records"))
+        out["problems"] = jsonable(
+            self.problems.astype(object)
+            .where(self.problems.notna(), None)
+            .to_dict(orient="records")
+        )
         out["dropped"] = jsonable(self.dropped.to_dict(orient="records"))
         return out
 
     def summary(self, *, max_warnings: int | None = 20) -> str:
         """Plain-language report: detection, conversions, then every error and the first
-        ``max_warnings`` warnings (None: all; the full list is ``to_frame()``)."""
-        lines = [f"Source: {self.source} ({self.format}"
-                 + (f", encoding {self.encoding}"
-                    + (" (detected)" if self.encoding_detected else " (given)")
-                    if self.encoding else "") + ")"]
+        ``max_warnings`` warnings (None: all; the full list is ``to_frame()``).
+        """
+        lines = [
+            f"Source: {self.source} ({self.format}"
+            + (
+                f", encoding {self.encoding}"
+                + (" (detected)" if self.encoding_detected else " (given)")
+                if self.encoding
+                else ""
+            )
+            + ")"
+        ]
         if self.x_col is not None:
             lines.append(f"Coordinates: x = column {self.x_col!r}, y = column {self.y_col!r}")
         else:
@@ -138,23 +151,34 @@ class LoadReport(ResultMixin):
         for c in self.conversions:
             lines.append(f"Converted: {c}")
         if self.column_map:
-            lines.append("Columns renamed: " + ", ".join(f"{k!r} -> {v!r}"
-                                                         for k, v in self.column_map.items()))
+            lines.append(
+                "Columns renamed: "
+                + ", ".join(f"{k!r} -> {v!r}" for k, v in self.column_map.items())
+            )
         lines.extend(f"Note: {n}" for n in self.notes)
-        lines.append(f"Rows: {self.n_read} read, {self.n_kept} kept"
-                     + (f", {len(self.dropped)} dropped" if len(self.dropped) else ""))
-        lines.append(f"Problems: {self.n_errors} error(s), {self.n_warnings} warning(s)"
-                     + ("" if len(self.problems) else " -- all rows valid"))
+        lines.append(
+            f"Rows: {self.n_read} read, {self.n_kept} kept"
+            + (f", {len(self.dropped)} dropped" if len(self.dropped) else "")
+        )
+        lines.append(
+            f"Problems: {self.n_errors} error(s), {self.n_warnings} warning(s)"
+            + ("" if len(self.problems) else " -- all rows valid")
+        )
         shown_w = 0
         for rec in self.problems.itertuples(index=False):
             if rec.severity == "warning":
                 shown_w += 1
                 if max_warnings is not None and shown_w > max_warnings:
-                    lines.append(f"  … and {self.n_warnings - max_warnings} more warning(s) "
-                                 "(all of them: report.to_frame(), or `taobao-geo validate`)")
+                    lines.append(
+                        f"  … and {self.n_warnings - max_warnings} more warning(s) "
+                        "(all of them: report.to_frame(), or `taobao-geo validate`)"
+                    )
                     break
-            where = f"{self.row_label} {rec.row}" if rec.row is not None and not (
-                isinstance(rec.row, float) and np.isnan(rec.row)) else "file"
+            where = (
+                f"{self.row_label} {rec.row}"
+                if rec.row is not None and not (isinstance(rec.row, float) and np.isnan(rec.row))
+                else "file"
+            )
             col = f", column {rec.column!r}" if isinstance(rec.column, str) and rec.column else ""
             lines.append(f"  [{rec.severity}] {where}{col}: {rec.message}")
         return "\n".join(lines)

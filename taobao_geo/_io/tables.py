@@ -45,8 +45,13 @@ def _infer_column(values: list, name: str) -> pd.Series:
     text = stripped.notna()
     s = s.mask(s.isna() | (stripped == ""), None)
     if _CODE_COL.search(str(name)):
-        return s.map(lambda v: v if v is None or isinstance(v, str) else
-                     (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)))
+        return s.map(
+            lambda v: (
+                v
+                if v is None or isinstance(v, str)
+                else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+            )
+        )
     nonnull = s.dropna()
     if len(nonnull) == 0:
         return s.astype(float) if len(s) else s
@@ -82,7 +87,8 @@ def _unique_names(header: list) -> tuple[list, list]:
 def _find_header(records: list[list], x: str | None, y: str | None) -> int:
     """Index of the header record: the first of the first 10 non-empty records that names both
     coordinates (or the explicit x/y); 0 when none does (a title row above the header is common
-    in Chinese spreadsheets)."""
+    in Chinese spreadsheets).
+    """
     for i, rec in enumerate(records[:10]):
         names = [str(v).strip() for v in rec if v is not None]
         if x is not None or y is not None:
@@ -123,24 +129,39 @@ def _header_block(records, h: int, merged_down: dict, row_label: str) -> tuple[i
                 names += [None] * (j + 1 - len(names))
                 names[j] = v
     if end > h:
-        notes.append(f"the header spans {row_label}s {records[h][0]}-{records[end][0]} (merged "
-                     "cells); the lowest name of each column is used")
+        notes.append(
+            f"the header spans {row_label}s {records[h][0]}-{records[end][0]} (merged "
+            "cells); the lowest name of each column is used"
+        )
     if h > 0:
         above = records[h - 1][1]
         if sum(not _blank(v) for v in above) >= 2:
-            filled = [j for j, v in enumerate(names) if _blank(v) and j < len(above)
-                      and not _blank(above[j])]
+            filled = [
+                j
+                for j, v in enumerate(names)
+                if _blank(v) and j < len(above) and not _blank(above[j])
+            ]
             for j in filled:
                 names[j] = above[j]
             if filled:
-                notes.append(f"the header spans {row_label}s {records[h - 1][0]}-"
-                             f"{records[h][0]}: {row_list([str(above[j]) for j in filled])} "
-                             f"taken from {row_label} {records[h - 1][0]}")
+                notes.append(
+                    f"the header spans {row_label}s {records[h - 1][0]}-"
+                    f"{records[h][0]}: {row_list([str(above[j]) for j in filled])} "
+                    f"taken from {row_label} {records[h - 1][0]}"
+                )
     return end, names, notes
 
 
-def _records_to_table(records: list[tuple[int, list]], *, fmt, row_label, x, y,
-                      source, merged_down: dict | None = None) -> _Table:
+def _records_to_table(
+    records: list[tuple[int, list]],
+    *,
+    fmt,
+    row_label,
+    x,
+    y,
+    source,
+    merged_down: dict | None = None,
+) -> _Table:
     """(row number, values) records -> typed DataFrame with header detection and ragged rows.
 
     ``merged_down`` maps a row number to the last row of a vertical merge starting on it
@@ -153,12 +174,15 @@ def _records_to_table(records: list[tuple[int, list]], *, fmt, row_label, x, y,
     header, dup_notes = _unique_names(names)
     notes += dup_notes
     if h > 0:
-        notes.append(f"the header is on {row_label} {records[h][0]}; the {h} record(s) above it "
-                     f"(a title, or the upper row of a two-row header) were skipped: "
-                     + "; ".join(" ".join(str(v) for v in r if v not in (None, ""))[:60]
-                                 for _, r in records[:h]))
+        notes.append(
+            f"the header is on {row_label} {records[h][0]}; the {h} record(s) above it "
+            f"(a title, or the upper row of a two-row header) were skipped: "
+            + "; ".join(
+                " ".join(str(v) for v in r if v not in (None, ""))[:60] for _, r in records[:h]
+            )
+        )
     h = h_end
-    body = records[h + 1:]
+    body = records[h + 1 :]
     ncol = len(header)
     rows, labels, problems = [], [], []
     for pos, (num, rec) in enumerate(body):
@@ -166,15 +190,29 @@ def _records_to_table(records: list[tuple[int, list]], *, fmt, row_label, x, y,
         if len(rec) > ncol:
             extra = [v for v in rec[ncol:] if v not in (None, "")]
             if extra:
-                problems.append(Problem(
-                    "extra_fields", pos, None, f"{len(rec)} fields but the header has {ncol}: a "
-                    "delimiter inside an unquoted value? Quote the value or fix the line.",
-                    value=str(extra)[:80]))
+                problems.append(
+                    Problem(
+                        "extra_fields",
+                        pos,
+                        None,
+                        f"{len(rec)} fields but the header has {ncol}: a "
+                        "delimiter inside an unquoted value? Quote the value or fix the line.",
+                        value=str(extra)[:80],
+                    )
+                )
             rec = rec[:ncol]
         elif len(rec) < ncol:
-            problems.append(Problem(
-                "short_line", pos, None, f"{len(rec)} fields but the header has {ncol}; the "
-                "missing ones are read as empty.", severity="warning", value=len(rec)))
+            problems.append(
+                Problem(
+                    "short_line",
+                    pos,
+                    None,
+                    f"{len(rec)} fields but the header has {ncol}; the "
+                    "missing ones are read as empty.",
+                    severity="warning",
+                    value=len(rec),
+                )
+            )
             rec = rec + [None] * (ncol - len(rec))
         rows.append(rec)
         labels.append(num)

@@ -82,7 +82,8 @@ def _layer_control_class():
 
     class LayerControl(folium.LayerControl):
         """folium's layer control with the layer names escaped: Leaflet shows them as HTML, so
-        a county called ``<img onerror=...>`` would otherwise run its script."""
+        a county called ``<img onerror=...>`` would otherwise run its script.
+        """
 
         def render(self, **kwargs):
             self.reset()
@@ -101,7 +102,8 @@ def _asset_guard_class():
 
     class AssetGuard(MacroElement):
         """Our maps load only Leaflet. If the user adds folium ``Icon`` markers (Font Awesome /
-        glyphicon "awesome markers"), put folium's usual assets back, at render time."""
+        glyphicon "awesome markers"), put folium's usual assets back, at render time.
+        """
 
         def render(self, **kwargs):
             folium = _folium()
@@ -135,7 +137,8 @@ def _fit_bounds_element():
 
     class FitBounds(MacroElement):
         """``map.fitBounds`` without animation (folium's animates when the zoom changes by <= 4
-        levels, and a view set while that animation runs is overridden when it ends)."""
+        levels, and a view set while that animation runs is overridden when it ends).
+        """
 
         _template = Template(
             """

@@ -30,13 +30,15 @@ def _to_map_coords(gdf, m, *, what: str):
     if gdf.crs is None:
         raise CRSError(
             f"{what} has no CRS, so it cannot be placed on a map. Set it, e.g. "
-            "gdf.set_crs('EPSG:4326') for longitude/latitude in WGS 84.")
+            "gdf.set_crs('EPSG:4326') for longitude/latitude in WGS 84."
+        )
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         rows = list(gdf.index[empty][:10])
         raise InputDataError(
             f"{what} has {int(empty.sum())} rows with empty or missing geometry (first: {rows}); "
-            "drop or fix them first.")
+            "drop or fix them first."
+        )
     out = gdf.to_crs("EPSG:4326") if not gdf.crs.equals("EPSG:4326") else gdf.copy()
     if map_datum(m) == "gcj02":
         from ..coords import convert_geometry
@@ -95,9 +97,23 @@ def _round_coords(geoms, decimals: int = 5):
     return shapely.transform(np.asarray(geoms), lambda c: np.round(c, decimals))
 
 
-def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fields,
-                   labels=None, line_color="#333333", weight=1.0, fill_opacity=0.7,
-                   dash=None, show=True, banner=None, simplify=None, marker_radius=None):
+def _geojson_layer(
+    m,
+    gdf,
+    *,
+    name: str,
+    fill: pd.Series | str | None,
+    popup_fields,
+    labels=None,
+    line_color="#333333",
+    weight=1.0,
+    fill_opacity=0.7,
+    dash=None,
+    show=True,
+    banner=None,
+    simplify=None,
+    marker_radius=None,
+):
     """A GeoJson overlay with safe client-side popups; ``gdf`` already in map coordinates."""
     folium = _folium()
     from folium.utilities import JsCode
@@ -118,25 +134,47 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
     import shapely
 
     for geom, (_, row) in zip(rounded, props.iterrows(), strict=True):
-        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(geom)),
-                         "properties": {k: row[k] for k in props.columns}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(geom)),
+                "properties": {k: row[k] for k in props.columns},
+            }
+        )
     data = {"type": "FeatureCollection", "features": features}
     const_fill = fill if isinstance(fill, str) else None
 
     def style(feature):
         f = feature["properties"].get("_fill", const_fill)
-        return {"color": line_color, "weight": weight, "fillColor": f or "#000000",
-                "fillOpacity": fill_opacity if f else 0.0, "dashArray": dash}
+        return {
+            "color": line_color,
+            "weight": weight,
+            "fillColor": f or "#000000",
+            "fillOpacity": fill_opacity if f else 0.0,
+            "dashArray": dash,
+        }
 
     lab = labels or {}
     on_each = JsCode(
-        "tgMap.featurePopup(" + _js_json(popup_fields) + ","
-        + _js_json([lab.get(c, c) for c in popup_fields]) + "," + _js_json(banner) + ")")
+        "tgMap.featurePopup("
+        + _js_json(popup_fields)
+        + ","
+        + _js_json([lab.get(c, c) for c in popup_fields])
+        + ","
+        + _js_json(banner)
+        + ")"
+    )
     # Points (centres, point units) as circle markers, styled like the polygons.
     marker = folium.CircleMarker(radius=marker_radius, fill=True) if marker_radius else None
-    layer = folium.GeoJson(data, name=name, style_function=style, show=show,
-                           on_each_feature=on_each if popup_fields else None,
-                           highlight_function=lambda _f: {"weight": weight + 2}, marker=marker)
+    layer = folium.GeoJson(
+        data,
+        name=name,
+        style_function=style,
+        show=show,
+        on_each_feature=on_each if popup_fields else None,
+        highlight_function=lambda _f: {"weight": weight + 2},
+        marker=marker,
+    )
     layer.add_child(_helpers_element())
     layer.add_to(m)
     return layer
@@ -144,7 +182,8 @@ def _geojson_layer(m, gdf, *, name: str, fill: pd.Series | str | None, popup_fie
 
 def _auto_tolerance(gdf) -> float | None:
     """Display simplification: 1/4000 of the layer's larger side (China: ~0.015 deg ~ 1.5 km,
-    one county: ~0.0001 deg ~ 10 m), only for polygons/lines with many vertices."""
+    one county: ~0.0001 deg ~ 10 m), only for polygons/lines with many vertices.
+    """
     import shapely
 
     if set(gdf.geometry.geom_type.unique()) <= {"Point", "MultiPoint"}:
@@ -158,10 +197,26 @@ def _auto_tolerance(gdf) -> float | None:
 def _polygon_or_points(m, g, *, name, fill, popup_fields, fill_opacity, simplify):
     types = set(g.geometry.geom_type.unique())
     if types <= {"Point"}:
-        return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                              fill_opacity=0.9, weight=0.6, marker_radius=5)
-    return _geojson_layer(m, g, name=name, fill=fill, popup_fields=popup_fields,
-                          fill_opacity=fill_opacity, weight=0.4, simplify=simplify)
+        return _geojson_layer(
+            m,
+            g,
+            name=name,
+            fill=fill,
+            popup_fields=popup_fields,
+            fill_opacity=0.9,
+            weight=0.6,
+            marker_radius=5,
+        )
+    return _geojson_layer(
+        m,
+        g,
+        name=name,
+        fill=fill,
+        popup_fields=popup_fields,
+        fill_opacity=fill_opacity,
+        weight=0.4,
+        simplify=simplify,
+    )
 
 
 def _result_gdf(result, *, what: str):
@@ -171,8 +226,9 @@ def _result_gdf(result, *, what: str):
     if gdf is None and isinstance(result, gpd.GeoDataFrame):
         gdf = result
     if gdf is None:
-        raise InputDataError(f"{what} must be a result with a `.gdf` GeoDataFrame; "
-                             f"got {type(result).__name__}.")
+        raise InputDataError(
+            f"{what} must be a result with a `.gdf` GeoDataFrame; got {type(result).__name__}."
+        )
     return gdf
 
 

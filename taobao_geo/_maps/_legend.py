@@ -105,8 +105,16 @@ class CategoricalLegend(_Control):
     kind = "legend"
     css_class = "tg-box tg-legend"
 
-    def __init__(self, title: str, items, *, note: str | None = None, shape: str = "square",
-                 position: str = "bottomright", layer=None):
+    def __init__(
+        self,
+        title: str,
+        items,
+        *,
+        note: str | None = None,
+        shape: str = "square",
+        position: str = "bottomright",
+        layer=None,
+    ):
         def swatch(colour):
             if shape == "outline":  # boundaries: the line colour, no fill
                 return f"background:transparent;border:2px solid {_esc(colour)}"
@@ -118,8 +126,11 @@ class CategoricalLegend(_Control):
             for label, colour in items
         )
         note_html = f'<div class="tg-ln">{_esc(note)}</div>' if note else ""
-        super().__init__(f'<div class="tg-lt">{_esc(title)}</div>{rows}{note_html}',
-                         position=position, layer=layer)
+        super().__init__(
+            f'<div class="tg-lt">{_esc(title)}</div>{rows}{note_html}',
+            position=position,
+            layer=layer,
+        )
         self.title = title
         self.items = list(items)
 
@@ -142,8 +153,18 @@ class ContinuousLegend(_Control):
     kind = "legend"
     css_class = "tg-box tg-legend"
 
-    def __init__(self, title: str, colours, vmin: float, vmax: float, *, ticks: int = 5,
-                 note: str | None = None, position: str = "bottomright", layer=None):
+    def __init__(
+        self,
+        title: str,
+        colours,
+        vmin: float,
+        vmax: float,
+        *,
+        ticks: int = 5,
+        note: str | None = None,
+        position: str = "bottomright",
+        layer=None,
+    ):
         stops = ",".join(_esc(c) for c in colours)
         values = np.linspace(vmin, vmax, ticks)
         tick_html = "".join(f"<span>{_esc(_fmt(v))}</span>" for v in values)
@@ -152,7 +173,9 @@ class ContinuousLegend(_Control):
             f'<div class="tg-lt">{_esc(title)}</div>'
             f'<div class="tg-bar" style="background:linear-gradient(to right,{stops})"></div>'
             f'<div class="tg-ticks">{tick_html}</div>{note_html}',
-            position=position, layer=layer)
+            position=position,
+            layer=layer,
+        )
         self.title = title
         self.vmin, self.vmax = float(vmin), float(vmax)
 
@@ -165,8 +188,11 @@ class MapTitle(_Control):
 
     def __init__(self, title: str, *, subtitle: str | None = None, simulated: bool = False):
         sub = f'<div class="tg-sub">{_esc(subtitle)}</div>' if subtitle else ""
-        sim = ('<div class="tg-sim">SIMULATED DATA - not real village locations</div>'
-               if simulated else "")
+        sim = (
+            '<div class="tg-sim">SIMULATED DATA - not real village locations</div>'
+            if simulated
+            else ""
+        )
         super().__init__(f"<div>{_esc(title)}</div>{sub}{sim}", position="topcenter")
         self.title = title
 

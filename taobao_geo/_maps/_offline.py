@@ -38,7 +38,8 @@ def _assets() -> dict[str, str]:
 def cdn_urls(page: str) -> list[str]:
     """Every external script / stylesheet URL referenced by a rendered page."""
     return [m.group("url") for m in _SCRIPT.finditer(page)] + [
-        m.group("url") for m in _LINK.finditer(page)]
+        m.group("url") for m in _LINK.finditer(page)
+    ]
 
 
 def _lookup(assets: dict[str, str], url: str) -> str | None:

@@ -69,18 +69,42 @@ def _warp_to_mercator(dens: np.ndarray, transform, src_crs, *, max_pixels: int):
     dst_crs = "EPSG:3857"
     scale = max(1.0, math.sqrt(rows * cols / max_pixels))
     dst_transform, w, h = calculate_default_transform(
-        src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-        right=max(left, right), top=max(top, bottom))
+        src_crs,
+        dst_crs,
+        cols,
+        rows,
+        left=min(left, right),
+        bottom=min(top, bottom),
+        right=max(left, right),
+        top=max(top, bottom),
+    )
     if scale > 1:
         w, h = max(1, int(w / scale)), max(1, int(h / scale))
         dst_transform, w, h = calculate_default_transform(
-            src_crs, dst_crs, cols, rows, left=min(left, right), bottom=min(top, bottom),
-            right=max(left, right), top=max(top, bottom), dst_width=w, dst_height=h)
+            src_crs,
+            dst_crs,
+            cols,
+            rows,
+            left=min(left, right),
+            bottom=min(top, bottom),
+            right=max(left, right),
+            top=max(top, bottom),
+            dst_width=w,
+            dst_height=h,
+        )
     warped = np.full((h, w), np.nan)
     src = np.where(np.isfinite(dens), dens, np.nan)
-    reproject(src, warped, src_transform=transform, src_crs=src_crs, src_nodata=np.nan,
-              dst_transform=dst_transform, dst_crs=dst_crs, dst_nodata=np.nan,
-              resampling=Resampling.bilinear)
+    reproject(
+        src,
+        warped,
+        src_transform=transform,
+        src_crs=src_crs,
+        src_nodata=np.nan,
+        dst_transform=dst_transform,
+        dst_crs=dst_crs,
+        dst_nodata=np.nan,
+        resampling=Resampling.bilinear,
+    )
     x0, y1 = dst_transform @ (0, 0)
     x1, y0 = dst_transform @ (w, h)
     return warped, (x0, y0, x1, y1)

@@ -28,8 +28,10 @@ TILES: dict[str, dict] = {
     },
     "amap": {
         "name": "Amap (高德地图)",
-        "url": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                "&style=8&x={x}&y={y}&z={z}"),
+        "url": (
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+            "&style=8&x={x}&y={y}&z={z}"
+        ),
         "attr": "&copy; AutoNavi (高德地图), GCJ-02",
         "datum": "gcj02",
         "subdomains": "1234",
@@ -43,12 +45,16 @@ TILES: dict[str, dict] = {
     },
     "tianditu": {
         "name": "Tianditu (天地图)",
-        "url": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
-        "labels": ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                   "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                   "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"),
+        "url": (
+            "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+        ),
+        "labels": (
+            "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+            "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+            "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+        ),
         "attr": "&copy; 天地图 Tianditu (CGCS2000)",
         "datum": "wgs84",
         "subdomains": "01234567",
@@ -57,15 +63,22 @@ TILES: dict[str, dict] = {
 
 
 _TILE_ALIASES = {
-    "openstreetmap": "osm", "cartodb positron": "carto", "cartodbpositron": "carto",
-    "positron": "carto", "gaode": "amap", "autonavi": "amap", "tdt": "tianditu",
+    "openstreetmap": "osm",
+    "cartodb positron": "carto",
+    "cartodbpositron": "carto",
+    "positron": "carto",
+    "gaode": "amap",
+    "autonavi": "amap",
+    "tdt": "tianditu",
 }
 
 
 _DATUM_TEXT = {
     "wgs84": "Overlays in WGS 84 (EPSG:4326), matching the base map.",
-    "gcj02": ("Overlays shifted WGS 84 -> GCJ-02 to match the Amap base map "
-              "(GCJ-02, China's obfuscated datum)."),
+    "gcj02": (
+        "Overlays shifted WGS 84 -> GCJ-02 to match the Amap base map "
+        "(GCJ-02, China's obfuscated datum)."
+    ),
 }
 
 
@@ -78,7 +91,8 @@ def _tile_keys(tiles) -> list[str]:
         if k not in TILES:
             raise TaobaoGeoError(
                 f"unknown tiles {t!r}; choose from {', '.join(TILES)} "
-                "(amap and tianditu are reachable from mainland China).")
+                "(amap and tianditu are reachable from mainland China)."
+            )
         keys.append(k)
     if not keys:
         raise TaobaoGeoError("`tiles` must name at least one base map, e.g. tiles='carto'.")
@@ -86,7 +100,8 @@ def _tile_keys(tiles) -> list[str]:
     if len(datums) > 1:
         raise TaobaoGeoError(
             f"tiles {keys} mix GCJ-02 (Amap) and WGS 84 providers; overlays can only line up "
-            "with one datum. Use Amap alone, or WGS 84 providers (osm, carto, tianditu).")
+            "with one datum. Use Amap alone, or WGS 84 providers (osm, carto, tianditu)."
+        )
     return keys
 
 
@@ -102,14 +117,28 @@ def _add_tiles(m, keys: list[str], *, tile_key: str | None) -> None:
             if not tile_key:
                 raise TaobaoGeoError(
                     "Tianditu tiles need a (free) key: base_map(tiles='tianditu', "
-                    "tile_key='...'), from https://console.tianditu.gov.cn/ .")
+                    "tile_key='...'), from https://console.tianditu.gov.cn/ ."
+                )
             url = url.replace("{key}", tile_key)
         elif tile_key and "key_param" in spec:
             url += spec["key_param"].replace("{key}", tile_key)
-        folium.TileLayer(tiles=url, attr=spec["attr"], name=spec["name"], overlay=False,
-                         control=True, show=(i == 0), subdomains=spec["subdomains"],
-                         max_zoom=18).add_to(m)
+        folium.TileLayer(
+            tiles=url,
+            attr=spec["attr"],
+            name=spec["name"],
+            overlay=False,
+            control=True,
+            show=(i == 0),
+            subdomains=spec["subdomains"],
+            max_zoom=18,
+        ).add_to(m)
         if "labels" in spec:
-            folium.TileLayer(tiles=spec["labels"].replace("{key}", tile_key),
-                             attr=spec["attr"], name=spec["name"] + " labels", overlay=True,
-                             control=True, subdomains=spec["subdomains"], max_zoom=18).add_to(m)
+            folium.TileLayer(
+                tiles=spec["labels"].replace("{key}", tile_key),
+                attr=spec["attr"],
+                name=spec["name"] + " labels",
+                overlay=True,
+                control=True,
+                subdomains=spec["subdomains"],
+                max_zoom=18,
+            ).add_to(m)

@@ -112,8 +112,9 @@ def conditional_lag_counts(
 
     def finish(units, sims, target, factor):
         # ties relative to the size of the lag's terms (k values up to max |x|), not of the lag
-        n_ge[units], n_le[units] = count_extremes(target, sims,
-                                                  scale=np.abs(target) + scale * card[units])
+        n_ge[units], n_le[units] = count_extremes(
+            target, sims, scale=np.abs(target) + scale * card[units]
+        )
         mu = sims.mean(axis=1)
         mean[units] = factor * mu
         sd[units] = np.abs(factor) * np.sqrt(np.maximum((sims * sims).mean(axis=1) - mu * mu, 0))
@@ -123,15 +124,21 @@ def conditional_lag_counts(
         sel = card == k
         groups.append((int(k), np.flatnonzero(sel & const), np.flatnonzero(sel & ~const)))
     total = sum(len(f) + len(g) for _, f, g in groups)
-    bar = tqdm(total=total, disable=(None if progress is None else not progress), unit="unit",
-               desc="permutations", leave=False)
+    bar = tqdm(
+        total=total,
+        disable=(None if progress is None else not progress),
+        unit="unit",
+        desc="permutations",
+        leave=False,
+    )
     try:
         for k, fast, general in groups:
             if len(fast):
                 _fast_group(k, fast, rids, xb, dd, observed, w, m_chunk, finish, bar)
             if len(general):
-                _general_group(k, general, rids, xa, xb, w, permutations, chunk_elems,
-                               observed, finish, bar)
+                _general_group(
+                    k, general, rids, xa, xb, w, permutations, chunk_elems, observed, finish, bar
+                )
     finally:
         bar.close()
     return observed, n_ge, n_le, mean, sd
@@ -150,7 +157,7 @@ def _fast_group(k, units, rids, xb, dd, observed, w, m_chunk, finish, bar):
     running = base.copy()
     done = 0  # entries (sorted by position) already folded into `running`
     for start in range(0, len(units), m_chunk):
-        u = units[start:start + m_chunk]
+        u = units[start : start + m_chunk]
         # entries with position < u[0] apply to the whole chunk
         upto = np.searchsorted(r, u[0], side="left")
         if upto > done:
@@ -165,8 +172,8 @@ def _fast_group(k, units, rids, xb, dd, observed, w, m_chunk, finish, bar):
             np.add.at(delta, (rows, pcol[done:hi]), dk[done:hi])
         sims = np.cumsum(delta[:m], axis=0)
         sims += running
-        target = observed[u] / wrow[start:start + m] if len(u) else observed[u]
-        finish(u, sims, target, wrow[start:start + m])
+        target = observed[u] / wrow[start : start + m] if len(u) else observed[u]
+        finish(u, sims, target, wrow[start : start + m])
         bar.update(m)
 
 
@@ -176,8 +183,8 @@ def _general_group(k, units, rids, xa, xb, w, permutations, chunk_elems, observe
     wk = w.data[w.indptr[units][:, None] + np.arange(k)[None, :]]
     b = max(1, chunk_elems // max(permutations * k, 1))
     for start in range(0, len(units), b):
-        u = units[start:start + b]
+        u = units[start : start + b]
         vals = np.where(ra[None, :, :] >= u[:, None, None], xbk[None], xak[None])
-        sims = np.einsum("bpk,bk->bp", vals, wk[start:start + b])
+        sims = np.einsum("bpk,bk->bp", vals, wk[start : start + b])
         finish(u, sims, observed[u], np.ones(len(u)))
         bar.update(len(u))

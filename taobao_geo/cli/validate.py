@@ -16,11 +16,15 @@ from .options import boundary_option, json_option, loading_options, read_options
 @click.argument("source")
 @loading_options
 @boundary_option
-@click.option("--duplicates", type=click.Choice(["keep", "raise", "warn", "error"]),
-              default="keep", show_default=True,
-              help="keep: duplicated points and village names are warnings (villages placed at "
-                   "their town seat share a point); raise: they are errors. warn and error are "
-                   "the deprecated spellings of keep and raise.")
+@click.option(
+    "--duplicates",
+    type=click.Choice(["keep", "raise", "warn", "error"]),
+    default="keep",
+    show_default=True,
+    help="keep: duplicated points and village names are warnings (villages placed at "
+    "their town seat share a point); raise: they are errors. warn and error are "
+    "the deprecated spellings of keep and raise.",
+)
 @json_option
 def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, as_json):
     """Check a points file and report every problem, by row.
@@ -52,8 +56,11 @@ def command(source, x_col, y_col, crs, datum, on_invalid, boundary, duplicates, 
     data = datasets.load(source) if shipped else source
     renamed = {"warn": "keep", "error": "raise"}
     if duplicates in renamed:
-        click.echo(f"note: --duplicates {duplicates} is deprecated and will be removed in the "
-                   f"next release; use --duplicates {renamed[duplicates]}.", err=True)
+        click.echo(
+            f"note: --duplicates {duplicates} is deprecated and will be removed in the "
+            f"next release; use --duplicates {renamed[duplicates]}.",
+            err=True,
+        )
         duplicates = renamed[duplicates]
     report = io.validate_villages(
         data,

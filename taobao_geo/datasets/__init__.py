@@ -44,7 +44,8 @@ def _data_path(filename: str) -> Path:
     if not path.exists():
         raise TaobaoGeoError(
             f"shipped data file {filename!r} is missing from {DATA_DIR}. The package was installed "
-            "without its data; reinstall it, or rebuild the layers with `make data` in a checkout.")
+            "without its data; reinstall it, or rebuild the layers with `make data` in a checkout."
+        )
     return path
 
 
@@ -61,7 +62,8 @@ def _layer(name: str) -> dict:
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise TaobaoGeoError(
             f"unknown shipped layer {name!r}.{hint} Shipped layers: {', '.join(layers)} "
-            "(see taobao_geo.datasets.info() or `taobao-geo datasets`).")
+            "(see taobao_geo.datasets.info() or `taobao-geo datasets`)."
+        )
     return layers[name]
 
 
@@ -105,7 +107,8 @@ def load(name: str, *, year: int | None = None) -> gpd.GeoDataFrame:
     if year is not None:
         if "year" not in gdf.columns:
             raise TaobaoGeoError(
-                f"layer {name!r} has no 'year' column; call load({name!r}) without year=.")
+                f"layer {name!r} has no 'year' column; call load({name!r}) without year=."
+            )
         years = sorted(int(y) for y in gdf["year"].unique())
         if int(year) not in years:
             raise TaobaoGeoError(f"layer {name!r} has no rows for year={year!r}; years: {years}.")
@@ -123,9 +126,16 @@ def info() -> pd.DataFrame:
     """One row per shipped layer: name, rows, geometry, datum, precision, source, simulated."""
     rows = []
     for name, meta in _manifest()["layers"].items():
-        rows.append({
-            "name": name, "rows": meta["rows"], "geometry": meta["geometry"],
-            "datum": meta["datum"], "precision": meta["precision"], "source": meta["source"],
-            "licence": meta["licence"], "simulated": bool(meta["simulated"]),
-        })
+        rows.append(
+            {
+                "name": name,
+                "rows": meta["rows"],
+                "geometry": meta["geometry"],
+                "datum": meta["datum"],
+                "precision": meta["precision"],
+                "source": meta["source"],
+                "licence": meta["licence"],
+                "simulated": bool(meta["simulated"]),
+            }
+        )
     return pd.DataFrame(rows)
