@@ -11,6 +11,11 @@ The fast engine spreads each point's weight over the four nearest cell centres b
 cell offset up to the kernel's support (compact kernels) or 9 sigma (Gaussian). Unlike KDEpy it
 never truncates the kernel to a fixed number of cells. The grid is padded by the kernel radius
 so that points just outside the grid still contribute and a circular FFT never wraps around.
+
+The uniform (disc) kernel is discontinuous, so its value at a cell centre says little about the
+mass in the cell (the lattice count of a disc a few cells wide is off by several per cent).
+Both engines give it as the *cell average*: the area of the disc inside each cell (in closed
+form, :func:`disc_cell_area`) over the cell area, so its grid mass is exact.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from scipy.special import ndtr, owens_t
 from ._kde_kernels import Kernel
 
 __all__ = ["Grid", "fft_bytes", "fft_density", "exact_density", "exact_at", "edge_grid",
-           "rect_gauss_edge", "polygon_gauss_edge", "interp_grid"]
+           "rect_gauss_edge", "polygon_gauss_edge", "interp_grid", "disc_cell_area"]
 
 
 @dataclass(frozen=True)
@@ -106,11 +111,54 @@ def fft_bytes(grid: Grid, pad: tuple[int, int], half: tuple[int, int]) -> int:
 
 
 def _kernel_table(kernel: Kernel, h: float, grid: Grid, half: tuple[int, int]) -> np.ndarray:
-    """The kernel at every cell offset (rows: y offsets, columns: x offsets), centred."""
+    """The kernel at every cell offset (rows: y offsets, columns: x offsets), centred.
+
+    The uniform kernel's entries are its cell averages (:func:`disc_cell_area`), so that the
+    table sums to exactly 1 / cell area whatever the disc's size (a point-sampled disc a few
+    cells wide has a lattice count several per cent off its area).
+    """
     offy = np.arange(-half[0], half[0] + 1) * grid.dy
     offx = np.arange(-half[1], half[1] + 1) * grid.dx
+    if kernel.name == "uniform":
+        area = disc_cell_area(offx[None, :], offy[:, None], grid.dx, grid.dy, h)
+        return area * (kernel.const / (h * h) / grid.cell_area)
     d2 = offy[:, None] ** 2 + offx[None, :] ** 2
     return kernel.density(d2, h)
+
+
+def _disc_corner(x: np.ndarray, y: np.ndarray, r: float) -> np.ndarray:
+    """Area of the disc of radius r about the origin in the quadrant {X <= x, Y <= y}.
+
+    Integrates the disc's vertical chord [-s(t), s(t)], s(t) = sqrt(r^2 - t^2), cut at y, over
+    t <= x: where |t| < sqrt(r^2 - y^2) the chord is cut (length y + s(t)), elsewhere it is
+    whole (y >= 0) or empty (y < 0). With S(t) = (t s(t) + r^2 asin(t / r)) / 2 = int_0^t s.
+    """
+    def big_s(t):
+        return 0.5 * (t * np.sqrt(np.maximum(r * r - t * t, 0.0))
+                      + r * r * np.arcsin(np.clip(t / r, -1.0, 1.0)))
+
+    yc = np.clip(y, -r, r)
+    ty = np.sqrt(np.maximum(r * r - yc * yc, 0.0))
+    xc = np.clip(x, -r, r)
+    a = np.minimum(xc, -ty)  # end of the left whole-chord part [-r, -ty]
+    b = np.clip(xc, -ty, ty)  # end of the cut part [-ty, ty]
+    c = np.maximum(xc, ty)  # end of the right whole-chord part [ty, r]
+    s_ty = big_s(ty)
+    half_disc = 0.25 * math.pi * r * r  # S(r)
+    whole = 2.0 * (big_s(a) + half_disc) + 2.0 * (big_s(c) - s_ty)
+    cut = yc * (b + ty) + big_s(b) + s_ty
+    return np.where(yc >= 0, whole, 0.0) + cut
+
+
+def disc_cell_area(cx: np.ndarray, cy: np.ndarray, dx: float, dy: float, r: float) -> np.ndarray:
+    """Area of the disc of radius ``r`` about the origin inside ``dx`` x ``dy`` cells.
+
+    The cells are centred at ``(cx, cy)`` (arrays that broadcast); the area is exact.
+    """
+    x0, x1, y0, y1 = cx - 0.5 * dx, cx + 0.5 * dx, cy - 0.5 * dy, cy + 0.5 * dy
+    out = (_disc_corner(x1, y1, r) - _disc_corner(x0, y1, r) - _disc_corner(x1, y0, r)
+           + _disc_corner(x0, y0, r))
+    return np.maximum(out, 0.0)
 
 
 def _convolve(padded: np.ndarray, table: np.ndarray, grid: Grid, pad: tuple[int, int]
@@ -185,7 +233,8 @@ def exact_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid:
 
     Gaussian: the kernel is separable on a regular grid, so the sum is a matrix product
     ``Gy^T diag(w) Gx`` with no truncation at all. Compact kernels: every point adds the
-    kernel evaluated at its exact distance to each cell centre within the support.
+    kernel evaluated at its exact distance to each cell centre within the support (the uniform
+    kernel: its exact average over each cell).
     """
     xs, ys = grid.xs, grid.ys
     n = len(xy)
@@ -211,7 +260,11 @@ def exact_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid:
         ii = ci[:, None, None] + offy[None, :, None]  # (m, win_y, 1)
         dx = grid.xmin + (jj + 0.5) * grid.dx - p[:, 0, None, None]
         dy = grid.ymax - (ii + 0.5) * grid.dy - p[:, 1, None, None]
-        val = kernel.density(dx * dx + dy * dy, h) * ww[:, None, None]
+        if kernel.name == "uniform":  # the cell average (see the module docstring)
+            val = disc_cell_area(dx, dy, grid.dx, grid.dy, h) * (
+                kernel.const / (h * h) / grid.cell_area) * ww[:, None, None]
+        else:
+            val = kernel.density(dx * dx + dy * dy, h) * ww[:, None, None]
         ok = (jj >= 0) & (jj < grid.nx) & (ii >= 0) & (ii < grid.ny) & (val != 0)
         flat = (ii * grid.nx + jj)
         flat, val = np.broadcast_to(flat, val.shape)[ok], val[ok]
@@ -283,6 +336,8 @@ def _lattice_mass(kernel: Kernel, h: float, grid: Grid) -> float:
         gy = np.exp(-0.5 * (np.arange(-kpad[0], kpad[0] + 1) * grid.dy / h) ** 2).sum()
         gx = np.exp(-0.5 * (np.arange(-kpad[1], kpad[1] + 1) * grid.dx / h) ** 2).sum()
         return float(gx * gy * kernel.const / (h * h))
+    if kernel.name == "uniform":  # cell averages: the table sums to its area exactly
+        return 1.0 / grid.cell_area
     if max(kpad) <= 1024:
         return float(_kernel_table(kernel, h, grid, kpad).sum())
     return 1.0 / grid.cell_area  # kernel spans > 2,000 cells: its lattice sum is 1 to ~1e-6

@@ -496,9 +496,9 @@ def _check_resolved(kern: Kernel, h: float, cs: float, *, auto: bool, func: str)
     With the kernel's per-axis SD sigma_K below one cell, sampling it at cell centres misses or
     multiplies its mass (a 1 m Gaussian on 100 m cells: 212 x the points, or an all-zero
     surface). At sigma_K >= one cell the grid holds one point's mass to 1e-8 (Gaussian),
-    within 0.7 % (quartic) and within 2.5-3.5 % (the kinked Epanechnikov and triangular
-    kernels, depending on where the point falls in its cell); these per-point errors average
-    out over many points (to ~1e-4 of the total).
+    exactly (uniform, averaged over the cells), within 0.7 % (quartic) and within 2.5-3.5 %
+    (the kinked Epanechnikov and triangular kernels, depending on where the point falls in its
+    cell); these per-point errors average out over many points (to ~1e-4 of the total).
     """
     sigma = kern.sd * h
     if sigma >= cs * (1 - 1e-9):  # rounding of h = cs / sd must not refuse the limit itself

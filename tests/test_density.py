@@ -126,7 +126,7 @@ def test_kernel_mass_integrates_to_point_count(kernel, method):
     h = 500.0 if kernel != "gaussian" else 250.0
     res = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method)
     mass = np.nansum(res.density) * res.cell_area_m2 / 1e6
-    tol = 5e-3 if kernel == "uniform" else 2e-4  # the disc's edge cuts cells (lattice count)
+    tol = 1e-3 if kernel == "uniform" else 2e-4  # the disc is averaged over the cells it cuts
     assert mass == pytest.approx(3.0, rel=tol)
     counts = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method, units="counts")
     assert np.nansum(counts.density) == pytest.approx(3.0, rel=tol)
@@ -683,7 +683,8 @@ def test_bw_diggle_uses_spatstat_good_correction(case):
 
 
 # --- issue 10 point 8: the grid tiles the extent exactly (spatstat's pixel masks) ---------
-# References: the extent itself (closed form), the kernel mass n, and spatstat values at its own non-square pixel centres in
+# References: the extent itself (closed form), the kernel mass n, shapely's area of a finely
+# polygonised disc, and spatstat values at its own non-square pixel centres in
 # tests/reference/kde_grid_pixels.csv written by tests/reference/kde_grid.R.
 
 @pytest.mark.parametrize("extent, cell", [
@@ -741,10 +742,41 @@ def test_kernel_mass_with_non_square_cells(kernel, method):
     res = kde(pts, kernel=kernel, bandwidth=h, cell_size=13.7, method=method)
     dx, dy = res.cell_size_m
     assert dx != dy and max(dx, dy) <= 13.7
-    tol = 5e-3 if kernel == "uniform" else 2e-4
+    tol = 1e-3 if kernel == "uniform" else 2e-4
     assert np.nansum(res.density) * dx * dy / 1e6 == pytest.approx(3.0, rel=tol)
     counts = kde(pts, kernel=kernel, bandwidth=h, cell_size=13.7, method=method, units="counts")
     assert np.nansum(counts.density) == pytest.approx(3.0, rel=tol)
+
+
+@pytest.mark.parametrize("method", ["exact", "fft"])
+def test_uniform_kernel_mass_at_the_one_cell_limit(method):
+    # per-axis SD h/2 = one cell: a disc of radius 2 cells; point-sampled at the cell centres
+    # its lattice count is up to ~10 % off pi r^2; averaged over the cells it is exact (the
+    # extent leaves room for linear binning's extra cell, so no mass falls off the grid)
+    rng = np.random.default_rng(8)
+    xy = rng.uniform(0, 1000, (40, 2))
+    pts = _gdf(xy[:, 0], xy[:, 1])
+    for cell in (10.0, 9.37):
+        res = kde(pts, kernel="uniform", bandwidth=2 * cell, cell_size=cell, method=method,
+                  extent=(-50.0, -50.0, 1050.0, 1050.0))
+        assert np.nansum(res.density) * res.cell_area_m2 / 1e6 == pytest.approx(40, rel=1e-3)
+        assert res.mass_on_grid == pytest.approx(1.0, abs=1e-3)
+
+
+def test_disc_cell_area_closed_form():
+    from taobao_geo import _kde_grid as kg
+    r, dx, dy = 2.3, 1.0, 0.8
+    disc = shapely.Point(0, 0).buffer(r, quad_segs=4096)  # polygon area within 1e-6 of pi r^2
+    ox, oy = 0.31, -0.17  # disc centre relative to the lattice
+    cx = (np.arange(-4, 5) * dx - ox)[None, :]
+    cy = (np.arange(-4, 5) * dy - oy)[:, None]
+    got = kg.disc_cell_area(cx, cy, dx, dy, r)
+    cells = shapely.box(cx - dx / 2, cy - dy / 2, cx + dx / 2, cy + dy / 2)
+    ref = shapely.area(shapely.intersection(cells, disc))
+    np.testing.assert_allclose(got, ref, atol=2e-6)
+    assert got.sum() == pytest.approx(math.pi * r * r, rel=1e-12)
+    assert kg.disc_cell_area(np.array(0.0), np.array(0.0), 1.0, 1.0, 10.0) == pytest.approx(1.0)
+    assert kg.disc_cell_area(np.array(9.0), np.array(0.0), 1.0, 1.0, 2.0) == 0.0
 
 
 @pytest.fixture(scope="module")
