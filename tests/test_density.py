@@ -125,8 +125,8 @@ def test_kernel_mass_integrates_to_point_count(kernel, method):
     pts = _gdf([0.0, 1000.0, 1700.0], [0.0, 400.0, -900.0])
     h = 500.0 if kernel != "gaussian" else 250.0
     res = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method)
-    mass = np.nansum(res.density) * res.cell_size_m**2 / 1e6
-    tol = 5e-3 if kernel == "uniform" else 2e-4  # the disc's edge cuts cells (lattice count)
+    mass = np.nansum(res.density) * res.cell_area_m2 / 1e6
+    tol = 1e-3 if kernel == "uniform" else 2e-4  # the disc is averaged over the cells it cuts
     assert mass == pytest.approx(3.0, rel=tol)
     counts = kde(pts, kernel=kernel, bandwidth=h, cell_size=10.0, method=method, units="counts")
     assert np.nansum(counts.density) == pytest.approx(3.0, rel=tol)
@@ -437,12 +437,13 @@ def test_boundary_is_reprojected_from_wgs84():
 
 def test_default_cell_size_resolves_kernel_and_reports_rule(clustered):
     res = kde(clustered, bandwidth=2000.0)
-    assert res.cell_size_m <= KERNELS["quartic"].sd * 2000 / 10 + 1e-9
+    assert max(res.cell_size_m) <= KERNELS["quartic"].sd * 2000 / 10 + 1e-9
     assert "sigma_K/10" in res.cell_size_rule
     wide = kde(clustered, bandwidth=50_000.0)
     assert "ArcGIS" in wide.cell_size_rule
     x0, y0, x1, y1 = wide.bounds
-    assert wide.cell_size_m == pytest.approx(min(x1 - x0, y1 - y0) / 250, rel=0.01)
+    assert wide.cell_size_requested_m == pytest.approx(min(x1 - x0, y1 - y0) / 250, rel=1e-12)
+    assert min(wide.nrows, wide.ncols) == 250
     assert wide.mass_on_grid == pytest.approx(1.0, abs=1e-3)
 
 
@@ -487,7 +488,7 @@ def test_cores_threshold_and_contours(clustered):
     assert cont.area_km2.is_monotonic_decreasing
     assert cont.area_km2.iloc[1] == pytest.approx(thr.area_km2.sum(), rel=1e-9)
     # area of the contour polygon matches the cells above the level (to the cell edge)
-    cells = (res.density >= level).sum() * res.cell_size_m**2 / 1e6
+    cells = (res.density >= level).sum() * res.cell_area_m2 / 1e6
     assert cont.area_km2.iloc[1] == pytest.approx(cells, rel=0.05)
     with pytest.raises(TaobaoGeoError, match="between 0 and 1"):
         res.cores(shares=(1.5,))
@@ -711,3 +712,134 @@ def test_bw_diggle_uses_spatstat_good_correction(case):
                               boundary=shapely.box(0, 0, 10_000, 8_000))
     assert choice.bandwidth_m == pytest.approx(row.sigma, rel=1e-12)
     assert f"K with the {row.correction} correction" in choice.detail
+
+
+# --- issue 10 point 8: the grid tiles the extent exactly (spatstat's pixel masks) ---------
+# References: the extent itself (closed form), the kernel mass n, shapely's area of a finely
+# polygonised disc, and spatstat values at its own non-square pixel centres in
+# tests/reference/kde_grid_pixels.csv written by tests/reference/kde_grid.R.
+
+@pytest.mark.parametrize("extent, cell", [
+    pytest.param((0.0, 0.0, 1000.0, 700.0), 75.0, id="small-nonmultiple"),
+    pytest.param((0.0, 0.0, 1000.0, 1000.0), 25.0, id="multiple"),
+    pytest.param((412_345.678, 3_456_789.012, 498_765.432, 3_530_000.5), 1234.5, id="utm"),
+    pytest.param((-52_000.3, 5_800_000.9, 61_111.1, 5_913_131.7), 977.0, id="utm-north"),
+    pytest.param((0.0, 0.0, 300.0, 90.0), 100.0, id="under-four-cells"),
+])
+def test_grid_tiles_the_extent_exactly(extent, cell):
+    x0, y0, x1, y1 = extent
+    pts = _gdf([x0 + 0.3 * (x1 - x0), x0 + 0.6 * (x1 - x0)], [y0 + 0.4 * (y1 - y0)] * 2)
+    res = kde(pts, bandwidth=4 * cell, cell_size=cell, extent=extent)
+    assert res.bounds == extent
+    nx, ny = math.ceil((x1 - x0) / cell - 1e-9), math.ceil((y1 - y0) / cell - 1e-9)
+    assert (res.ncols, res.nrows) == (nx, ny)
+    assert res.cell_size_m == pytest.approx(((x1 - x0) / nx, (y1 - y0) / ny), rel=1e-15)
+    assert max(res.cell_size_m) <= cell and res.cell_size_requested_m == cell
+    # the affine transform (and so the GeoTIFF) reaches the far corner, to 1e-9 m
+    right, bottom = res.transform @ (res.ncols, res.nrows)
+    assert abs(right - x1) <= 1e-9 and abs(bottom - y0) <= 1e-9
+    assert res.transform @ (0, 0) == (x0, y1)
+    assert abs(res.xs[-1] + res.cell_size_m[0] / 2 - x1) <= 1e-9
+    assert abs(res.ys[-1] - res.cell_size_m[1] / 2 - y0) <= 1e-9
+    assert res.cell_area_m2 == pytest.approx(res.cell_size_m[0] * res.cell_size_m[1], rel=1e-15)
+
+
+def test_grid_tiles_boundary_and_point_extents(tmp_path, clustered):
+    rasterio = pytest.importorskip("rasterio")
+    poly = shapely.Polygon([(-7013.3, -6021.7), (15_987.1, -5000.2), (12_000.4, 14_321.9)])
+    with pytest.warns(UserWarning, match="lie outside the boundary"):
+        res = kde(clustered, bandwidth=2500.0, boundary=poly, cell_size=333.0)
+    assert res.bounds == poly.bounds
+    assert res.cell_size_m[0] != res.cell_size_m[1]
+    with rasterio.open(res.to_geotiff(tmp_path / "kde.tif")) as src:
+        np.testing.assert_allclose(tuple(src.bounds), poly.bounds, rtol=0, atol=1e-9)
+        assert src.res == pytest.approx(res.cell_size_m, rel=1e-12)
+    # default extent: the points' bounding box widened by the radius, tiled exactly
+    free = kde(clustered, bandwidth=2500.0, cell_size=333.0)
+    bx0, by0, bx1, by1 = clustered.total_bounds
+    assert free.bounds == pytest.approx((bx0 - 2500, by0 - 2500, bx1 + 2500, by1 + 2500),
+                                        abs=1e-9)
+    assert "x" in free.summary().split("cells of ")[1].split(" tiling")[0]
+    assert "requested 333 m" in free.summary()
+    d = free.to_dict()
+    assert d["cell_size_m"] == list(free.cell_size_m) and d["cell_size_requested_m"] == 333.0
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+@pytest.mark.parametrize("method", ["exact", "fft"])
+def test_kernel_mass_with_non_square_cells(kernel, method):
+    pts = _gdf([0.0, 1000.0, 1700.0], [0.0, 400.0, -900.0])
+    h = 500.0 if kernel != "gaussian" else 250.0
+    # extent 2700 x 2300 m (points' box + h): 13.7 m cells -> 198 x 168 cells of 13.64 x 13.69 m
+    res = kde(pts, kernel=kernel, bandwidth=h, cell_size=13.7, method=method)
+    dx, dy = res.cell_size_m
+    assert dx != dy and max(dx, dy) <= 13.7
+    tol = 1e-3 if kernel == "uniform" else 2e-4
+    assert np.nansum(res.density) * dx * dy / 1e6 == pytest.approx(3.0, rel=tol)
+    counts = kde(pts, kernel=kernel, bandwidth=h, cell_size=13.7, method=method, units="counts")
+    assert np.nansum(counts.density) == pytest.approx(3.0, rel=tol)
+
+
+@pytest.mark.parametrize("method", ["exact", "fft"])
+def test_uniform_kernel_mass_at_the_one_cell_limit(method):
+    # per-axis SD h/2 = one cell: a disc of radius 2 cells; point-sampled at the cell centres
+    # its lattice count is up to ~10 % off pi r^2; averaged over the cells it is exact (the
+    # extent leaves room for linear binning's extra cell, so no mass falls off the grid)
+    rng = np.random.default_rng(8)
+    xy = rng.uniform(0, 1000, (40, 2))
+    pts = _gdf(xy[:, 0], xy[:, 1])
+    for cell in (10.0, 9.37):
+        res = kde(pts, kernel="uniform", bandwidth=2 * cell, cell_size=cell, method=method,
+                  extent=(-50.0, -50.0, 1050.0, 1050.0))
+        assert np.nansum(res.density) * res.cell_area_m2 / 1e6 == pytest.approx(40, rel=1e-3)
+        assert res.mass_on_grid == pytest.approx(1.0, abs=1e-3)
+
+
+def test_disc_cell_area_closed_form():
+    from taobao_geo import _kde_grid as kg
+    r, dx, dy = 2.3, 1.0, 0.8
+    disc = shapely.Point(0, 0).buffer(r, quad_segs=4096)  # polygon area within 1e-6 of pi r^2
+    ox, oy = 0.31, -0.17  # disc centre relative to the lattice
+    cx = (np.arange(-4, 5) * dx - ox)[None, :]
+    cy = (np.arange(-4, 5) * dy - oy)[:, None]
+    got = kg.disc_cell_area(cx, cy, dx, dy, r)
+    cells = shapely.box(cx - dx / 2, cy - dy / 2, cx + dx / 2, cy + dy / 2)
+    ref = shapely.area(shapely.intersection(cells, disc))
+    np.testing.assert_allclose(got, ref, atol=2e-6)
+    assert got.sum() == pytest.approx(math.pi * r * r, rel=1e-12)
+    assert kg.disc_cell_area(np.array(0.0), np.array(0.0), 1.0, 1.0, 10.0) == pytest.approx(1.0)
+    assert kg.disc_cell_area(np.array(9.0), np.array(0.0), 1.0, 1.0, 2.0) == 0.0
+
+
+@pytest.fixture(scope="module")
+def spat_nonsquare():
+    return (pd.read_csv(REF / "kde_grid_pixels.csv"), pd.read_csv(REF / "kde_grid_points.csv"))
+
+
+@pytest.mark.parametrize("name", ["wide", "offset"])
+def test_non_square_grid_matches_spatstat_pixels(name, spat_nonsquare):
+    pix, pts = spat_nonsquare
+    g, p = pix[pix.dataset == name], pts[pts.dataset == name]
+    c = g.iloc[0]
+    extent, sigma = (c.xmin, c.ymin, c.xmax, c.ymax), float(c.sigma)
+    common = {"extent": extent, "cell_size": float(c.step)}
+    X = _gdf(p.x.to_numpy(), p.y.to_numpy())
+    cases = [(kde(X, kernel="gaussian", bandwidth=sigma, method="exact", **common), "gauss"),
+             (kde(X, kernel="gaussian", bandwidth=sigma, method="exact", edge_correction=True,
+                  **common), "gauss_edge"),
+             (kde(X, kernel="quartic", bandwidth=sigma / KERNELS["quartic"].sd,
+                  method="exact", **common), "quartic")]
+    for res, col in cases:
+        # spatstat's own pixel grid: the same counts, steps and centres
+        assert (res.nrows, res.ncols) == (c.ny, c.nx)
+        np.testing.assert_allclose(res.cell_size_m, (c.xstep, c.ystep), rtol=1e-12)
+        gx, gy = np.meshgrid(res.xs, res.ys[::-1])
+        np.testing.assert_allclose(gx.ravel(), g.x, atol=1e-12)
+        np.testing.assert_allclose(gy.ravel(), g.y, atol=1e-12)
+        np.testing.assert_allclose(_as_spatstat_order(res), g[col].to_numpy(), rtol=1e-10,
+                                   atol=1e-12 * g[col].max(), err_msg=col)
+    # density.ppp's binned pixel image: loosely, as for the square grids above
+    for res, col in cases[:2]:
+        ours, theirs = _as_spatstat_order(res), g["pixel_" + col].to_numpy()
+        assert np.max(np.abs(ours - theirs)) / theirs.max() < 0.10, col
+        assert ours.sum() == pytest.approx(theirs.sum(), rel=0.02), col
