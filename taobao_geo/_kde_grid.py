@@ -24,15 +24,25 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy import fft as sfft
 from scipy.spatial import cKDTree
-import shapely
 from scipy.special import ndtr, owens_t
 
 from ._kde_kernels import Kernel
 
-__all__ = ["Grid", "fft_bytes", "fft_density", "exact_density", "exact_at", "edge_grid",
-           "rect_gauss_edge", "polygon_gauss_edge", "interp_grid", "disc_cell_area"]
+__all__ = [
+    "Grid",
+    "fft_bytes",
+    "fft_density",
+    "exact_density",
+    "exact_at",
+    "edge_grid",
+    "rect_gauss_edge",
+    "polygon_gauss_edge",
+    "interp_grid",
+    "disc_cell_area",
+]
 
 
 @dataclass(frozen=True)
@@ -76,8 +86,9 @@ def pad_cells(kernel: Kernel, h: float, cs: float) -> int:
     return int(math.ceil(kernel.support(h) / cs)) + 1
 
 
-def plan(grid: Grid, kernel: Kernel, h: float, xy: np.ndarray | None
-         ) -> tuple[tuple[int, int], tuple[int, int]]:
+def plan(
+    grid: Grid, kernel: Kernel, h: float, xy: np.ndarray | None
+) -> tuple[tuple[int, int], tuple[int, int]]:
     """(padding of the binning grid, half-width of the kernel table), in (row, column) cells.
 
     The binning grid only needs to reach the farthest point that can still touch a cell, and
@@ -99,8 +110,10 @@ def plan(grid: Grid, kernel: Kernel, h: float, xy: np.ndarray | None
 
 def _fft_shape(grid: Grid, pad: tuple[int, int], half: tuple[int, int]) -> tuple[int, int]:
     # circular convolution without wrap-around needs size >= n + pad + half (see _convolve)
-    return (sfft.next_fast_len(grid.ny + pad[0] + half[0], real=True),
-            sfft.next_fast_len(grid.nx + pad[1] + half[1], real=True))
+    return (
+        sfft.next_fast_len(grid.ny + pad[0] + half[0], real=True),
+        sfft.next_fast_len(grid.nx + pad[1] + half[1], real=True),
+    )
 
 
 def fft_bytes(grid: Grid, pad: tuple[int, int], half: tuple[int, int]) -> int:
@@ -133,9 +146,12 @@ def _disc_corner(x: np.ndarray, y: np.ndarray, r: float) -> np.ndarray:
     t <= x: where |t| < sqrt(r^2 - y^2) the chord is cut (length y + s(t)), elsewhere it is
     whole (y >= 0) or empty (y < 0). With S(t) = (t s(t) + r^2 asin(t / r)) / 2 = int_0^t s.
     """
+
     def big_s(t):
-        return 0.5 * (t * np.sqrt(np.maximum(r * r - t * t, 0.0))
-                      + r * r * np.arcsin(np.clip(t / r, -1.0, 1.0)))
+        return 0.5 * (
+            t * np.sqrt(np.maximum(r * r - t * t, 0.0))
+            + r * r * np.arcsin(np.clip(t / r, -1.0, 1.0))
+        )
 
     yc = np.clip(y, -r, r)
     ty = np.sqrt(np.maximum(r * r - yc * yc, 0.0))
@@ -156,13 +172,18 @@ def disc_cell_area(cx: np.ndarray, cy: np.ndarray, dx: float, dy: float, r: floa
     The cells are centred at ``(cx, cy)`` (arrays that broadcast); the area is exact.
     """
     x0, x1, y0, y1 = cx - 0.5 * dx, cx + 0.5 * dx, cy - 0.5 * dy, cy + 0.5 * dy
-    out = (_disc_corner(x1, y1, r) - _disc_corner(x0, y1, r) - _disc_corner(x1, y0, r)
-           + _disc_corner(x0, y0, r))
+    out = (
+        _disc_corner(x1, y1, r)
+        - _disc_corner(x0, y1, r)
+        - _disc_corner(x1, y0, r)
+        + _disc_corner(x0, y0, r)
+    )
     return np.maximum(out, 0.0)
 
 
-def _convolve(padded: np.ndarray, table: np.ndarray, grid: Grid, pad: tuple[int, int]
-              ) -> np.ndarray:
+def _convolve(
+    padded: np.ndarray, table: np.ndarray, grid: Grid, pad: tuple[int, int]
+) -> np.ndarray:
     """Circular FFT convolution of a padded array with a centred kernel table; crop to the grid.
 
     ``padded`` has ``pad`` (rows, columns) cells around the grid; ``table`` has half-widths
@@ -181,7 +202,7 @@ def _convolve(padded: np.ndarray, table: np.ndarray, grid: Grid, pad: tuple[int,
     del kfull
     out = sfft.irfft2(spec, s=(my, mx), workers=-1)
     py, px = pad
-    return np.ascontiguousarray(out[py:py + grid.ny, px:px + grid.nx])
+    return np.ascontiguousarray(out[py : py + grid.ny, px : px + grid.nx])
 
 
 def linear_bin(xy: np.ndarray, w: np.ndarray, grid: Grid, pad: tuple[int, int]) -> np.ndarray:
@@ -227,8 +248,15 @@ def fft_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid: G
     return _convolve(binned, _kernel_table(kernel, h, grid, half), grid, pad)
 
 
-def exact_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid: Grid,
-                  *, chunk_cells: int = 4_000_000) -> np.ndarray:
+def exact_density(
+    xy: np.ndarray,
+    w: np.ndarray,
+    kernel: Kernel,
+    h: float,
+    grid: Grid,
+    *,
+    chunk_cells: int = 4_000_000,
+) -> np.ndarray:
     """Kernel density (weight per m²) at the cell centres by direct summation (no binning).
 
     Gaussian: the kernel is separable on a regular grid, so the sum is a matrix product
@@ -242,18 +270,18 @@ def exact_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid:
         out = np.zeros((grid.ny, grid.nx))
         step = max(1, chunk_cells // max(grid.nx, grid.ny))
         for s in range(0, n, step):
-            p = xy[s:s + step]
+            p = xy[s : s + step]
             gx = np.exp(-0.5 * ((xs[None, :] - p[:, 0:1]) / h) ** 2)
             gy = np.exp(-0.5 * ((ys[None, :] - p[:, 1:2]) / h) ** 2)
-            out += (gy * w[s:s + step, None]).T @ gx
+            out += (gy * w[s : s + step, None]).T @ gx
         return out * kernel.const / (h * h)
     pady, padx = int(math.ceil(h / grid.dy)) + 1, int(math.ceil(h / grid.dx)) + 1
     offy, offx = np.arange(-pady, pady + 1), np.arange(-padx, padx + 1)
     out = np.zeros(grid.ny * grid.nx)
     step = max(1, chunk_cells // (len(offy) * len(offx)))
     for s in range(0, n, step):
-        p = xy[s:s + step]
-        ww = w[s:s + step]
+        p = xy[s : s + step]
+        ww = w[s : s + step]
         cj = np.floor((p[:, 0] - grid.xmin) / grid.dx).astype(np.int64)
         ci = np.floor((grid.ymax - p[:, 1]) / grid.dy).astype(np.int64)
         jj = cj[:, None, None] + offx[None, None, :]  # (m, 1, win_x)
@@ -261,19 +289,30 @@ def exact_density(xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float, grid:
         dx = grid.xmin + (jj + 0.5) * grid.dx - p[:, 0, None, None]
         dy = grid.ymax - (ii + 0.5) * grid.dy - p[:, 1, None, None]
         if kernel.name == "uniform":  # the cell average (see the module docstring)
-            val = disc_cell_area(dx, dy, grid.dx, grid.dy, h) * (
-                kernel.const / (h * h) / grid.cell_area) * ww[:, None, None]
+            val = (
+                disc_cell_area(dx, dy, grid.dx, grid.dy, h)
+                * (kernel.const / (h * h) / grid.cell_area)
+                * ww[:, None, None]
+            )
         else:
             val = kernel.density(dx * dx + dy * dy, h) * ww[:, None, None]
         ok = (jj >= 0) & (jj < grid.nx) & (ii >= 0) & (ii < grid.ny) & (val != 0)
-        flat = (ii * grid.nx + jj)
+        flat = ii * grid.nx + jj
         flat, val = np.broadcast_to(flat, val.shape)[ok], val[ok]
         out += np.bincount(flat, weights=val, minlength=out.size)
     return out.reshape(grid.ny, grid.nx)
 
 
-def exact_at(query: np.ndarray, xy: np.ndarray, w: np.ndarray, kernel: Kernel, h: float,
-             *, leave_one_out: bool = False, dense_limit: int = 20_000_000) -> np.ndarray:
+def exact_at(
+    query: np.ndarray,
+    xy: np.ndarray,
+    w: np.ndarray,
+    kernel: Kernel,
+    h: float,
+    *,
+    leave_one_out: bool = False,
+    dense_limit: int = 20_000_000,
+) -> np.ndarray:
     """Kernel density (weight per m²) at ``query`` locations by direct summation.
 
     With ``leave_one_out`` (``query`` must be ``xy``), each point's own term is left out of its
@@ -287,13 +326,13 @@ def exact_at(query: np.ndarray, xy: np.ndarray, w: np.ndarray, kernel: Kernel, h
     if m * n <= dense_limit:
         step = max(1, dense_limit // max(n, 1) // 4)
         for s in range(0, m, step):
-            q = query[s:s + step]
+            q = query[s : s + step]
             d2 = (q[:, 0:1] - xy[None, :, 0]) ** 2 + (q[:, 1:2] - xy[None, :, 1]) ** 2
             val = kernel.density(d2, h)
             if leave_one_out:
                 r = np.arange(len(q))
                 val[r, s + r] = 0.0
-            out[s:s + step] = val @ w
+            out[s : s + step] = val @ w
     else:
         # pairs within the support, a chunk of query points at a time so that the pair list
         # stays near 5 million entries; the ndarray output keeps zero-distance pairs (self,
@@ -301,22 +340,23 @@ def exact_at(query: np.ndarray, xy: np.ndarray, w: np.ndarray, kernel: Kernel, h
         radius = kernel.support(h)
         tree = cKDTree(xy)
         probe = query[:: max(1, m // 500)]
-        per_point = max(1.0, float(np.mean(tree.query_ball_point(probe, radius,
-                                                                 return_length=True))))
+        per_point = max(
+            1.0, float(np.mean(tree.query_ball_point(probe, radius, return_length=True)))
+        )
         step = max(1, int(5_000_000 / per_point))
         for s in range(0, m, step):
-            pairs = cKDTree(query[s:s + step]).sparse_distance_matrix(tree, radius,
-                                                                      output_type="ndarray")
+            pairs = cKDTree(query[s : s + step]).sparse_distance_matrix(
+                tree, radius, output_type="ndarray"
+            )
             if leave_one_out:
                 pairs = pairs[pairs["i"] + s != pairs["j"]]
             vals = kernel.density(pairs["v"] ** 2, h) * w[pairs["j"]]
-            out[s:s + step] = np.bincount(pairs["i"], weights=vals,
-                                          minlength=min(step, m - s))
+            out[s : s + step] = np.bincount(pairs["i"], weights=vals, minlength=min(step, m - s))
     return out
 
 
 def edge_grid(mask: np.ndarray, kernel: Kernel, h: float, grid: Grid) -> np.ndarray:
-    """spatstat's uniform edge correction e(u) = integral over the window of K_h(u - v) dv.
+    """Spatstat's uniform edge correction e(u) = integral over the window of K_h(u - v) dv.
 
     The window is the set of cells whose centres are in ``mask``; the integral is the sum of
     the kernel over those cells times the cell area (spatstat discretises the window the same
@@ -343,8 +383,9 @@ def _lattice_mass(kernel: Kernel, h: float, grid: Grid) -> float:
     return 1.0 / grid.cell_area  # kernel spans > 2,000 cells: its lattice sum is 1 to ~1e-6
 
 
-def rect_gauss_edge(x: np.ndarray, y: np.ndarray, rect: tuple[float, float, float, float],
-                    sigma: float) -> np.ndarray:
+def rect_gauss_edge(
+    x: np.ndarray, y: np.ndarray, rect: tuple[float, float, float, float], sigma: float
+) -> np.ndarray:
     """Exact Gaussian kernel mass inside a rectangle (spatstat's closed form for rectangles)."""
     x0, y0, x1, y1 = rect
     px = ndtr((x1 - x) / sigma) - ndtr((x0 - x) / sigma)
@@ -365,8 +406,7 @@ def _oriented_edges(geom) -> np.ndarray:
     return np.vstack(parts) if parts else np.empty((0, 4))
 
 
-def polygon_gauss_edge(xy: np.ndarray, geom, sigma: float, *, chunk: int = 2_000_000
-                       ) -> np.ndarray:
+def polygon_gauss_edge(xy: np.ndarray, geom, sigma: float, *, chunk: int = 2_000_000) -> np.ndarray:
     """Gaussian kernel mass inside a polygon at each point, exact (to ~1e-12).
 
     In polar coordinates about u, the mass inside W is a sum over the boundary edges of
@@ -385,7 +425,7 @@ def polygon_gauss_edge(xy: np.ndarray, geom, sigma: float, *, chunk: int = 2_000
     out = inside.copy()
     step = max(1, chunk // max(1, len(edges)))
     for s in range(0, len(xy), step):
-        pts = shapely.points(xy[s:s + step])
+        pts = shapely.points(xy[s : s + step])
         ip, ie = tree.query(pts, predicate="dwithin", distance=9.0 * sigma)
         if not len(ip):
             continue
@@ -406,7 +446,7 @@ def polygon_gauss_edge(xy: np.ndarray, geom, sigma: float, *, chunk: int = 2_000
             pd = np.where(good, p, 1.0)
             dT = owens_t(h, t1 / pd) - owens_t(h, t0 / pd)
         contrib = np.where(good, np.sign(cross) * dT, 0.0)
-        out[s:s + step] -= np.bincount(ip, weights=contrib, minlength=len(pts))
+        out[s : s + step] -= np.bincount(ip, weights=contrib, minlength=len(pts))
     return np.clip(out, 0.0, 1.0)
 
 

@@ -100,10 +100,22 @@ class Kernel:
 # R(K) = integral of K_1^2 = c^2 * 2*pi * integral_0^1 u f(u)^2 du
 KERNELS: dict[str, Kernel] = {
     "quartic": Kernel("quartic", 3.0 / math.pi, math.sqrt(1.0 / 8.0), True, 1.8 / math.pi),
-    "epanechnikov": Kernel("epanechnikov", 2.0 / math.pi, math.sqrt(1.0 / 6.0), True,
-                           (4.0 / math.pi**2) * 2 * math.pi / 6.0, 16.0),
-    "triangular": Kernel("triangular", 3.0 / math.pi, math.sqrt(0.15), True,
-                         (9.0 / math.pi**2) * 2 * math.pi / 12.0, 16.0),
+    "epanechnikov": Kernel(
+        "epanechnikov",
+        2.0 / math.pi,
+        math.sqrt(1.0 / 6.0),
+        True,
+        (4.0 / math.pi**2) * 2 * math.pi / 6.0,
+        16.0,
+    ),
+    "triangular": Kernel(
+        "triangular",
+        3.0 / math.pi,
+        math.sqrt(0.15),
+        True,
+        (9.0 / math.pi**2) * 2 * math.pi / 12.0,
+        16.0,
+    ),
     "uniform": Kernel("uniform", 1.0 / math.pi, 0.5, True, 1.0 / math.pi, 16.0),
     "gaussian": Kernel("gaussian", 1.0 / (2.0 * math.pi), 1.0, False, 1.0 / (4.0 * math.pi)),
 }

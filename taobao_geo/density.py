@@ -57,8 +57,14 @@ from ._validate import (
 )
 from .windows import boundary_geometry, check_overlap
 
-__all__ = ["BANDWIDTH_RULES", "KERNEL_NAMES", "BandwidthChoice", "KDEResult", "kde",
-           "select_bandwidth"]
+__all__ = [
+    "BANDWIDTH_RULES",
+    "KERNEL_NAMES",
+    "BandwidthChoice",
+    "KDEResult",
+    "kde",
+    "select_bandwidth",
+]
 
 KERNEL_NAMES = tuple(KERNELS)
 BANDWIDTH_RULES = ("arcgis", "silverman", "scott", "ppl", "diggle")
@@ -74,6 +80,7 @@ EXACT_LIMIT_GAUSS = 100_000_000
 # inputs
 # --------------------------------------------------------------------------------------------
 
+
 def _points_and_weights(points, weights, *, func: str, min_n: int = 1):
     geoms = ensure_points(points, func=func, min_n=min_n)
     crs = ensure_projected(geoms, func=func)
@@ -84,24 +91,31 @@ def _points_and_weights(points, weights, *, func: str, min_n: int = 1):
     else:
         if isinstance(weights, str):
             if not isinstance(points, gpd.GeoDataFrame):
-                raise InputDataError(f"`{func}`: weights={weights!r} names a column, but the "
-                                     "points are a GeoSeries without columns.")
+                raise InputDataError(
+                    f"`{func}`: weights={weights!r} names a column, but the "
+                    "points are a GeoSeries without columns."
+                )
             w = ensure_numeric(points, weights, func=func)
             name = weights
         else:
-            s = weights if isinstance(weights, pd.Series) else pd.Series(
-                np.asarray(weights), index=geoms.index)
+            s = (
+                weights
+                if isinstance(weights, pd.Series)
+                else pd.Series(np.asarray(weights), index=geoms.index)
+            )
             if len(s) != len(geoms):
                 raise InputDataError(f"`{func}`: {len(s)} weights for {len(geoms)} points.")
             if isinstance(weights, pd.Series):
-                ensure_aligned(geoms.index, s.index, left_name="points", right_name="weights",
-                               func=func)
+                ensure_aligned(
+                    geoms.index, s.index, left_name="points", right_name="weights", func=func
+                )
             w = ensure_numeric(s, func=func)
             name = s.name or "weights"
         neg = geoms.index[w < 0].tolist()
         if neg:
-            raise InputDataError(f"`{func}`: weights {name!r} must be >= 0; negative in rows "
-                                 f"{neg[:10]}.", rows=neg)
+            raise InputDataError(
+                f"`{func}`: weights {name!r} must be >= 0; negative in rows {neg[:10]}.", rows=neg
+            )
         if w.sum() <= 0:
             raise InputDataError(f"`{func}`: weights {name!r} sum to zero; nothing to smooth.")
     return geoms, crs, xy, w
@@ -120,6 +134,7 @@ def _check_overlap(window, xy: np.ndarray, *, func: str) -> None:
 # --------------------------------------------------------------------------------------------
 # bandwidth rules
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BandwidthChoice(ResultMixin):
@@ -140,14 +155,29 @@ class BandwidthChoice(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         if self.candidates_m is None:
-            return pd.DataFrame([{"bandwidth_m": self.bandwidth_m, "rule": self.rule,
-                                  "kernel": self.kernel, "sigma_m": self.sigma_m}])
-        return pd.DataFrame({"sigma_m": self.candidates_m, "criterion": self.criterion,
-                             "chosen": np.isclose(self.candidates_m, self.sigma_m)})
+            return pd.DataFrame(
+                [
+                    {
+                        "bandwidth_m": self.bandwidth_m,
+                        "rule": self.rule,
+                        "kernel": self.kernel,
+                        "sigma_m": self.sigma_m,
+                    }
+                ]
+            )
+        return pd.DataFrame(
+            {
+                "sigma_m": self.candidates_m,
+                "criterion": self.criterion,
+                "chosen": np.isclose(self.candidates_m, self.sigma_m),
+            }
+        )
 
     def summary(self) -> str:
-        return (f"Bandwidth {self.bandwidth_m:,.1f} m ({self.kernel} kernel, rule "
-                f"{self.rule!r}): {self.detail}")
+        return (
+            f"Bandwidth {self.bandwidth_m:,.1f} m ({self.kernel} kernel, rule "
+            f"{self.rule!r}): {self.detail}"
+        )
 
 
 def _weighted_median(values: np.ndarray, w: np.ndarray) -> float:
@@ -169,9 +199,11 @@ def _arcgis_radius(xy: np.ndarray, w: np.ndarray) -> tuple[float, str]:
     d = np.hypot(xy[:, 0] - mc[0], xy[:, 1] - mc[1])
     sd = math.sqrt(float((w * d * d).sum() / wsum))
     dm = _weighted_median(d, w)
-    r = 0.9 * min(sd, math.sqrt(1.0 / math.log(2.0)) * dm) * wsum ** -0.2
-    return r, (f"ArcGIS default search radius 0.9*min(SD, sqrt(1/ln2)*Dm)*n^-0.2 with "
-               f"SD={sd:,.1f} m, Dm={dm:,.1f} m, n={wsum:g}")
+    r = 0.9 * min(sd, math.sqrt(1.0 / math.log(2.0)) * dm) * wsum**-0.2
+    return r, (
+        f"ArcGIS default search radius 0.9*min(SD, sqrt(1/ln2)*Dm)*n^-0.2 with "
+        f"SD={sd:,.1f} m, Dm={dm:,.1f} m, n={wsum:g}"
+    )
 
 
 def _weighted_sd(xy: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -183,12 +215,16 @@ def _weighted_sd(xy: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def _rect_of(xy: np.ndarray) -> tuple[float, float, float, float]:
-    return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
-            float(xy[:, 1].max()))
+    return (
+        float(xy[:, 0].min()),
+        float(xy[:, 1].min()),
+        float(xy[:, 0].max()),
+        float(xy[:, 1].max()),
+    )
 
 
 def _ppl(xy, w, window, *, ns: int = 16):
-    """spatstat ``bw.ppl``: maximise sum(log lambda_-i(x_i)) - integral of lambda over W.
+    """Spatstat ``bw.ppl``: maximise sum(log lambda_-i(x_i)) - integral of lambda over W.
 
     Always with the Gaussian kernel (spatstat's default): with a compact kernel any point
     without a neighbour within the radius has lambda_-i = 0, log 0 = -inf, and the criterion
@@ -205,8 +241,9 @@ def _ppl(xy, w, window, *, ns: int = 16):
     else:
         rect, wgeom = None, window
     hull = np.asarray(shapely.convex_hull(wgeom).exterior.coords)
-    diam = float(np.max(np.hypot(hull[:, None, 0] - hull[None, :, 0],
-                                 hull[:, None, 1] - hull[None, :, 1])))
+    diam = float(
+        np.max(np.hypot(hull[:, None, 0] - hull[None, :, 0], hull[:, None, 1] - hull[None, :, 1]))
+    )
     sigmas = np.exp(np.linspace(math.log(pos.min()), math.log(diam / 2.0), ns))
     x0, y0, x1, y1 = wgeom.bounds
     grid = _grid_from_extent((x0, y0, x1, y1), max(x1 - x0, y1 - y0) / 256.0)
@@ -228,15 +265,18 @@ def _ppl(xy, w, window, *, ns: int = 16):
     cv = np.where(np.isfinite(cv), cv, -np.inf)
     best = int(np.argmax(cv))
     if best in (0, ns - 1):
-        warnings.warn(f"bandwidth='ppl': the likelihood cross-validation optimum is at the "
-                      f"{'lower' if best == 0 else 'upper'} end of the search interval "
-                      f"[{sigmas[0]:.4g}, {sigmas[-1]:.4g}] m (as spatstat bw.ppl warns); the "
-                      "pattern may be regular or the window too small.", stacklevel=3)
+        warnings.warn(
+            f"bandwidth='ppl': the likelihood cross-validation optimum is at the "
+            f"{'lower' if best == 0 else 'upper'} end of the search interval "
+            f"[{sigmas[0]:.4g}, {sigmas[-1]:.4g}] m (as spatstat bw.ppl warns); the "
+            "pattern may be regular or the window too small.",
+            stacklevel=3,
+        )
     return sigmas, cv, best
 
 
 def _diggle(xy, window, *, nr: int = 512):
-    """spatstat ``bw.diggle``: Berman-Diggle MSE cross-validation from Ripley's K.
+    """Spatstat ``bw.diggle``: Berman-Diggle MSE cross-validation from Ripley's K.
 
     K is Kest's ``correction="good"`` estimate (isotropic below 1,000 points, translate below
     3,000, border from 3,000: :func:`_diggle_correction`, reported) on
@@ -265,8 +305,9 @@ def _diggle(xy, window, *, nr: int = 512):
     if not good.all():  # spatstat keeps K up to the last finite value
         last = int(np.argmin(good))
         if last < 2:
-            raise TooFewPointsError("`kde`: bandwidth='diggle': the K function is undefined "
-                                    "at almost all distances.")
+            raise TooFewPointsError(
+                "`kde`: bandwidth='diggle': the K function is undefined at almost all distances."
+            )
         r, K = r[:last], K[:last]
     dK = np.append(np.diff(K), 0.0)
     ok = r <= r[-1] / 2.0
@@ -280,16 +321,20 @@ def _diggle(xy, window, *, nr: int = 512):
     M = np.where(np.isfinite(M), M, np.nan)
     best = int(np.nanargmin(M))
     if best == len(rv) - 1:
-        warnings.warn(f"bandwidth='diggle': the Berman-Diggle criterion is minimised at the "
-                      f"right-hand end of the interval [0, {rv[-1] / 2:.4g}] m for sigma (as "
-                      "spatstat bw.diggle warns).", stacklevel=3)
+        warnings.warn(
+            f"bandwidth='diggle': the Berman-Diggle criterion is minimised at the "
+            f"right-hand end of the interval [0, {rv[-1] / 2:.4g}] m for sigma (as "
+            "spatstat bw.diggle warns).",
+            stacklevel=3,
+        )
     return rv / 2.0, M, best, correction
 
 
 def _diggle_correction(n: int) -> str:
     """The K correction spatstat's ``bw.diggle`` uses: Kest's ``correction="good"``
     (``good.correction.K``): isotropic below 1,000 points, translate below 3,000, border
-    below 100,000, none above."""
+    below 100,000, none above.
+    """
     if n < 1000:
         return "isotropic"
     if n < 3000:
@@ -299,7 +344,8 @@ def _diggle_correction(n: int) -> str:
 
 def _diggle_k(xy: np.ndarray, geom, r: np.ndarray, correction: str) -> np.ndarray:
     """Kest(r = r, correction = ...) from :mod:`taobao_geo.ripley` (spatstat's engines; the
-    isotropic weights are exact arc lengths in rectangles and polygons alike)."""
+    isotropic weights are exact arc lengths in rectangles and polygons alike).
+    """
     from ._ppbins import breaks_from_r
     from .ripley import _Context, _k_estimates
     from .windows import window_from_geometry
@@ -308,9 +354,14 @@ def _diggle_k(xy: np.ndarray, geom, r: np.ndarray, correction: str) -> np.ndarra
     return _k_estimates(xy, ctx, breaks_from_r(r), (correction,))[correction]
 
 
-def select_bandwidth(points: gpd.GeoDataFrame | gpd.GeoSeries, *,
-                     rule: Literal["arcgis", "silverman", "scott", "ppl", "diggle"] = "arcgis",
-                     kernel: str = "quartic", weights=None, boundary=None) -> BandwidthChoice:
+def select_bandwidth(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    rule: Literal["arcgis", "silverman", "scott", "ppl", "diggle"] = "arcgis",
+    kernel: str = "quartic",
+    weights=None,
+    boundary=None,
+) -> BandwidthChoice:
     """Choose a kernel bandwidth in metres by a named rule.
 
     Parameters
@@ -356,12 +407,16 @@ def select_bandwidth(points: gpd.GeoDataFrame | gpd.GeoSeries, *,
 
 def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
     if len(xy) < 2:
-        raise TooFewPointsError(f"`kde`: bandwidth rule {rule!r} needs at least 2 points; got "
-                                f"{len(xy)}. Give a bandwidth in metres instead.")
+        raise TooFewPointsError(
+            f"`kde`: bandwidth rule {rule!r} needs at least 2 points; got "
+            f"{len(xy)}. Give a bandwidth in metres instead."
+        )
     if np.all(xy == xy[0]):
-        raise TooFewPointsError(f"`kde`: all {len(xy)} points are at the same location, so "
-                                f"rule {rule!r} gives a zero bandwidth. Give a bandwidth in "
-                                "metres.")
+        raise TooFewPointsError(
+            f"`kde`: all {len(xy)} points are at the same location, so "
+            f"rule {rule!r} gives a zero bandwidth. Give a bandwidth in "
+            "metres."
+        )
     n = float(w.sum())
     cand = crit = None
     if rule == "arcgis":
@@ -370,34 +425,45 @@ def _select(rule: str, kern: Kernel, xy, w, window) -> BandwidthChoice:
         sd = _weighted_sd(xy, w)
         sigma = math.sqrt(float(np.mean(sd**2)))
         h = kern.silverman_a * sigma * n ** (-1 / 6)
-        detail = (f"Silverman (1986) 2-D normal reference A(K)*sigma*n^(-1/6), "
-                  f"A={kern.silverman_a:.3f}, sigma={sigma:,.1f} m, n={n:g}")
+        detail = (
+            f"Silverman (1986) 2-D normal reference A(K)*sigma*n^(-1/6), "
+            f"A={kern.silverman_a:.3f}, sigma={sigma:,.1f} m, n={n:g}"
+        )
     elif rule == "scott":
         sd = _weighted_sd(xy, w)
         s = math.exp(float(np.mean(np.log(np.maximum(sd, np.finfo(float).eps)))))
         h = s * n ** (-1 / 6) / kern.sd
-        detail = (f"spatstat bw.scott.iso: geometric-mean SD {s:,.1f} m * n^(-1/6) = sigma "
-                  f"{s * n ** (-1 / 6):,.1f} m")
+        detail = (
+            f"spatstat bw.scott.iso: geometric-mean SD {s:,.1f} m * n^(-1/6) = sigma "
+            f"{s * n ** (-1 / 6):,.1f} m"
+        )
     elif rule == "ppl":
         cand, crit, best = _ppl(xy, w, window)
         h = cand[best] / kern.sd
-        detail = (f"spatstat bw.ppl likelihood cross-validation: sigma {cand[best]:,.1f} m, "
-                  f"best of {len(cand)} candidates {cand[0]:,.1f}..{cand[-1]:,.1f} m")
+        detail = (
+            f"spatstat bw.ppl likelihood cross-validation: sigma {cand[best]:,.1f} m, "
+            f"best of {len(cand)} candidates {cand[0]:,.1f}..{cand[-1]:,.1f} m"
+        )
     else:
         cand, crit, best, corr = _diggle(xy, window)
         h = cand[best] / kern.sd
-        detail = (f"spatstat bw.diggle Berman-Diggle cross-validation: sigma {cand[best]:,.1f} m"
-                  f" (minimum over {len(cand)} values up to {cand[-1]:,.1f} m; K with the "
-                  f"{corr} correction, as spatstat's 'good' choice for {len(xy):,} points)")
+        detail = (
+            f"spatstat bw.diggle Berman-Diggle cross-validation: sigma {cand[best]:,.1f} m"
+            f" (minimum over {len(cand)} values up to {cand[-1]:,.1f} m; K with the "
+            f"{corr} correction, as spatstat's 'good' choice for {len(xy):,} points)"
+        )
     if not (h > 0 and math.isfinite(h)):
-        raise TooFewPointsError(f"`kde`: rule {rule!r} gave bandwidth {h!r}; the points have no "
-                                "spread. Give a bandwidth in metres.")
+        raise TooFewPointsError(
+            f"`kde`: rule {rule!r} gave bandwidth {h!r}; the points have no "
+            "spread. Give a bandwidth in metres."
+        )
     return BandwidthChoice(float(h), rule, kern.name, float(h * kern.sd), detail, cand, crit)
 
 
 # --------------------------------------------------------------------------------------------
 # grid
 # --------------------------------------------------------------------------------------------
+
 
 def _check_resolved(kern: Kernel, h: float, cs: float, *, auto: bool, func: str) -> None:
     """Refuse a kernel narrower than the grid can represent (OptionError, not a wrong surface).
@@ -413,12 +479,16 @@ def _check_resolved(kern: Kernel, h: float, cs: float, *, auto: bool, func: str)
     if sigma >= cs * (1 - 1e-9):  # rounding of h = cs / sd must not refuse the limit itself
         return
     h_min = cs / kern.sd
-    fix = (f"Use bandwidth >= {h_min:,.4g} m, or cell_size <= {sigma:,.4g} m"
-           + (" with a smaller extent or boundary (the automatic cell size is capped at about "
-              "4 million cells)" if auto else ""))
+    fix = f"Use bandwidth >= {h_min:,.4g} m, or cell_size <= {sigma:,.4g} m" + (
+        " with a smaller extent or boundary (the automatic cell size is capped at about "
+        "4 million cells)"
+        if auto
+        else ""
+    )
     raise OptionError(
         f"`{func}`: a {kern.name} kernel with bandwidth {h:,.4g} m (per-axis SD {sigma:,.4g} m) "
-        f"is narrower than the {cs:,.4g} m cells, so the grid cannot hold its mass. {fix}.")
+        f"is narrower than the {cs:,.4g} m cells, so the grid cannot hold its mass. {fix}."
+    )
 
 
 def _grid_from_extent(extent, cs: float) -> kg.Grid:
@@ -443,8 +513,9 @@ def _mask(geom, grid: kg.Grid) -> np.ndarray:
     """True for cells whose centre lies in ``geom`` (rasterio's centre rule)."""
     from rasterio.features import geometry_mask
 
-    return geometry_mask([geom], out_shape=(grid.ny, grid.nx), transform=_transform(grid),
-                         invert=True)
+    return geometry_mask(
+        [geom], out_shape=(grid.ny, grid.nx), transform=_transform(grid), invert=True
+    )
 
 
 def _estimate_bytes(grid: kg.Grid, kern: Kernel, h: float, edge: bool, xy: np.ndarray) -> int:
@@ -457,6 +528,7 @@ def _estimate_bytes(grid: kg.Grid, kern: Kernel, h: float, edge: bool, xy: np.nd
 # --------------------------------------------------------------------------------------------
 # result
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class KDEResult(ResultMixin):
@@ -512,12 +584,12 @@ class KDEResult(ResultMixin):
 
     @property
     def xs(self) -> np.ndarray:
-        """x of the cell centres (columns), metres."""
+        """X of the cell centres (columns), metres."""
         return self.grid.xs
 
     @property
     def ys(self) -> np.ndarray:
-        """y of the cell centres (rows, north to south), metres."""
+        """Y of the cell centres (rows, north to south), metres."""
         return self.grid.ys
 
     @property
@@ -529,8 +601,9 @@ class KDEResult(ResultMixin):
         return 1e6 if self.units == "per_km2" else self.cell_area_m2
 
     # -- values -----------------------------------------------------------------------------
-    def at_points(self, *, leave_one_out: bool = False,
-                  method: Literal["exact", "grid"] = "exact") -> pd.Series:
+    def at_points(
+        self, *, leave_one_out: bool = False, method: Literal["exact", "grid"] = "exact"
+    ) -> pd.Series:
         """Kernel density at the input points, in the result's units, indexed like the input.
 
         ``method="exact"`` sums the kernels directly (cost: the number of point pairs closer
@@ -547,8 +620,9 @@ class KDEResult(ResultMixin):
             return pd.Series(vals, index=self._index, name=f"density_{self.units}")
         kern = get_kernel(self.kernel)
         w = self._w / self._edge_at(self._xy) if self.edge_correction == "diggle" else self._w
-        val = kg.exact_at(self._xy, self._xy, w, kern, self.bandwidth_m,
-                          leave_one_out=leave_one_out)
+        val = kg.exact_at(
+            self._xy, self._xy, w, kern, self.bandwidth_m, leave_one_out=leave_one_out
+        )
         if self.edge_correction == "uniform":
             val = val / self._edge_at(self._xy)
         return pd.Series(val * self._unit_factor, index=self._index, name=f"density_{self.units}")
@@ -556,8 +630,9 @@ class KDEResult(ResultMixin):
     def _edge_at(self, xy: np.ndarray) -> np.ndarray:
         if self._window_rect is not None and self.kernel == "gaussian":
             return kg.rect_gauss_edge(xy[:, 0], xy[:, 1], self._window_rect, self.bandwidth_m)
-        return _edge_at_points(xy, get_kernel(self.kernel), self.bandwidth_m, self._window,
-                               self._edge, self.grid)
+        return _edge_at_points(
+            xy, get_kernel(self.kernel), self.bandwidth_m, self._window, self._edge, self.grid
+        )
 
     # -- export -----------------------------------------------------------------------------
     def to_geotiff(self, path: str | Path, *, dtype: str = "float32") -> Path:
@@ -565,15 +640,27 @@ class KDEResult(ResultMixin):
         import rasterio
 
         path = Path(path)
-        profile = dict(driver="GTiff", height=self.nrows, width=self.ncols, count=1,
-                       dtype=dtype, crs=rasterio.crs.CRS.from_wkt(self.crs.to_wkt()),
-                       transform=self.transform, nodata=float("nan"), compress="deflate")
+        profile = dict(
+            driver="GTiff",
+            height=self.nrows,
+            width=self.ncols,
+            count=1,
+            dtype=dtype,
+            crs=rasterio.crs.CRS.from_wkt(self.crs.to_wkt()),
+            transform=self.transform,
+            nodata=float("nan"),
+            compress="deflate",
+        )
         with rasterio.open(path, "w", **profile) as dst:
             dst.write(self.density.astype(dtype), 1)
-            dst.update_tags(units=self.units, kernel=self.kernel,
-                            bandwidth_m=f"{self.bandwidth_m:.6f}",
-                            bandwidth_rule=self.bandwidth_rule, method=self.method,
-                            edge_correction=self.edge_correction)
+            dst.update_tags(
+                units=self.units,
+                kernel=self.kernel,
+                bandwidth_m=f"{self.bandwidth_m:.6f}",
+                bandwidth_rule=self.bandwidth_rule,
+                method=self.method,
+                edge_correction=self.edge_correction,
+            )
             dst.set_band_description(1, f"kernel density ({self.units})")
         return path
 
@@ -587,12 +674,13 @@ class KDEResult(ResultMixin):
         if not level <= top:
             return shapely.MultiPolygon()
         upper = top + abs(top) + 1.0
-        gen = contourpy.contour_generator(self.xs, self.ys[::-1], z,
-                                          fill_type=contourpy.FillType.OuterOffset)
+        gen = contourpy.contour_generator(
+            self.xs, self.ys[::-1], z, fill_type=contourpy.FillType.OuterOffset
+        )
         pts, offs = gen.filled(float(level), upper)
         polys = []
         for p, o in zip(pts, offs):
-            rings = [p[o[k]:o[k + 1]] for k in range(len(o) - 1)]
+            rings = [p[o[k] : o[k + 1]] for k in range(len(o) - 1)]
             poly = shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4])
             if not poly.is_valid:
                 poly = shapely.make_valid(poly)
@@ -622,10 +710,16 @@ class KDEResult(ResultMixin):
         k = min(int(np.searchsorted(cum, share * cum[-1])), len(v) - 1)
         return float(v[k])
 
-    def cores(self, *, shares: Sequence[float] = (0.5, 0.25), threshold: float | None = None,
-              regions: gpd.GeoDataFrame | None = None,
-              name_columns: Sequence[str] | None = None, max_names: int = 5,
-              min_mass_share: float = 0.001) -> gpd.GeoDataFrame:
+    def cores(
+        self,
+        *,
+        shares: Sequence[float] = (0.5, 0.25),
+        threshold: float | None = None,
+        regions: gpd.GeoDataFrame | None = None,
+        name_columns: Sequence[str] | None = None,
+        max_names: int = 5,
+        min_mass_share: float = 0.001,
+    ) -> gpd.GeoDataFrame:
         """High-density core zones as polygons.
 
         For each share ``s`` the core is the smallest area holding ``s`` of the density mass
@@ -678,19 +772,24 @@ class KDEResult(ResultMixin):
             above = finite & (d >= level)
             lab, nlab = ndimage.label(above, structure=np.ones((3, 3)))
             comp_mass = ndimage.sum(np.where(finite, d, 0), lab, np.arange(1, nlab + 1))
-            comp_peak = ndimage.maximum_position(np.where(finite, d, -np.inf), lab,
-                                                 np.arange(1, nlab + 1))
+            comp_peak = ndimage.maximum_position(
+                np.where(finite, d, -np.inf), lab, np.arange(1, nlab + 1)
+            )
             peaks = np.array([[self.xs[c], self.ys[r]] for r, c in comp_peak]).reshape(-1, 2)
             geom = self._filled(level)
             polys = list(getattr(geom, "geoms", [geom])) if not geom.is_empty else []
             polys = [p for p in polys if p.geom_type == "Polygon" and p.area > 0]
             for p in polys:
-                inside_peaks = shapely.contains_xy(p, peaks[:, 0], peaks[:, 1]) if len(peaks) \
+                inside_peaks = (
+                    shapely.contains_xy(p, peaks[:, 0], peaks[:, 1])
+                    if len(peaks)
                     else np.zeros(0, bool)
+                )
                 mass = float(comp_mass[inside_peaks].sum()) / total if total > 0 else np.nan
                 if inside_peaks.any():
-                    k = int(np.argmax(np.where(inside_peaks, [d[r, c] for r, c in comp_peak],
-                                               -np.inf)))
+                    k = int(
+                        np.argmax(np.where(inside_peaks, [d[r, c] for r, c in comp_peak], -np.inf))
+                    )
                     px, py = peaks[k]
                     peak = float(d[comp_peak[k]])
                 else:  # a sliver without a cell centre: peak from the contour level
@@ -700,22 +799,49 @@ class KDEResult(ResultMixin):
                 if mass < min_mass_share:
                     dropped += 1
                     continue
-                rows.append({"share": np.nan if share is None else share, "level": level,
-                             "area_km2": p.area / 1e6, "mass_share": mass,
-                             "peak_density": peak, "peak_x": px, "peak_y": py,
-                             "n_villages": int(inside.sum()),
-                             "weight": float(self._w[inside].sum()), "geometry": p})
-        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs) if rows else \
-            gpd.GeoDataFrame({"share": [], "level": [], "area_km2": [], "mass_share": [],
-                              "peak_density": [], "peak_x": [], "peak_y": [],
-                              "n_villages": [], "weight": []}, geometry=[], crs=self.crs)
+                rows.append(
+                    {
+                        "share": np.nan if share is None else share,
+                        "level": level,
+                        "area_km2": p.area / 1e6,
+                        "mass_share": mass,
+                        "peak_density": peak,
+                        "peak_x": px,
+                        "peak_y": py,
+                        "n_villages": int(inside.sum()),
+                        "weight": float(self._w[inside].sum()),
+                        "geometry": p,
+                    }
+                )
+        gdf = (
+            gpd.GeoDataFrame(rows, geometry="geometry", crs=self.crs)
+            if rows
+            else gpd.GeoDataFrame(
+                {
+                    "share": [],
+                    "level": [],
+                    "area_km2": [],
+                    "mass_share": [],
+                    "peak_density": [],
+                    "peak_x": [],
+                    "peak_y": [],
+                    "n_villages": [],
+                    "weight": [],
+                },
+                geometry=[],
+                crs=self.crs,
+            )
+        )
         if len(gdf):
             key = gdf["share"].fillna(-1)
-            gdf = gdf.assign(_k=key).sort_values(["_k", "mass_share", "peak_density"],
-                                                 ascending=[False, False, False])
+            gdf = gdf.assign(_k=key).sort_values(
+                ["_k", "mass_share", "peak_density"], ascending=[False, False, False]
+            )
             gdf["rank"] = gdf.groupby("_k").cumcount() + 1
-            gdf["zone"] = [("thr" if np.isnan(s) else f"{round(s * 100):g}%") + f"-{r}"
-                           for s, r in zip(gdf["share"], gdf["rank"])]
+            gdf["zone"] = [
+                ("thr" if np.isnan(s) else f"{round(s * 100):g}%") + f"-{r}"
+                for s, r in zip(gdf["share"], gdf["rank"])
+            ]
             gdf = gdf.drop(columns="_k").reset_index(drop=True)
         else:
             gdf["rank"] = []
@@ -731,11 +857,26 @@ class KDEResult(ResultMixin):
     # -- reporting --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         out = {}
-        for k in ("kernel", "bandwidth_m", "bandwidth_rule", "bandwidth_detail", "sigma_m",
-                  "units", "cell_size_m", "cell_size_requested_m", "cell_size_rule",
-                  "extent_rule", "method",
-                  "edge_correction", "n_points", "total_weight", "mass_on_grid", "nrows",
-                  "ncols", "max_density"):
+        for k in (
+            "kernel",
+            "bandwidth_m",
+            "bandwidth_rule",
+            "bandwidth_detail",
+            "sigma_m",
+            "units",
+            "cell_size_m",
+            "cell_size_requested_m",
+            "cell_size_rule",
+            "extent_rule",
+            "method",
+            "edge_correction",
+            "n_points",
+            "total_weight",
+            "mass_on_grid",
+            "nrows",
+            "ncols",
+            "max_density",
+        ):
             out[k] = jsonable(getattr(self, k))
         out["crs"] = self.crs.to_string()
         out["bounds"] = list(self.bounds)
@@ -753,16 +894,16 @@ class KDEResult(ResultMixin):
             f"  grid: {self.nrows:,} x {self.ncols:,} cells of {_cell_text(self.cell_size_m)} "
             f"tiling the extent (requested {self.cell_size_requested_m:,.4g} m: "
             f"{self.cell_size_rule}); extent: {self.extent_rule}",
-            f"  method: {self.method}; edge correction: "
-            f"{_EDGE_TEXT[self.edge_correction]}",
+            f"  method: {self.method}; edge correction: {_EDGE_TEXT[self.edge_correction]}",
             f"  units: {unit}; maximum {self.max_density:.6g}; share of the kernel mass on "
             f"the grid: {self.mass_on_grid:.4f}",
             f"  CRS: {self.crs.name if self.crs.name != 'unknown' else self.crs.srs}",
         ]
         return "\n".join(lines)
 
-    def plot(self, ax=None, *, cmap: str = "magma_r", points: bool = True, cores=None,
-             background=None):
+    def plot(
+        self, ax=None, *, cmap: str = "magma_r", points: bool = True, cores=None, background=None
+    ):
         """Quick-look map with matplotlib (imported here, never at module import).
 
         ``cores``: polygons to outline (e.g. ``self.cores()``); ``background``: polygons drawn
@@ -775,8 +916,9 @@ class KDEResult(ResultMixin):
         x0, y0, x1, y1 = self.bounds
         im = ax.imshow(self.density, extent=(x0, x1, y0, y1), origin="upper", cmap=cmap)
         cb = ax.figure.colorbar(im, ax=ax, shrink=0.8)
-        cb.set_label("villages per km²" if self.units == "per_km2"
-                     else "expected villages per cell")
+        cb.set_label(
+            "villages per km²" if self.units == "per_km2" else "expected villages per cell"
+        )
         if points and self.n_points <= 50_000:
             ax.scatter(self._xy[:, 0], self._xy[:, 1], s=2, c="k", alpha=0.4, linewidths=0)
         if background is not None and len(background):
@@ -786,10 +928,12 @@ class KDEResult(ResultMixin):
         if cores is not None and len(cores):
             cores.boundary.plot(ax=ax, color="tab:cyan", linewidth=1)
         if self._window is not None:
-            gpd.GeoSeries([self._window], crs=self.crs).boundary.plot(ax=ax, color="0.3",
-                                                                      linewidth=0.6)
-        ax.set_title(f"{self.kernel} KDE, h = {self.bandwidth_m / 1000:,.2f} km "
-                     f"({self.bandwidth_rule})")
+            gpd.GeoSeries([self._window], crs=self.crs).boundary.plot(
+                ax=ax, color="0.3", linewidth=0.6
+            )
+        ax.set_title(
+            f"{self.kernel} KDE, h = {self.bandwidth_m / 1000:,.2f} km ({self.bandwidth_rule})"
+        )
         ax.set_aspect("equal")
         return ax
 
@@ -806,12 +950,14 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
     if not isinstance(regions, gpd.GeoDataFrame) or regions.crs is None:
         raise TaobaoGeoError("`cores`: regions must be a GeoDataFrame of polygons with a CRS.")
     if name_columns is None:
-        name_columns = [c for c in ("province", "city", "county", "town")
-                        if c in regions.columns] or \
-            [c for c in ("name", "NAME") if c in regions.columns]
+        name_columns = [
+            c for c in ("province", "city", "county", "town") if c in regions.columns
+        ] or [c for c in ("name", "NAME") if c in regions.columns]
         if not name_columns:
-            raise TaobaoGeoError("`cores`: regions have no province/city/county/name column; "
-                                 "pass name_columns=[...].")
+            raise TaobaoGeoError(
+                "`cores`: regions have no province/city/county/name column; "
+                "pass name_columns=[...]."
+            )
     missing = [c for c in name_columns if c not in regions.columns]
     if missing:
         raise TaobaoGeoError(f"`cores`: regions have no column(s) {missing}.")
@@ -833,9 +979,13 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
         peak = shapely.Point(px, py)
         at = reg.sindex.query(peak, predicate="intersects")
         main = at[0] if len(at) else (idx[0] if len(idx) else None)
-        peak_names.append("" if main is None else
-                          " ".join(str(reg.iloc[main][c]) for c in name_columns
-                                   if pd.notna(reg.iloc[main][c])))
+        peak_names.append(
+            ""
+            if main is None
+            else " ".join(
+                str(reg.iloc[main][c]) for c in name_columns if pd.notna(reg.iloc[main][c])
+            )
+        )
         top = list(dict.fromkeys(str(v) for v in reg.iloc[idx][name_columns[0]] if pd.notna(v)))
         lead = ", ".join(top[:3]) + (" …" if len(top) > 3 else "")
         labels.append(f"{lead} (peak: {peak_names[-1]})" if lead else peak_names[-1])
@@ -851,13 +1001,21 @@ def _name_zones(gdf: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, name_columns, 
 # main entry point
 # --------------------------------------------------------------------------------------------
 
-def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
-        bandwidth: float | str = "arcgis", cell_size: float | None = None,
-        boundary=None, extent: tuple[float, float, float, float] | None = None,
-        weights=None, edge_correction: bool | Literal["uniform", "diggle"] = False,
-        units: Literal["per_km2", "counts"] = "per_km2",
-        method: Literal["auto", "fft", "exact"] = "auto",
-        max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> KDEResult:
+
+def kde(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    kernel: str = "quartic",
+    bandwidth: float | str = "arcgis",
+    cell_size: float | None = None,
+    boundary=None,
+    extent: tuple[float, float, float, float] | None = None,
+    weights=None,
+    edge_correction: bool | Literal["uniform", "diggle"] = False,
+    units: Literal["per_km2", "counts"] = "per_km2",
+    method: Literal["auto", "fft", "exact"] = "auto",
+    max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
+) -> KDEResult:
     """Kernel density surface of (weighted) points on a regular grid.
 
     Parameters
@@ -945,11 +1103,14 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     check_choice(method, METHODS, name="method", func=func)
     geoms, crs, xy, w = _points_and_weights(points, weights, func=func, min_n=1)
     kern = get_kernel(kernel)
-    edge_mode = _EDGE_MODES.get(edge_correction if isinstance(edge_correction, str)
-                                else bool(edge_correction))
+    edge_mode = _EDGE_MODES.get(
+        edge_correction if isinstance(edge_correction, str) else bool(edge_correction)
+    )
     if edge_mode is None:
-        raise ValueError(f"`kde`: `edge_correction` must be True/False, 'uniform' or 'diggle'; "
-                         f"got {edge_correction!r}.")
+        raise ValueError(
+            f"`kde`: `edge_correction` must be True/False, 'uniform' or 'diggle'; "
+            f"got {edge_correction!r}."
+        )
     edge_correction = edge_mode != "none"
     window = _window_geometry(boundary, crs, func=func)
     _check_overlap(window, xy, func=func)
@@ -963,11 +1124,14 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         try:
             h = float(bandwidth)
         except (TypeError, ValueError):
-            raise OptionError(f"`kde`: bandwidth must be metres (> 0) or one of "
-                                 f"{BANDWIDTH_RULES}; got {bandwidth!r}.") from None
+            raise OptionError(
+                f"`kde`: bandwidth must be metres (> 0) or one of "
+                f"{BANDWIDTH_RULES}; got {bandwidth!r}."
+            ) from None
         if not (math.isfinite(h) and h > 0):
-            raise OptionError(f"`kde`: bandwidth must be a positive number of metres; got "
-                                 f"{bandwidth!r}.")
+            raise OptionError(
+                f"`kde`: bandwidth must be a positive number of metres; got {bandwidth!r}."
+            )
         rule, detail = "fixed", f"given by the caller ({h:,.3f} m)"
 
     # extent and window rectangle
@@ -975,8 +1139,10 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     if extent is not None:
         x0, y0, x1, y1 = map(float, extent)
         if not (x1 > x0 and y1 > y0):
-            raise OptionError(f"`kde`: extent must be (xmin, ymin, xmax, ymax) with xmax > "
-                                 f"xmin and ymax > ymin; got {extent!r}.")
+            raise OptionError(
+                f"`kde`: extent must be (xmin, ymin, xmax, ymax) with xmax > "
+                f"xmin and ymax > ymin; got {extent!r}."
+            )
         extent_rule = "given by the caller"
         if window is None and edge_correction:
             window_rect = (x0, y0, x1, y1)
@@ -991,14 +1157,18 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         reach = h if kern.compact else 4 * h
         bx0, by0, bx1, by1 = _rect_of(xy)
         x0, y0, x1, y1 = bx0 - reach, by0 - reach, bx1 + reach, by1 + reach
-        extent_rule = (f"bounding box of the points widened by {'h' if kern.compact else '4 sigma'}"
-                       f" ({reach:,.1f} m)")
+        extent_rule = (
+            f"bounding box of the points widened by {'h' if kern.compact else '4 sigma'}"
+            f" ({reach:,.1f} m)"
+        )
     if edge_correction and window_rect is None and window is None:
         window_rect = (x0, y0, x1, y1)
     if edge_correction and (x1 - x0 <= 0 or y1 - y0 <= 0):
-        raise TooFewPointsError("`kde`: edge correction without a boundary uses the points' "
-                                "bounding box as the window, which has zero area here; pass "
-                                "boundary= or extent=.")
+        raise TooFewPointsError(
+            "`kde`: edge correction without a boundary uses the points' "
+            "bounding box as the window, which has zero area here; pass "
+            "boundary= or extent=."
+        )
     width, height = x1 - x0, y1 - y0
 
     # cell size
@@ -1010,19 +1180,25 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
         cell_rule = "shorter side of the extent / 250 (ArcGIS)"
         if cs > cs_fine or cs <= 0:
             cs = max(cs_fine, math.sqrt(width * height / 4e6))
-            cell_rule = (f"sigma_K/{kern.fine:g} of the kernel so the fast method is within 1e-3"
-                         if math.isclose(cs, cs_fine) else
-                         f"about 4 million cells (coarser than sigma_K/{kern.fine:g}: expect fft "
-                         "error > 1e-3)")
+            cell_rule = (
+                f"sigma_K/{kern.fine:g} of the kernel so the fast method is within 1e-3"
+                if math.isclose(cs, cs_fine)
+                else f"about 4 million cells (coarser than sigma_K/{kern.fine:g}: expect fft "
+                "error > 1e-3)"
+            )
     else:
         cs = float(cell_size)
         if not (math.isfinite(cs) and cs > 0):
-            raise OptionError(f"`kde`: cell_size must be a positive number of metres; got "
-                                 f"{cell_size!r}.")
+            raise OptionError(
+                f"`kde`: cell_size must be a positive number of metres; got {cell_size!r}."
+            )
         cell_rule = "given by the caller"
         if cs > h / 2:
-            warnings.warn(f"cell_size {cs:,.1f} m is larger than half the bandwidth "
-                          f"({h:,.1f} m): the surface is under-resolved.", stacklevel=2)
+            warnings.warn(
+                f"cell_size {cs:,.1f} m is larger than half the bandwidth "
+                f"({h:,.1f} m): the surface is under-resolved.",
+                stacklevel=2,
+            )
     _check_resolved(kern, h, cs, auto=cell_size is None, func=func)
     grid = _grid_from_extent((x0, y0, x1, y1), cs)
     need = _estimate_bytes(grid, kern, h, edge_correction, xy)
@@ -1033,16 +1209,23 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
             f"`kde`: a {grid.ny:,} x {grid.nx:,} grid of {cs:,.4g} m cells (bandwidth "
             f"{h:,.4g} m) needs about {need / 2**30:,.2f} GB of memory; the limit is "
             f"{limit / 2**30:,.2f} GB (max_memory_mb={max_memory_mb:g}). Use cell_size >= "
-            f"{fit:,.4g} m, a smaller extent, or raise max_memory_mb.")
+            f"{fit:,.4g} m, a smaller extent, or raise max_memory_mb."
+        )
 
     # engine
-    window_cells = ((2 * kg.pad_cells(kern, h, grid.dy) + 1)
-                    * (2 * kg.pad_cells(kern, h, grid.dx) + 1))
+    window_cells = (2 * kg.pad_cells(kern, h, grid.dy) + 1) * (
+        2 * kg.pad_cells(kern, h, grid.dx) + 1
+    )
     work = len(xy) * (grid.nx * grid.ny if not kern.compact else window_cells)
     if method == "auto":
         # the uniform kernel is discontinuous, so binning errors are large: prefer exact
-        limit_work = (EXACT_LIMIT_GAUSS if not kern.compact else
-                      10 * EXACT_LIMIT_COMPACT if kernel == "uniform" else EXACT_LIMIT_COMPACT)
+        limit_work = (
+            EXACT_LIMIT_GAUSS
+            if not kern.compact
+            else 10 * EXACT_LIMIT_COMPACT
+            if kernel == "uniform"
+            else EXACT_LIMIT_COMPACT
+        )
         method_used = "exact" if work <= limit_work else "fft"
     else:
         method_used = method
@@ -1067,7 +1250,8 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
                     f"`kde`: edge_correction='diggle' divides each point by the share of its "
                     f"kernel inside the window, which is 0 for {int(far.sum())} point(s) outside "
                     f"it (rows {geoms.index[far].tolist()[:10]}). Drop them or use 'uniform'.",
-                    rows=geoms.index[far].tolist())
+                    rows=geoms.index[far].tolist(),
+                )
             w_eff = w / e_pts
     if method_used == "exact":
         dens = kg.exact_density(xy, w_eff, kern, h, grid)
@@ -1085,32 +1269,63 @@ def kde(points: gpd.GeoDataFrame | gpd.GeoSeries, *, kernel: str = "quartic",
     if window is not None:
         outside = ~shapely.contains_xy(window, xy[:, 0], xy[:, 1])
         if outside.any():
-            warnings.warn(f"{int(outside.sum())} point(s) lie outside the boundary (rows "
-                          f"{geoms.index[outside].tolist()[:10]}); they still contribute to the "
-                          "density inside it.", stacklevel=2)
+            warnings.warn(
+                f"{int(outside.sum())} point(s) lie outside the boundary (rows "
+                f"{geoms.index[outside].tolist()[:10]}); they still contribute to the "
+                "density inside it.",
+                stacklevel=2,
+            )
     return KDEResult(
-        density=dens, transform=_transform(grid), crs=crs,
-        kernel=kernel, bandwidth_m=float(h), bandwidth_rule=rule, bandwidth_detail=detail,
-        sigma_m=float(h * kern.sd), units=units, cell_size_m=(grid.dx, grid.dy),
-        cell_size_requested_m=float(cs), cell_size_rule=cell_rule,
-        extent_rule=extent_rule, method=method_used, edge_correction=edge_mode,
-        n_points=len(xy), total_weight=float(w.sum()), mass_on_grid=mass_on_grid,
-        nrows=grid.ny, ncols=grid.nx,
+        density=dens,
+        transform=_transform(grid),
+        crs=crs,
+        kernel=kernel,
+        bandwidth_m=float(h),
+        bandwidth_rule=rule,
+        bandwidth_detail=detail,
+        sigma_m=float(h * kern.sd),
+        units=units,
+        cell_size_m=(grid.dx, grid.dy),
+        cell_size_requested_m=float(cs),
+        cell_size_rule=cell_rule,
+        extent_rule=extent_rule,
+        method=method_used,
+        edge_correction=edge_mode,
+        n_points=len(xy),
+        total_weight=float(w.sum()),
+        mass_on_grid=mass_on_grid,
+        nrows=grid.ny,
+        ncols=grid.nx,
         max_density=float(np.nanmax(dens)) if np.isfinite(dens).any() else float("nan"),
-        _xy=xy, _w=w, _index=geoms.index, _window=window, _window_rect=window_rect, _edge=edge,
-        _grid=grid)
+        _xy=xy,
+        _w=w,
+        _index=geoms.index,
+        _window=window,
+        _window_rect=window_rect,
+        _edge=edge,
+        _grid=grid,
+    )
 
 
-_EDGE_MODES = {False: "none", True: "uniform", "none": "none", "uniform": "uniform",
-               "diggle": "diggle"}
-_EDGE_TEXT = {"none": "none", "uniform": "uniform (spatstat edge=TRUE)",
-              "diggle": "Jones-Diggle (spatstat edge=TRUE, diggle=TRUE)"}
+_EDGE_MODES = {
+    False: "none",
+    True: "uniform",
+    "none": "none",
+    "uniform": "uniform",
+    "diggle": "diggle",
+}
+_EDGE_TEXT = {
+    "none": "none",
+    "uniform": "uniform (spatstat edge=TRUE)",
+    "diggle": "Jones-Diggle (spatstat edge=TRUE, diggle=TRUE)",
+}
 
 
 def _edge_at_points(xy, kern: Kernel, h: float, window, edge, grid: kg.Grid) -> np.ndarray:
     """Edge factor e(u) at the points: exact for the Gaussian kernel in any polygon window
     (Owen's T along the boundary; the cell-centre raster is 0.15-10 % off near the boundary),
-    the raster interpolated to the points for the other kernels."""
+    the raster interpolated to the points for the other kernels.
+    """
     if window is not None and kern.name == "gaussian":
         return kg.polygon_gauss_edge(xy, window, h)
     return kg.interp_grid(edge, grid, xy)

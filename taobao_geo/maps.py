@@ -821,8 +821,11 @@ def _density_note(kde, *, transparent_below, cores) -> str | None:
     if getattr(kde, "cell_size_m", None):
         # (dx, dy) from kde(); the cells tile the extent, so they may be slightly non-square
         dx, dy = np.broadcast_to(np.asarray(kde.cell_size_m, dtype=float), (2,))
-        bits.append(f"cell {dx / 1000:,.2f} km" if math.isclose(dx, dy, rel_tol=5e-3) else
-                    f"cell {dx / 1000:,.2f} x {dy / 1000:,.2f} km")
+        bits.append(
+            f"cell {dx / 1000:,.2f} km"
+            if math.isclose(dx, dy, rel_tol=5e-3)
+            else f"cell {dx / 1000:,.2f} x {dy / 1000:,.2f} km"
+        )
     if transparent_below > 0:
         bits.append(f"transparent below {transparent_below:.0%} of the maximum")
     if cores:
