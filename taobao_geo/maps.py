@@ -61,6 +61,7 @@ The same from the shell: ``taobao-geo map taobao_villages --year 2016 --layers v
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path

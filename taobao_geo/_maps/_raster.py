@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 
 import numpy as np
 
@@ -61,6 +62,16 @@ def _warp_to_mercator(dens: np.ndarray, transform, src_crs, *, max_pixels: int):
     Returns the warped image (NaN outside the grid) and its extent ``(x0, y0, x1, y1)`` in
     EPSG:3857 metres.
     """
+    # rasterio's own from_bounds multiplies Affines with `*`, which affine 3 marks as pending
+    # deprecation: a warning about rasterio's internals that the user cannot act on
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Use `@` matmul", category=PendingDeprecationWarning
+        )
+        return _warp(dens, transform, src_crs, max_pixels=max_pixels)
+
+
+def _warp(dens: np.ndarray, transform, src_crs, *, max_pixels: int):
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     rows, cols = dens.shape
